@@ -1,0 +1,18 @@
+/** Numbered schema steps of deliveries.db; never edit a released step, append one. */
+export const DELIVERY_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE deliveries (
+    id INTEGER PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    body_sha256 BLOB NOT NULL,
+    headers TEXT NOT NULL,
+    body BLOB NOT NULL
+  );
+  CREATE UNIQUE INDEX deliveries_exact ON deliveries (tenant, provider, body_sha256);
+  CREATE INDEX deliveries_received ON deliveries (received_at);
+  CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE TABLE probe (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, pad BLOB);
+  `,
+];

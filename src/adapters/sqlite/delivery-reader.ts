@@ -1,0 +1,71 @@
+import type { Provider } from '../../core/events.js';
+import type { DeliveryQuery, DeliveryReader, StoredDelivery } from '../../ports/delivery-store.js';
+import { DELIVERY_MIGRATIONS } from './delivery-migrations.js';
+import { DELIVERIES_FILE } from './delivery-store.js';
+import { openDatabase, type Db } from './open.js';
+
+interface Row {
+  id: number;
+  tenant: string;
+  provider: Provider;
+  received_at: number;
+  headers: string;
+  body: Buffer;
+}
+
+/** Reads deliveries.db through its own connection; WAL readers never block the edge's commits. */
+export class SqliteDeliveryReader implements DeliveryReader {
+  readonly db: Db;
+
+  constructor(dataDir: string) {
+    // Opening read-write (not readonly) creates and migrates the file if the edge has not yet,
+    // so `wahook stats` on a fresh data dir answers zeros instead of failing.
+    this.db = openDatabase(dataDir, DELIVERIES_FILE, DELIVERY_MIGRATIONS, { busyTimeoutMs: 5000 });
+  }
+
+  async list(q: DeliveryQuery): Promise<StoredDelivery[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.afterId !== undefined) { where.push('id > ?'); args.push(q.afterId); }
+    if (q.since !== undefined) { where.push('received_at >= ?'); args.push(q.since); }
+    if (q.until !== undefined) { where.push('received_at < ?'); args.push(q.until); }
+    if (q.tenant !== undefined) { where.push('tenant = ?'); args.push(q.tenant); }
+    const sql =
+      'SELECT id, tenant, provider, received_at, headers, body FROM deliveries' +
+      (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
+      ` ORDER BY id ${q.newestFirst ? 'DESC' : 'ASC'} LIMIT ?`;
+    args.push(q.limit ?? 1000);
+    const rows = this.db.prepare(sql).all(...args) as Row[];
+    return rows.map((r) => ({
+      id: r.id,
+      tenant: r.tenant,
+      provider: r.provider,
+      receivedAt: r.received_at,
+      bytes: r.body.length,
+      headers: JSON.parse(r.headers) as Record<string, string>,
+      body: r.body,
+    }));
+  }
+
+  async counters(): Promise<Record<string, number>> {
+    const rows = this.db.prepare('SELECT name, value FROM counters').all() as { name: string; value: number }[];
+    return Object.fromEntries(rows.map((r) => [r.name, r.value]));
+  }
+
+  async maxId(): Promise<number> {
+    return (this.db.prepare('SELECT coalesce(max(id), 0) FROM deliveries').pluck().get() as number) ?? 0;
+  }
+
+  async oldestAfter(afterId: number): Promise<{ id: number; receivedAt: number; count: number } | null> {
+    const first = this.db.prepare('SELECT id, received_at FROM deliveries WHERE id > ? ORDER BY id LIMIT 1').get(afterId) as
+      | { id: number; received_at: number }
+      | undefined;
+    if (!first) return null;
+    const count = this.db.prepare('SELECT count(*) FROM deliveries WHERE id > ?').pluck().get(afterId) as number;
+    return { id: first.id, receivedAt: first.received_at, count };
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

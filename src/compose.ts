@@ -1,0 +1,17 @@
+import { resolve } from 'node:path';
+import type { Config } from './config/load.js';
+import { SqliteDeliveryReader } from './adapters/sqlite/delivery-reader.js';
+import { SqliteDeliveryStore } from './adapters/sqlite/delivery-store.js';
+import type { DeliveryReader, DeliveryStore } from './ports/delivery-store.js';
+
+/**
+ * The one place engines are chosen. Today the embedded default (SQLite in
+ * the data dir); PostgreSQL, Redis and SQS adapters plug in here by config.
+ */
+export function createDeliveryStore(config: Config, onCommit?: (rows: number, ms: number) => void): DeliveryStore {
+  return new SqliteDeliveryStore({ dataDir: resolve(config.dataDir), busyTimeoutMs: config.storeBusyTimeoutMs, onCommit });
+}
+
+export function createDeliveryReader(config: Config): DeliveryReader {
+  return new SqliteDeliveryReader(resolve(config.dataDir));
+}

@@ -1,0 +1,259 @@
+import { GatewayError } from '../core/errors.js';
+import { SCHEMA, SPEC_BY_KEY, type KeySpec } from './schema.js';
+
+/**
+ * The only reader of the environment. Layers, highest first:
+ * flags, environment, config file, development secrets, defaults.
+ * The result is validated once and deep-frozen.
+ */
+
+export interface TenantConfig {
+  readonly name: string;
+  readonly appSecrets: readonly string[];
+  readonly verifyToken?: string;
+  readonly wasenderSecret?: string;
+}
+
+export interface WorkerConfig {
+  readonly enabled: boolean;
+  readonly batchSize: number;
+  readonly concurrency: number;
+  readonly maxAttempts: number;
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+  readonly pollMs: number;
+}
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly insecureSkipSignature: boolean;
+  readonly dev: boolean;
+  readonly bodyLimitBytes: number;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly storeBusyTimeoutMs: number;
+  readonly shutdownTimeoutMs: number;
+  readonly logLevel: string;
+  readonly worker: WorkerConfig;
+  readonly handlers?: string;
+  readonly forwardUrl?: string;
+  readonly forwardSecret?: string;
+  readonly forwardTimeoutMs: number;
+  readonly adminToken?: string;
+  readonly metricsRequireToken: boolean;
+  readonly telemetryRetentionDays: number;
+  /** Keyed by tenant name; `default` is served at /webhook. */
+  readonly tenants: Readonly<Record<string, TenantConfig>>;
+  readonly configFile?: string;
+}
+
+export type Layer = Readonly<Record<string, unknown>>;
+
+export interface ConfigSources {
+  /** Parsed flags, keyed by flag name (`data-dir`), values as given. */
+  readonly flags?: Layer;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Parsed JSON of the config file, if any. */
+  readonly file?: unknown;
+  readonly configFile?: string;
+  /** Generated development secrets (see `--dev`). */
+  readonly dev?: Layer;
+}
+
+export const DEFAULT_TENANT = 'default';
+/** Path segments that cannot be tenant names because routes use them. */
+const RESERVED = new Set(['wasender']);
+const TENANT_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
+
+function invalid(key: string, why: string): GatewayError {
+  return new GatewayError('WAHOOK_ERR_CONFIG_INVALID', `Invalid config key "${key}": ${why}`);
+}
+
+function coerce(spec: KeySpec, raw: unknown, origin: string): unknown {
+  const where = `${spec.key}${origin}`;
+  switch (spec.type) {
+    case 'string':
+      if (typeof raw !== 'string') throw invalid(where, 'expected a string');
+      if (spec.oneOf && !spec.oneOf.includes(raw)) throw invalid(where, `expected one of ${spec.oneOf.join(', ')}`);
+      return raw;
+    case 'int': {
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+      if (!Number.isSafeInteger(n)) throw invalid(where, 'expected an integer');
+      if (spec.min !== undefined && n < spec.min) throw invalid(where, `must be at least ${spec.min}`);
+      if (spec.max !== undefined && n > spec.max) throw invalid(where, `must be at most ${spec.max}`);
+      return n;
+    }
+    case 'bool':
+      if (typeof raw === 'boolean') return raw;
+      if (raw === 'true' || raw === '1' || raw === 'on' || raw === 'yes') return true;
+      if (raw === 'false' || raw === '0' || raw === 'off' || raw === 'no') return false;
+      throw invalid(where, 'expected true or false');
+    case 'list': {
+      const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : null;
+      if (items === null || items.some((s) => typeof s !== 'string')) throw invalid(where, 'expected a comma-separated list');
+      return (items as string[]).map((s) => s.trim()).filter((s) => s !== '');
+    }
+  }
+}
+
+function flatten(obj: unknown, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return out;
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix + k;
+    if (SPEC_BY_KEY.has(key)) out[key] = v;
+    else if (typeof v === 'object' && v !== null && !Array.isArray(v) && key !== 'tenants') flatten(v, `${key}.`, out);
+    else if (key !== 'tenants') out[key] = v;
+  }
+  return out;
+}
+
+function resolveValues(src: ConfigSources): Record<string, unknown> {
+  const fileValues = flatten(src.file);
+  for (const key of Object.keys(fileValues)) {
+    if (!SPEC_BY_KEY.has(key)) throw invalid(key, `unknown key in ${src.configFile ?? 'config file'}`);
+  }
+  const values: Record<string, unknown> = {};
+  for (const spec of SCHEMA) {
+    const flag = spec.flag !== undefined ? src.flags?.[spec.flag] : undefined;
+    const env = spec.env !== undefined ? src.env?.[spec.env] : undefined;
+    let raw: unknown;
+    let origin = '';
+    if (flag !== undefined) { raw = flag; origin = ` (flag --${spec.flag})`; }
+    else if (env !== undefined && env !== '') { raw = env; origin = ` (env ${spec.env})`; }
+    else if (fileValues[spec.key] !== undefined) { raw = fileValues[spec.key]; origin = ' (config file)'; }
+    else if (src.dev?.[spec.key] !== undefined) raw = src.dev[spec.key];
+    else raw = spec.default;
+    values[spec.key] = raw === undefined ? undefined : coerce(spec, raw, origin);
+  }
+  return values;
+}
+
+function optionalString(v: unknown, key: string): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v === '') throw invalid(key, 'expected a non-empty string');
+  return v;
+}
+
+function parseTenants(file: unknown, values: Record<string, unknown>): Record<string, TenantConfig> {
+  const tenants: Record<string, TenantConfig> = {};
+  const raw = (file as { tenants?: unknown } | undefined)?.tenants;
+  if (raw !== undefined) {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw invalid('tenants', 'expected an object keyed by tenant name');
+    for (const [name, t] of Object.entries(raw)) {
+      const key = `tenants.${name}`;
+      if (!TENANT_NAME.test(name) || RESERVED.has(name)) throw invalid(key, 'tenant names are 1-63 letters, digits, _ or -, and not "wasender"');
+      if (typeof t !== 'object' || t === null) throw invalid(key, 'expected an object');
+      const o = t as Record<string, unknown>;
+      const secrets = o.appSecrets ?? o.appSecret;
+      const appSecrets = coerce({ key: `${key}.appSecrets`, type: 'list', doc: '' }, secrets ?? [], '') as string[];
+      tenants[name] = {
+        name,
+        appSecrets,
+        verifyToken: optionalString(o.verifyToken, `${key}.verifyToken`),
+        wasenderSecret: optionalString(o.wasenderSecret, `${key}.wasenderSecret`),
+      };
+    }
+  }
+  const appSecrets = values.appSecrets as string[];
+  const envTenant = appSecrets.length > 0 || values.verifyToken !== undefined || values.wasenderSecret !== undefined;
+  if (envTenant || Object.keys(tenants).length === 0) {
+    const base = tenants[DEFAULT_TENANT];
+    tenants[DEFAULT_TENANT] = {
+      name: DEFAULT_TENANT,
+      appSecrets: appSecrets.length > 0 ? appSecrets : (base?.appSecrets ?? []),
+      verifyToken: (values.verifyToken as string | undefined) ?? base?.verifyToken,
+      wasenderSecret: (values.wasenderSecret as string | undefined) ?? base?.wasenderSecret,
+    };
+  }
+  return tenants;
+}
+
+function deepFreeze<T>(o: T): T {
+  if (typeof o === 'object' && o !== null && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+/**
+ * @example
+ * const config = loadConfig({ flags: { port: '0' }, env: process.env });
+ * config.port // 0
+ */
+export function loadConfig(src: ConfigSources): Config {
+  const v = resolveValues(src);
+  const tenants = parseTenants(src.file, v);
+  const config: Config = {
+    host: v.host as string,
+    port: v.port as number,
+    dataDir: v.dataDir as string,
+    insecureSkipSignature: v.insecureSkipSignature as boolean,
+    dev: v.dev as boolean,
+    bodyLimitBytes: v.bodyLimitBytes as number,
+    headersTimeoutMs: v.headersTimeoutMs as number,
+    requestTimeoutMs: v.requestTimeoutMs as number,
+    keepAliveTimeoutMs: v.keepAliveTimeoutMs as number,
+    storeBusyTimeoutMs: v.storeBusyTimeoutMs as number,
+    shutdownTimeoutMs: v.shutdownTimeoutMs as number,
+    logLevel: v.logLevel as string,
+    worker: {
+      enabled: v['worker.enabled'] as boolean,
+      batchSize: v['worker.batchSize'] as number,
+      concurrency: v['worker.concurrency'] as number,
+      maxAttempts: v['worker.maxAttempts'] as number,
+      backoffBaseMs: v['worker.backoffBaseMs'] as number,
+      backoffMaxMs: v['worker.backoffMaxMs'] as number,
+      pollMs: v['worker.pollMs'] as number,
+    },
+    handlers: v.handlers as string | undefined,
+    forwardUrl: v.forwardUrl as string | undefined,
+    forwardSecret: v.forwardSecret as string | undefined,
+    forwardTimeoutMs: v.forwardTimeoutMs as number,
+    adminToken: v.adminToken as string | undefined,
+    metricsRequireToken: v.metricsRequireToken as boolean,
+    telemetryRetentionDays: v.telemetryRetentionDays as number,
+    tenants,
+    configFile: src.configFile,
+  };
+  if (config.forwardUrl !== undefined) {
+    if (!/^https?:\/\//.test(config.forwardUrl)) throw invalid('forwardUrl', 'expected an http(s) URL');
+    if (config.forwardSecret === undefined || !/^whsec_[A-Za-z0-9+/=]+$/.test(config.forwardSecret)) {
+      throw invalid('forwardSecret', 'forwarding needs a secret of the form whsec_<base64>');
+    }
+  }
+  return deepFreeze(config);
+}
+
+/**
+ * Serving rule: every tenant needs a way to authenticate its deliveries,
+ * unless the operator explicitly opts out.
+ */
+export function assertServable(config: Config): void {
+  if (config.insecureSkipSignature) return;
+  for (const t of Object.values(config.tenants)) {
+    if (t.appSecrets.length === 0 && t.wasenderSecret === undefined) {
+      const key = t.name === DEFAULT_TENANT ? 'appSecrets (env WAHOOK_APP_SECRET)' : `tenants.${t.name}.appSecrets`;
+      throw invalid(key, 'no app secret configured; set one, use --dev, or pass --insecure-skip-signature');
+    }
+  }
+}
+
+/** The effective config with every secret replaced, for `wahook config print`. */
+export function redactConfig(config: Config): unknown {
+  const mask = (s: unknown): unknown => (s === undefined ? undefined : Array.isArray(s) ? s.map(() => '[redacted]') : '[redacted]');
+  return {
+    ...config,
+    forwardSecret: mask(config.forwardSecret),
+    adminToken: mask(config.adminToken),
+    tenants: Object.fromEntries(
+      Object.entries(config.tenants).map(([n, t]) => [
+        n,
+        { name: t.name, appSecrets: mask(t.appSecrets), verifyToken: mask(t.verifyToken), wasenderSecret: mask(t.wasenderSecret) },
+      ]),
+    ),
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * Every configuration key, with its type, default, environment name, flag
+ * and whether it is secret. docs/config.md is generated from this list and a
+ * test keeps the two in sync.
+ */
+
+export type KeyType = 'string' | 'int' | 'bool' | 'list';
+
+export interface KeySpec {
+  readonly key: string;
+  readonly type: KeyType;
+  readonly default?: string | number | boolean | readonly string[];
+  readonly env?: string;
+  readonly flag?: string;
+  readonly secret?: boolean;
+  readonly min?: number;
+  readonly max?: number;
+  readonly oneOf?: readonly string[];
+  readonly doc: string;
+}
+
+export const SCHEMA: readonly KeySpec[] = [
+  { key: 'host', type: 'string', default: '0.0.0.0', env: 'WAHOOK_HOST', flag: 'host', doc: 'Address to listen on.' },
+  { key: 'port', type: 'int', default: 3000, env: 'PORT', flag: 'port', min: 0, max: 65535, doc: 'TCP port to listen on (0 picks a free port).' },
+  { key: 'dataDir', type: 'string', default: './.wahook', env: 'WAHOOK_DATA_DIR', flag: 'data-dir', doc: 'Directory of the embedded SQLite store.' },
+  { key: 'appSecrets', type: 'list', default: [], env: 'WAHOOK_APP_SECRET', flag: 'app-secret', secret: true, doc: 'Meta app secret(s) of the default tenant, comma-separated to rotate.' },
+  { key: 'verifyToken', type: 'string', env: 'WAHOOK_VERIFY_TOKEN', flag: 'verify-token', secret: true, doc: 'Verify token of the default tenant for the GET handshake.' },
+  { key: 'wasenderSecret', type: 'string', env: 'WAHOOK_WASENDER_SECRET', flag: 'wasender-secret', secret: true, doc: 'WASenderApi webhook secret of the default tenant.' },
+  { key: 'insecureSkipSignature', type: 'bool', default: false, flag: 'insecure-skip-signature', doc: 'Accept unsigned deliveries. Development only; logs a warning.' },
+  { key: 'dev', type: 'bool', default: false, flag: 'dev', doc: 'Generate and keep a development secret in the data dir when none is configured.' },
+  { key: 'bodyLimitBytes', type: 'int', default: 4 * 1024 * 1024, env: 'WAHOOK_BODY_LIMIT', flag: 'body-limit', min: 1024, doc: 'Largest accepted body in bytes (Meta sends up to 3 MB).' },
+  { key: 'headersTimeoutMs', type: 'int', default: 10_000, env: 'WAHOOK_HEADERS_TIMEOUT_MS', min: 100, doc: 'Time allowed to receive the request headers.' },
+  { key: 'requestTimeoutMs', type: 'int', default: 30_000, env: 'WAHOOK_REQUEST_TIMEOUT_MS', min: 100, doc: 'Time allowed to receive the whole request.' },
+  { key: 'keepAliveTimeoutMs', type: 'int', default: 5_000, env: 'WAHOOK_KEEPALIVE_TIMEOUT_MS', min: 100, doc: 'Idle time before a keep-alive connection is closed.' },
+  { key: 'storeBusyTimeoutMs', type: 'int', default: 1_000, env: 'WAHOOK_STORE_BUSY_TIMEOUT_MS', min: 0, doc: 'How long a commit waits for a lock held by another process before answering 503.' },
+  { key: 'shutdownTimeoutMs', type: 'int', default: 10_000, env: 'WAHOOK_SHUTDOWN_TIMEOUT_MS', min: 0, doc: 'Longest wait for in-flight requests on SIGTERM.' },
+  { key: 'logLevel', type: 'string', default: 'info', env: 'WAHOOK_LOG_LEVEL', flag: 'log-level', oneOf: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], doc: 'Log level.' },
+  { key: 'worker.enabled', type: 'bool', default: true, env: 'WAHOOK_WORKER', flag: 'worker', doc: 'Run the event worker inside `serve` (turn off to run `wahook worker` apart).' },
+  { key: 'worker.batchSize', type: 'int', default: 200, env: 'WAHOOK_WORKER_BATCH', min: 1, max: 10_000, doc: 'Deliveries normalised per transaction.' },
+  { key: 'worker.concurrency', type: 'int', default: 16, env: 'WAHOOK_WORKER_CONCURRENCY', min: 1, max: 1024, doc: 'Conversations whose handlers run at once.' },
+  { key: 'worker.maxAttempts', type: 'int', default: 8, env: 'WAHOOK_WORKER_MAX_ATTEMPTS', min: 1, max: 100, doc: 'Handler attempts before an event is dead-lettered.' },
+  { key: 'worker.backoffBaseMs', type: 'int', default: 1_000, env: 'WAHOOK_WORKER_BACKOFF_BASE_MS', min: 1, doc: 'First retry delay; doubles each attempt, with full jitter.' },
+  { key: 'worker.backoffMaxMs', type: 'int', default: 300_000, env: 'WAHOOK_WORKER_BACKOFF_MAX_MS', min: 1, doc: 'Ceiling of the retry delay.' },
+  { key: 'worker.pollMs', type: 'int', default: 50, env: 'WAHOOK_WORKER_POLL_MS', min: 1, doc: 'Idle poll interval of the worker.' },
+  { key: 'handlers', type: 'string', env: 'WAHOOK_HANDLERS', flag: 'handlers', doc: 'Path of a module exporting event handlers.' },
+  { key: 'forwardUrl', type: 'string', env: 'WAHOOK_FORWARD_URL', flag: 'forward-url', doc: 'POST every event to this URL, signed with Standard Webhooks headers.' },
+  { key: 'forwardSecret', type: 'string', env: 'WAHOOK_FORWARD_SECRET', flag: 'forward-secret', secret: true, doc: 'Standard Webhooks secret (whsec_<base64>) for forwarded events.' },
+  { key: 'forwardTimeoutMs', type: 'int', default: 10_000, env: 'WAHOOK_FORWARD_TIMEOUT_MS', min: 100, doc: 'Timeout of one forwarding POST.' },
+  { key: 'adminToken', type: 'string', env: 'WAHOOK_ADMIN_TOKEN', flag: 'admin-token', secret: true, doc: 'Bearer token for /dashboard and admin APIs (required when listening beyond localhost).' },
+  { key: 'metricsRequireToken', type: 'bool', default: false, env: 'WAHOOK_METRICS_REQUIRE_TOKEN', doc: 'Also protect /metrics with the admin token.' },
+  { key: 'telemetryRetentionDays', type: 'int', default: 35, env: 'WAHOOK_TELEMETRY_RETENTION_DAYS', min: 1, doc: 'Days of per-minute telemetry rollups kept.' },
+];
+
+export const SPEC_BY_KEY: ReadonlyMap<string, KeySpec> = new Map(SCHEMA.map((s) => [s.key, s]));

@@ -1,0 +1,69 @@
+/**
+ * One error type with stable codes. Every failure a caller can see carries a
+ * `code` from {@link CODES}; tests assert on codes, never on messages, and
+ * docs/errors.md is kept in sync with this registry by a test.
+ */
+
+export interface ErrorSpec {
+  readonly httpStatus: number;
+  /** Whether repeating the same operation later may succeed (drives worker retry vs dead letter). */
+  readonly retryable: boolean;
+  readonly message: string;
+}
+
+export const CODES = {
+  WAHOOK_ERR_HTTP_NOT_FOUND: { httpStatus: 404, retryable: false, message: 'No route for this path' },
+  WAHOOK_ERR_HTTP_METHOD: { httpStatus: 405, retryable: false, message: 'Method not allowed on this route' },
+  WAHOOK_ERR_HTTP_MEDIA_TYPE: { httpStatus: 415, retryable: false, message: 'Content-Type must be application/json' },
+  WAHOOK_ERR_HTTP_BODY_TOO_LARGE: { httpStatus: 413, retryable: false, message: 'Request body exceeds the configured limit' },
+  WAHOOK_ERR_HTTP_BODY_ABORTED: { httpStatus: 400, retryable: true, message: 'Request body was not received completely' },
+  WAHOOK_ERR_HTTP_MALFORMED: { httpStatus: 400, retryable: false, message: 'Malformed HTTP request' },
+  WAHOOK_ERR_HTTP_TIMEOUT: { httpStatus: 408, retryable: true, message: 'Request was not received in time' },
+  WAHOOK_ERR_TENANT_UNKNOWN: { httpStatus: 404, retryable: false, message: 'No tenant is configured under this name' },
+  WAHOOK_ERR_PROVIDER_NOT_CONFIGURED: { httpStatus: 404, retryable: false, message: 'This tenant has no secret configured for this provider' },
+  WAHOOK_ERR_SIGNATURE_MISSING: { httpStatus: 401, retryable: false, message: 'Signature header is missing' },
+  WAHOOK_ERR_SIGNATURE_INVALID: { httpStatus: 401, retryable: false, message: 'Signature does not match the request body' },
+  WAHOOK_ERR_PAYLOAD_NOT_JSON: { httpStatus: 400, retryable: false, message: 'Body is not valid JSON' },
+  WAHOOK_ERR_PAYLOAD_NOT_ENVELOPE: { httpStatus: 400, retryable: false, message: 'Body is not a recognised webhook envelope' },
+  WAHOOK_ERR_HANDSHAKE_REJECTED: { httpStatus: 403, retryable: false, message: 'Verification handshake rejected' },
+  WAHOOK_ERR_STORE_UNAVAILABLE: { httpStatus: 503, retryable: true, message: 'The store could not commit the delivery; retry later' },
+  WAHOOK_ERR_SHUTTING_DOWN: { httpStatus: 503, retryable: true, message: 'The gateway is shutting down; retry later' },
+  WAHOOK_ERR_ADMIN_UNAUTHORIZED: { httpStatus: 401, retryable: false, message: 'A valid admin bearer token is required' },
+  WAHOOK_ERR_CONFIG_INVALID: { httpStatus: 500, retryable: false, message: 'Configuration is invalid' },
+  WAHOOK_ERR_CLI_USAGE: { httpStatus: 400, retryable: false, message: 'Invalid command-line usage' },
+  WAHOOK_ERR_HANDLER_FAILED: { httpStatus: 500, retryable: true, message: 'A user handler threw' },
+  WAHOOK_ERR_FORWARD_FAILED: { httpStatus: 502, retryable: true, message: 'Forwarding to the user endpoint failed' },
+  WAHOOK_ERR_PLANNER_INPUT: { httpStatus: 400, retryable: false, message: 'Cost planner input is invalid' },
+  WAHOOK_ERR_INTERNAL: { httpStatus: 500, retryable: true, message: 'Internal error' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof CODES;
+
+/**
+ * @example
+ * throw new GatewayError('WAHOOK_ERR_SIGNATURE_INVALID');
+ * // e.httpStatus === 401, e.retryable === false
+ */
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly httpStatus: number;
+  readonly retryable: boolean;
+
+  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown }) {
+    const spec: ErrorSpec = CODES[code];
+    super(message ?? spec.message, options);
+    this.name = 'GatewayError';
+    this.code = code;
+    this.httpStatus = spec.httpStatus;
+    this.retryable = spec.retryable;
+  }
+
+  /** The JSON body every HTTP error carries. Never includes request content. */
+  toBody(): { error: { code: ErrorCode; message: string } } {
+    return { error: { code: this.code, message: this.message } };
+  }
+}
+
+export function isGatewayError(e: unknown): e is GatewayError {
+  return e instanceof GatewayError;
+}

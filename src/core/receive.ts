@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import type { TenantConfig } from '../config/load.js';
+import { GatewayError } from './errors.js';
+import { parseEnvelope } from './envelope.js';
+import type { Provider } from './events.js';
+import { constantTimeEqual, verifyCloudApi } from './signature.js';
+import type { NewDelivery } from '../ports/delivery-store.js';
+
+/**
+ * The whole receiving decision, shared by every entry point (node:http today,
+ * a Lambda function URL tomorrow). Split in two so the server can refuse a
+ * request (404/405/415) before reading a single body byte.
+ */
+
+export type Headers = Readonly<Record<string, string | string[] | undefined>>;
+
+export type Route =
+  | { readonly kind: 'webhook'; readonly provider: Provider; readonly tenant: TenantConfig }
+  | { readonly kind: 'handshake'; readonly tenant: TenantConfig }
+  | { readonly kind: 'healthz' | 'readyz' | 'metrics' | 'dashboard' }
+  | { readonly kind: 'admin'; readonly name: string };
+
+export interface ReceiveOptions {
+  readonly tenants: Readonly<Record<string, TenantConfig>>;
+  readonly insecureSkipSignature: boolean;
+}
+
+const SIMPLE: Record<string, Route['kind']> = { '/healthz': 'healthz', '/readyz': 'readyz', '/metrics': 'metrics', '/dashboard': 'dashboard' };
+
+function tenantOf(name: string, opts: ReceiveOptions): TenantConfig {
+  const t = opts.tenants[name];
+  if (t === undefined) throw new GatewayError('WAHOOK_ERR_TENANT_UNKNOWN');
+  return t;
+}
+
+function header(headers: Headers, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * @example
+ * routeRequest('POST', '/webhook/acme/wasender', headers, opts)
+ * // { kind: 'webhook', provider: 'wasender', tenant: { name: 'acme', … } }
+ */
+export function routeRequest(method: string, path: string, headers: Headers, opts: ReceiveOptions): Route {
+  const clean = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+  const simple = SIMPLE[clean];
+  if (simple !== undefined) {
+    if (method !== 'GET' && method !== 'HEAD') throw new GatewayError('WAHOOK_ERR_HTTP_METHOD');
+    return { kind: simple } as Route;
+  }
+  if (clean.startsWith('/api/')) {
+    if (method !== 'GET' && method !== 'POST') throw new GatewayError('WAHOOK_ERR_HTTP_METHOD');
+    return { kind: 'admin', name: clean.slice(5) };
+  }
+  const parts = clean.split('/');
+  if (parts[1] !== 'webhook' || parts.length > 4) throw new GatewayError('WAHOOK_ERR_HTTP_NOT_FOUND');
+  let tenantName = 'default';
+  let provider: Provider = 'cloud_api';
+  if (parts.length === 3) {
+    if (parts[2] === 'wasender') provider = 'wasender';
+    else tenantName = decodeURIComponent(parts[2]!);
+  } else if (parts.length === 4) {
+    if (parts[3] !== 'wasender') throw new GatewayError('WAHOOK_ERR_HTTP_NOT_FOUND');
+    tenantName = decodeURIComponent(parts[2]!);
+    provider = 'wasender';
+  }
+  if (method === 'GET' && provider === 'cloud_api') return { kind: 'handshake', tenant: tenantOf(tenantName, opts) };
+  if (method !== 'POST') throw new GatewayError('WAHOOK_ERR_HTTP_METHOD');
+  const tenant = tenantOf(tenantName, opts);
+  if (!opts.insecureSkipSignature) {
+    const configured = provider === 'cloud_api' ? tenant.appSecrets.length > 0 : tenant.wasenderSecret !== undefined;
+    if (!configured) throw new GatewayError('WAHOOK_ERR_PROVIDER_NOT_CONFIGURED');
+  }
+  const type = header(headers, 'content-type');
+  if (type === undefined || !/^application\/json\s*(;|$)/i.test(type)) throw new GatewayError('WAHOOK_ERR_HTTP_MEDIA_TYPE');
+  return { kind: 'webhook', provider, tenant };
+}
+
+/**
+ * Verify first, parse second: nothing of an unauthenticated body is parsed.
+ * Returns the delivery to store; throws a GatewayError for a 4xx answer.
+ *
+ * @example
+ * const delivery = acceptDelivery(route, req.headers, body, opts, Date.now());
+ */
+export function acceptDelivery(
+  route: Extract<Route, { kind: 'webhook' }>,
+  headers: Headers,
+  body: Uint8Array,
+  opts: ReceiveOptions,
+  now: number,
+): NewDelivery {
+  const kept: Record<string, string> = {};
+  if (route.provider === 'cloud_api') {
+    const sig = header(headers, 'x-hub-signature-256');
+    if (!opts.insecureSkipSignature) {
+      if (sig === undefined || sig === '') throw new GatewayError('WAHOOK_ERR_SIGNATURE_MISSING');
+      if (!verifyCloudApi(body, sig, route.tenant.appSecrets)) throw new GatewayError('WAHOOK_ERR_SIGNATURE_INVALID');
+    }
+    if (sig !== undefined) kept['x-hub-signature-256'] = sig;
+  } else if (!opts.insecureSkipSignature) {
+    // WASender's header is the shared secret itself, so it is compared but never stored.
+    const sig = header(headers, 'x-webhook-signature');
+    if (sig === undefined || sig === '') throw new GatewayError('WAHOOK_ERR_SIGNATURE_MISSING');
+    if (!constantTimeEqual(sig, route.tenant.wasenderSecret ?? '')) throw new GatewayError('WAHOOK_ERR_SIGNATURE_INVALID');
+  }
+  parseEnvelope(route.provider, body);
+  const type = header(headers, 'content-type');
+  if (type !== undefined) kept['content-type'] = type;
+  return {
+    tenant: route.tenant.name,
+    provider: route.provider,
+    receivedAt: now,
+    body,
+    bodySha256: createHash('sha256').update(body).digest(),
+    headers: kept,
+  };
+}

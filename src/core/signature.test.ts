@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { constantTimeEqual, signCloudApi, verifyCloudApi } from './signature.js';
+
+test('matches a published HMAC-SHA256 webhook vector', () => {
+  // Prepare: the vector from GitHub's webhook-validation docs (same HMAC-SHA256 over raw bytes).
+  const body = Buffer.from('Hello, World!');
+  // Act
+  const sig = signCloudApi(body, "It's a Secret to Everybody");
+  // Assess
+  assert.equal(sig, 'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17');
+  assert.equal(verifyCloudApi(body, sig, ["It's a Secret to Everybody"]), true);
+});
+
+test('non-ASCII bodies are verified over the raw escaped bytes, not a re-serialisation', () => {
+  const raw = Buffer.from('{"object":"whatsapp_business_account","entry":[{"changes":[],"text":"\\u00e4\\u00f6\\u00e5 \\ud83d\\ude00"}]}');
+  const sig = signCloudApi(raw, 's3cret');
+  assert.equal(verifyCloudApi(raw, sig, ['s3cret']), true);
+  const reserialised = Buffer.from(JSON.stringify(JSON.parse(raw.toString('utf8'))));
+  assert.notDeepEqual(reserialised, raw);
+  assert.equal(verifyCloudApi(reserialised, sig, ['s3cret']), false);
+});
+
+test('raw UTF-8 bodies verify byte for byte too', () => {
+  const raw = Buffer.from('{"text":"Olá, Zürich — 你好"}', 'utf8');
+  assert.equal(verifyCloudApi(raw, signCloudApi(raw, 'k'), ['k']), true);
+});
+
+test('any of several secrets verifies (rotation)', () => {
+  const body = Buffer.from('{}');
+  assert.equal(verifyCloudApi(body, signCloudApi(body, 'old'), ['new', 'old']), true);
+  assert.equal(verifyCloudApi(body, signCloudApi(body, 'new'), ['new', 'old']), true);
+  assert.equal(verifyCloudApi(body, signCloudApi(body, 'other'), ['new', 'old']), false);
+});
+
+test('malformed headers never verify', () => {
+  const body = Buffer.from('{}');
+  const good = signCloudApi(body, 'k');
+  for (const bad of [undefined, '', 'sha256=', good.slice(7), `sha1=${good.slice(7)}`, `${good}00`, good.slice(0, -2), `sha256=${'z'.repeat(64)}`]) {
+    assert.equal(verifyCloudApi(body, bad, ['k']), false, String(bad));
+  }
+  assert.equal(verifyCloudApi(body, good.toUpperCase().replace('SHA256=', 'sha256='), ['k']), true);
+  assert.equal(verifyCloudApi(Buffer.from('{} '), good, ['k']), false);
+});
+
+test('constantTimeEqual compares plain secrets of any length', () => {
+  assert.equal(constantTimeEqual('abc', 'abc'), true);
+  assert.equal(constantTimeEqual('abc', 'abcd'), false);
+  assert.equal(constantTimeEqual(undefined, 'abc'), false);
+  assert.equal(constantTimeEqual('', 'abc'), false);
+});

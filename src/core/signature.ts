@@ -1,0 +1,53 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Meta signs the exact bytes it sends (non-ASCII arrives \u-escaped), so we
+ * always HMAC the raw body and never a re-serialised parse result.
+ * https://developers.facebook.com/docs/graph-api/webhooks/getting-started
+ */
+
+const PREFIX = 'sha256=';
+
+/**
+ * @example
+ * signCloudApi(Buffer.from('{"object":"whatsapp_business_account","entry":[]}'), 'secret')
+ * // 'sha256=…64 lowercase hex…'
+ */
+export function signCloudApi(rawBody: Uint8Array, secret: string): string {
+  return PREFIX + createHmac('sha256', secret).update(rawBody).digest('hex');
+}
+
+/**
+ * True when `header` is `sha256=<hex>` of the body under any of `secrets`
+ * (several are allowed so an app secret can be rotated without downtime).
+ * Every secret is checked even after a match so timing does not reveal which.
+ *
+ * @example
+ * verifyCloudApi(body, req.headers['x-hub-signature-256'], ['new', 'old'])
+ */
+export function verifyCloudApi(rawBody: Uint8Array, header: string | undefined, secrets: readonly string[]): boolean {
+  if (header === undefined || header.length !== PREFIX.length + 64) return false;
+  if (header.slice(0, PREFIX.length).toLowerCase() !== PREFIX) return false;
+  const given = Buffer.from(header.slice(PREFIX.length).toLowerCase(), 'hex');
+  if (given.length !== 32) return false;
+  let ok = false;
+  for (const secret of secrets) {
+    const expected = createHmac('sha256', secret).update(rawBody).digest();
+    if (timingSafeEqual(expected, given)) ok = true;
+  }
+  return ok;
+}
+
+/**
+ * Constant-time string equality. Both sides are hashed first so the compare
+ * never leaks the expected length (WASender's header is the secret itself).
+ *
+ * @example
+ * constantTimeEqual(req.headers['x-webhook-signature'], tenant.wasenderSecret)
+ */
+export function constantTimeEqual(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false;
+  const a = createHmac('sha256', 'wahook-compare').update(given, 'utf8').digest();
+  const b = createHmac('sha256', 'wahook-compare').update(expected, 'utf8').digest();
+  return timingSafeEqual(a, b);
+}

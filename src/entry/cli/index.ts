@@ -1,0 +1,64 @@
+import { GatewayError, isGatewayError } from '../../core/errors.js';
+import { redactConfig } from '../../config/load.js';
+import { bootstrapConfig } from '../bootstrap.js';
+import { createLogger } from '../logger.js';
+import { parseArgs } from './args.js';
+import { deliveriesCommand } from './inspect.js';
+import { serveCommand } from './serve.js';
+import { signCommand } from './sign.js';
+import { statsCommand } from './stats.js';
+
+const USAGE = `wahook — a durable gateway for WhatsApp webhooks
+
+Usage: wahook <command> [flags]
+
+  serve [--dev] [--port N] [--data-dir D] [--config F] [--handlers M] [--forward-url U] [--no-worker]
+  deliveries --json [--limit N]      stored raw deliveries, newest first
+  stats --json                       counters of the edge and the pipeline
+  config print                       effective config, secrets redacted
+  sign [--dev] [--file F] [--post | --url URL]   sign a body (or a sample) and optionally POST it
+
+Config precedence: flags, then environment (PORT, WAHOOK_*), then --config/WAHOOK_CONFIG file, then defaults.
+`;
+
+export interface Io {
+  out(s: string): void;
+  err(s: string): void;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Returns the process exit code; never throws for bad input. */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  try {
+    const args = parseArgs(argv);
+    const [command, sub] = args.positional;
+    if (command === undefined || args.flags.help === true || command === 'help') {
+      io.out(USAGE);
+      return command === undefined && args.flags.help !== true ? 2 : 0;
+    }
+    const config = bootstrapConfig(args.flags, io.env, { createDevSecrets: command === 'serve' });
+    switch (command) {
+      case 'serve':
+        return await serveCommand(config, createLogger(config.logLevel), io.err);
+      case 'deliveries':
+        return await deliveriesCommand(args, config, io.out);
+      case 'stats':
+        return await statsCommand(args, config, io.out);
+      case 'sign':
+        return await signCommand(args, config, io.out);
+      case 'config':
+        if (sub !== 'print') throw new GatewayError('WAHOOK_ERR_CLI_USAGE', 'Usage: wahook config print');
+        io.out(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
+        return 0;
+      default:
+        throw new GatewayError('WAHOOK_ERR_CLI_USAGE', `Unknown command "${command}"; run wahook --help`);
+    }
+  } catch (e) {
+    if (isGatewayError(e)) {
+      io.err(`wahook: ${e.code}: ${e.message}\n`);
+      return e.code === 'WAHOOK_ERR_CLI_USAGE' ? 2 : 1;
+    }
+    io.err(`wahook: unexpected error: ${(e as Error).stack ?? String(e)}\n`);
+    return 1;
+  }
+}

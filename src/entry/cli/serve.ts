@@ -1,0 +1,45 @@
+import type { Logger } from 'pino';
+import { assertServable, type Config } from '../../config/load.js';
+import { createDeliveryStore } from '../../compose.js';
+import { createGatewayServer } from '../server.js';
+
+export interface ServeHooks {
+  /** Extra services started beside the edge (worker, telemetry); stopped after the edge drains. */
+  readonly start?: (config: Config, logger: Logger) => Promise<{ stop(): Promise<void> } | undefined>;
+}
+
+function announceDev(config: Config, port: number, err: (s: string) => void): void {
+  if (!config.dev) return;
+  const base = `http://127.0.0.1:${port}`;
+  err(
+    `\nwahook is running in development mode with generated secrets kept in ${config.dataDir}/dev-secrets.json.\n` +
+      `  Send a signed test delivery:  npx wahook sign --dev --url ${base}/webhook\n` +
+      `  Sign a body of your own:      npx wahook sign --dev --file body.json\n` +
+      `  Then look inside:             npx wahook deliveries --json   |   npx wahook stats --json\n\n`,
+  );
+}
+
+/** `wahook serve`: runs until SIGTERM/SIGINT, then drains and exits 0. */
+export async function serveCommand(config: Config, logger: Logger, err: (s: string) => void, hooks: ServeHooks = {}): Promise<number> {
+  assertServable(config);
+  if (config.insecureSkipSignature) logger.warn('signature verification is OFF (--insecure-skip-signature): never use this in production');
+  const store = createDeliveryStore(config);
+  const gateway = createGatewayServer({ config, store, logger });
+  const { port } = await gateway.listen();
+  const extra = await hooks.start?.(config, logger);
+  logger.info({ host: config.host, port, dataDir: config.dataDir, tenants: Object.keys(config.tenants) }, 'wahook listening');
+  announceDev(config, port, err);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      logger.info({ signal }, 'draining');
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await gateway.shutdown();
+  await extra?.stop();
+  logger.info('stopped');
+  logger.flush();
+  return 0;
+}
