@@ -54,7 +54,9 @@ function logsCost(p: TrafficProfile, book: PriceBook, freeTier: boolean): number
  * - INIT (billed since 2025-08-01): coldStartRate x on-demand invocations x initMs x GB,
  *   priced at the margin above invocation duration and reported apart.
  * - Free tier (when on, never with provisioned concurrency): 1M requests and
- *   400,000 GB-s subtracted before tiering.
+ *   400,000 GB-s subtracted before tiering, and 5 GB of logs.
+ * - SQS: ~1.2 requests per message per 64 KB chunk, less SQS's own 1M
+ *   always-free requests (separate from Lambda's allowance, so always taken).
  * - Provisioned concurrency: configured GB-s for the whole month; the PC
  *   environments serve traffic first (at the PC duration rate) and the rest
  *   spills to on-demand.

@@ -93,8 +93,11 @@ export function renderChartSvg(report: CostReport, opts: { width?: number; heigh
   const volume = report.inputs.volume.value;
   const cx = f(x(Math.min(CHART_RANGE.high, Math.max(CHART_RANGE.low, volume))));
   const offChart = inRange(volume) ? '' : ' (off the chart)';
+  // Keep the label inside the picture when the line is near either edge.
+  const share = (Number(cx) - m.left) / plotW;
+  const anchor = share > 0.8 ? 'end' : share < 0.2 ? 'start' : 'middle';
   out.push(`<g id="current-volume"><line x1="${cx}" y1="${m.top}" x2="${cx}" y2="${m.top + plotH}" stroke="${COLORS.text}" stroke-dasharray="6 4"/>`
-    + `<text x="${cx}" y="${m.top - 6}" text-anchor="middle" ${HALO}>this month: ${shortCount(volume)}${offChart}</text></g>`);
+    + `<text x="${cx}" y="${m.top - 6}" text-anchor="${anchor}" ${HALO}>this month: ${shortCount(volume)}${offChart}</text></g>`);
 
   const d = report.dedicated;
   const legend: [string, string][] = [

@@ -60,10 +60,15 @@ export function toNumber(v: unknown): number | undefined {
   return undefined;
 }
 
+/** Absurd values overflow to Infinity once scaled; those are as good as absent. */
+function finiteOrUndefined(n: number): number | undefined {
+  return Number.isFinite(n) ? n : undefined;
+}
+
 /** Cloud API timestamps are Unix seconds (as strings or numbers). */
 export function secondsToMs(v: unknown): number | undefined {
   const n = toNumber(v);
-  return n !== undefined && n > 0 ? Math.round(n * 1000) : undefined;
+  return n !== undefined && n > 0 ? finiteOrUndefined(Math.round(n * 1000)) : undefined;
 }
 
 /**
@@ -74,7 +79,7 @@ export function flexibleToMs(v: unknown): number | undefined {
   const n = toNumber(v);
   if (n !== undefined) {
     if (n <= 0) return undefined;
-    return n > 1e12 ? Math.round(n) : Math.round(n * 1000);
+    return finiteOrUndefined(n > 1e12 ? Math.round(n) : Math.round(n * 1000));
   }
   if (typeof v === 'string') {
     const parsed = Date.parse(v);

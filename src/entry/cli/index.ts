@@ -7,6 +7,9 @@ import { deliveriesCommand } from './inspect.js';
 import { serveCommand } from './serve.js';
 import { signCommand } from './sign.js';
 import { statsCommand } from './stats.js';
+import { dlqCommand, eventsCommand, messagesCommand, replayCommand } from './pipeline.js';
+import { workerCommand } from './worker.js';
+import { startWorkerThread } from '../worker-host.js';
 
 const USAGE = `wahook — a durable gateway for WhatsApp webhooks
 
@@ -15,6 +18,11 @@ Usage: wahook <command> [flags]
   serve [--dev] [--port N] [--data-dir D] [--config F] [--handlers M] [--forward-url U] [--no-worker]
   deliveries --json [--limit N]      stored raw deliveries, newest first
   stats --json                       counters of the edge and the pipeline
+  worker                             the event worker alone (run serve with --no-worker)
+  events --json [--kind K] [--type T] [--since ISO] [--limit N]
+  messages --json [--limit N]        messages with current status and status history
+  dlq list|retry|purge [--seq N,M]   dead letters
+  replay [--since ISO] [--until ISO] [--tenant T]   process stored deliveries again (idempotent)
   config print                       effective config, secrets redacted
   sign [--dev] [--file F] [--post | --url URL]   sign a body (or a sample) and optionally POST it
 
@@ -39,7 +47,19 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const config = bootstrapConfig(args.flags, io.env, { createDevSecrets: command === 'serve' });
     switch (command) {
       case 'serve':
-        return await serveCommand(config, createLogger(config.logLevel), io.err);
+        return await serveCommand(config, createLogger(config.logLevel), io.err, {
+          start: async (c, logger) => (c.worker.enabled ? startWorkerThread(c, logger) : undefined),
+        });
+      case 'worker':
+        return await workerCommand(config, createLogger(config.logLevel));
+      case 'events':
+        return await eventsCommand(args, config, io.out);
+      case 'messages':
+        return await messagesCommand(args, config, io.out);
+      case 'dlq':
+        return await dlqCommand(args, config, io.out);
+      case 'replay':
+        return await replayCommand(args, config, io.out);
       case 'deliveries':
         return await deliveriesCommand(args, config, io.out);
       case 'stats':

@@ -1,16 +1,52 @@
+import { resolve } from 'node:path';
 import type { Config } from '../../config/load.js';
 import { createDeliveryReader } from '../../compose.js';
+import { SqliteEventQuery } from '../../adapters/sqlite/event-query.js';
+import { SqliteEventStore } from '../../adapters/sqlite/event-store.js';
 import { edgeStatsFrom } from './inspect.js';
 import type { ParsedArgs } from './args.js';
 
-/** `wahook stats --json`: one JSON object, readable while `serve` runs. */
-export async function statsCommand(args: ParsedArgs, config: Config, out: (s: string) => void): Promise<number> {
+export interface Stats {
+  received: number;
+  stored: number;
+  duplicates: number;
+  rejected: Record<string, number>;
+  events: number;
+  eventsByKind: Record<string, number>;
+  eventDuplicates: number;
+  queueDepth: number;
+  oldestPendingAgeMs: number;
+  deadLetters: number;
+  jobsPending: number;
+}
+
+/** Edge counters plus pipeline state; readable while `serve` runs. */
+export async function collectStats(config: Config, now = Date.now()): Promise<Stats> {
   const reader = createDeliveryReader(config);
+  const store = new SqliteEventStore(resolve(config.dataDir));
   try {
-    const stats = edgeStatsFrom(await reader.counters());
-    out(args.flags.json ? `${JSON.stringify(stats)}\n` : `${JSON.stringify(stats, null, 2)}\n`);
+    const edge = edgeStatsFrom(await reader.counters());
+    const p = await new SqliteEventQuery(store.db).stats();
+    const oldest = await reader.oldestAfter(p.cursor);
+    return {
+      ...edge,
+      events: p.events,
+      eventsByKind: p.eventsByKind,
+      eventDuplicates: p.duplicates,
+      queueDepth: oldest?.count ?? 0,
+      oldestPendingAgeMs: oldest ? Math.max(0, now - oldest.receivedAt) : 0,
+      deadLetters: p.deadLetters,
+      jobsPending: p.jobsPending,
+    };
   } finally {
+    await store.close();
     await reader.close();
   }
+}
+
+/** `wahook stats --json`: one JSON object. */
+export async function statsCommand(args: ParsedArgs, config: Config, out: (s: string) => void): Promise<number> {
+  const stats = await collectStats(config);
+  out(args.flags.json ? `${JSON.stringify(stats)}\n` : `${JSON.stringify(stats, null, 2)}\n`);
   return 0;
 }

@@ -1,4 +1,4 @@
-import { asArray, asId, asRecord, asString, camelize, compact, type Rec } from '../util.js';
+import { asId, asRecord, asString, camelize, compact, type Rec } from '../util.js';
 
 const MEDIA_TYPES = new Set(['image', 'audio', 'video', 'document', 'sticker']);
 
@@ -71,8 +71,4 @@ export function editOf(m: Rec): Rec | undefined {
 export function revokeOf(m: Rec): Rec | undefined {
   const revoke = asRecord(m['revoke']);
   return revoke ? compact({ revokedMessageId: asId(revoke['original_message_id']) }) : undefined;
-}
-
-export function hasErrors(m: Rec): boolean {
-  return (asArray(m['errors'])?.length ?? 0) > 0;
 }

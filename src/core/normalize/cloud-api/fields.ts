@@ -27,7 +27,7 @@ export function normalizeField(ctx: ChangeCtx, rawValue: unknown): void {
     templateId: asId(value['message_template_id']),
     templateName: asString(value['message_template_name']),
     templateLanguage: asString(value['message_template_language']),
-    event: asString(value['event']),
+    event: asString(value['event']) ?? asString(first?.['event']),
     decision: asString(value['decision']),
     phoneNumber: asId(value['phone_number']) ?? asId(value['display_phone_number']),
     flowId: asId(value['flow_id']),

@@ -31,7 +31,7 @@ export function normalizeStatusEvent(env: Envelope): void {
     const rawStatus = asRecord(rec['update'])?.['status'] ?? rec['status'];
     const status = mapStatus(rawStatus);
     if (!status) {
-      pushTargeted(env, rec, messageId, {});
+      pushTargeted(env, rec, messageId, { remoteJid: asString(key?.['remoteJid']) });
       continue;
     }
     const fromMe = asBoolean(key?.['fromMe']) ?? true;

@@ -1,13 +1,13 @@
 import type { DeliveryRef } from '../../events.js';
 import { unknownEvent, type Sink } from '../build.js';
+import { CALL_EVENTS, normalizeCallEvent } from './calls.js';
+import { COLLECTION_EVENTS, normalizeCollectionEvent } from './collections.js';
 import { parseEnvelope, type Envelope } from './envelope.js';
 import {
   normalizeDeleteEvent, normalizePollEvent, normalizeReactionEvent, normalizeReceiptEvent, normalizeStatusEvent,
 } from './events.js';
 import { MESSAGE_EVENTS, normalizeMessageEvent } from './messages.js';
-import {
-  CALL_EVENTS, COLLECTION_EVENTS, SESSION_EVENTS, normalizeCallEvent, normalizeCollectionEvent, normalizeSessionEvent,
-} from './other.js';
+import { SESSION_EVENTS, normalizeSessionEvent } from './sessions.js';
 
 const SINGLE_EVENT_HANDLERS: Record<string, (env: Envelope) => void> = {
   'messages.update': normalizeStatusEvent,

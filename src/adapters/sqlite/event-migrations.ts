@@ -1,0 +1,69 @@
+/** Numbered schema steps of events.db; never edit a released step, append one. */
+export const EVENT_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    key TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    type TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    delivery_id INTEGER NOT NULL,
+    json TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX events_key ON events (tenant, key);
+  CREATE INDEX events_ts ON events (ts);
+  CREATE TABLE messages (
+    tenant TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    type TEXT,
+    contact TEXT,
+    ts INTEGER,
+    status TEXT,
+    failed TEXT,
+    PRIMARY KEY (tenant, message_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE status_history (
+    tenant TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    recipient TEXT NOT NULL DEFAULT '',
+    ts INTEGER NOT NULL,
+    errors TEXT,
+    PRIMARY KEY (tenant, message_id, status, recipient)
+  ) WITHOUT ROWID;
+  CREATE TABLE contacts (
+    tenant TEXT NOT NULL,
+    contact TEXT NOT NULL,
+    profile_name TEXT,
+    last_inbound_at INTEGER,
+    window_open_until INTEGER,
+    PRIMARY KEY (tenant, contact)
+  ) WITHOUT ROWID;
+  CREATE TABLE sessions (
+    tenant TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    status TEXT,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (tenant, session_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE jobs (
+    seq INTEGER NOT NULL,
+    target TEXT NOT NULL,
+    conversation TEXT NOT NULL,
+    state INTEGER NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    run_at INTEGER NOT NULL,
+    last_error TEXT,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (seq, target)
+  ) WITHOUT ROWID;
+  CREATE INDEX jobs_ready ON jobs (state, run_at) WHERE state = 0;
+  CREATE INDEX jobs_conversation ON jobs (conversation, target, seq) WHERE state = 0;
+  CREATE INDEX jobs_dead ON jobs (state) WHERE state = 2;
+  CREATE TABLE cursor (id INTEGER PRIMARY KEY CHECK (id = 1), delivery_id INTEGER NOT NULL);
+  INSERT INTO cursor (id, delivery_id) VALUES (1, 0);
+  CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+  `,
+];

@@ -1,0 +1,80 @@
+import type { WahookEvent } from '../../core/events.js';
+import type { DeadLetter, EventFilter, EventQuery, MessageView, PipelineStats } from '../../ports/event-store.js';
+import type { Db } from './open.js';
+
+/** Reads of events.db for the CLI and dashboard; safe beside a running worker (WAL). */
+export class SqliteEventQuery implements EventQuery {
+  constructor(private readonly db: Db) {}
+
+  async events(f: EventFilter): Promise<WahookEvent[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (f.kind !== undefined) { where.push('kind = ?'); args.push(f.kind); }
+    if (f.type !== undefined) { where.push('type = ?'); args.push(f.type); }
+    if (f.since !== undefined) { where.push('ts >= ?'); args.push(f.since); }
+    if (f.tenant !== undefined) { where.push('tenant = ?'); args.push(f.tenant); }
+    const sql = `SELECT json FROM events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${f.newestFirst ? 'DESC' : 'ASC'} LIMIT ?`;
+    args.push(f.limit ?? 1000);
+    return (this.db.prepare(sql).pluck().all(...args) as string[]).map((j) => JSON.parse(j) as WahookEvent);
+  }
+
+  async messages(limit: number): Promise<MessageView[]> {
+    const rows = this.db.prepare('SELECT tenant, message_id, provider, type, contact, ts, status, failed FROM messages ORDER BY ts DESC LIMIT ?').all(limit) as {
+      tenant: string; message_id: string; provider: string; type: string | null; contact: string | null; ts: number | null; status: string | null; failed: string | null;
+    }[];
+    const history = this.db.prepare('SELECT status, ts, recipient, errors FROM status_history WHERE tenant = ? AND message_id = ? ORDER BY ts, status');
+    return rows.map((r) => ({
+      tenant: r.tenant,
+      messageId: r.message_id,
+      provider: r.provider,
+      type: r.type,
+      contact: r.contact,
+      timestamp: r.ts,
+      status: r.status,
+      failed: r.failed ? JSON.parse(r.failed) : null,
+      statusHistory: (history.all(r.tenant, r.message_id) as { status: string; ts: number; recipient: string; errors: string | null }[]).map((h) => ({
+        status: h.status,
+        timestamp: h.ts,
+        ...(h.recipient ? { recipient: h.recipient } : {}),
+        ...(h.errors ? { errors: JSON.parse(h.errors) } : {}),
+      })),
+    }));
+  }
+
+  async deadLetters(limit: number): Promise<DeadLetter[]> {
+    const rows = this.db
+      .prepare('SELECT j.seq, j.target, j.attempts, j.last_error, j.updated_at, e.key, e.json FROM jobs j JOIN events e ON e.seq = j.seq WHERE j.state = 2 ORDER BY j.seq LIMIT ?')
+      .all(limit) as { seq: number; target: string; attempts: number; last_error: string; updated_at: number; key: string; json: string }[];
+    return rows.map((r) => ({ seq: r.seq, target: r.target, key: r.key, attempts: r.attempts, lastError: r.last_error, updatedAt: r.updated_at, event: JSON.parse(r.json) as WahookEvent }));
+  }
+
+  async retryDeadLetters(seqs: readonly number[], now: number): Promise<number> {
+    const sql = `UPDATE jobs SET state = 0, attempts = 0, run_at = ?, updated_at = ? WHERE state = 2${seqs.length ? ` AND seq IN (${seqs.map(() => '?').join(',')})` : ''}`;
+    return this.db.prepare(sql).run(now, now, ...seqs).changes;
+  }
+
+  async purgeDeadLetters(seqs: readonly number[]): Promise<number> {
+    const sql = `DELETE FROM jobs WHERE state = 2${seqs.length ? ` AND seq IN (${seqs.map(() => '?').join(',')})` : ''}`;
+    return this.db.prepare(sql).run(...seqs).changes;
+  }
+
+  async stats(): Promise<PipelineStats> {
+    const counters = Object.fromEntries(
+      (this.db.prepare('SELECT name, value FROM counters').all() as { name: string; value: number }[]).map((r) => [r.name, r.value]),
+    );
+    const eventsByKind: Record<string, number> = {};
+    let events = 0;
+    for (const [k, v] of Object.entries(counters)) {
+      if (k.startsWith('events.')) { eventsByKind[k.slice(7)] = v; events += v; }
+    }
+    const jobs = this.db.prepare('SELECT state, count(*) AS n FROM jobs GROUP BY state').all() as { state: number; n: number }[];
+    return {
+      eventsByKind,
+      events,
+      duplicates: counters.duplicates ?? 0,
+      cursor: this.db.prepare('SELECT delivery_id FROM cursor WHERE id = 1').pluck().get() as number,
+      jobsPending: jobs.find((j) => j.state === 0)?.n ?? 0,
+      deadLetters: jobs.find((j) => j.state === 2)?.n ?? 0,
+    };
+  }
+}

@@ -1,0 +1,138 @@
+import type { WahookEvent } from '../../core/events.js';
+import { mergeStatus, type MessageStatusState } from '../../core/status.js';
+import type { EventStore, IngestRequest, IngestResult, Job, JobQueue } from '../../ports/event-store.js';
+import { EVENT_MIGRATIONS } from './event-migrations.js';
+import { openDatabase, type Db } from './open.js';
+
+export const EVENTS_FILE = 'events.db';
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Conversations are ordered per contact; events without one get their own lane. */
+export function conversationOf(e: WahookEvent): string {
+  return `${e.tenant}:${e.contact ?? e.messageId ?? e.key}`;
+}
+
+/**
+ * events.db is written only by the worker (and replay), never by the edge,
+ * so draining a backlog never holds the lock the edge commits under.
+ */
+export class SqliteEventStore implements EventStore, JobQueue {
+  readonly db: Db;
+  private readonly st;
+  private readonly ingestTx;
+
+  constructor(dataDir: string, busyTimeoutMs = 5000) {
+    this.db = openDatabase(dataDir, EVENTS_FILE, EVENT_MIGRATIONS, { busyTimeoutMs });
+    const p = (sql: string) => this.db.prepare(sql);
+    this.st = {
+      cursor: p('SELECT delivery_id FROM cursor WHERE id = 1').pluck(),
+      setCursor: p('UPDATE cursor SET delivery_id = ? WHERE id = 1'),
+      event: p('INSERT OR IGNORE INTO events (tenant, key, kind, type, ts, delivery_id, json) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      message: p(`INSERT INTO messages (tenant, message_id, provider, type, contact, ts) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (tenant, message_id) DO UPDATE SET type = excluded.type, contact = coalesce(excluded.contact, contact), ts = excluded.ts`),
+      history: p('INSERT OR IGNORE INTO status_history (tenant, message_id, status, recipient, ts, errors) VALUES (?, ?, ?, ?, ?, ?)'),
+      messageState: p('SELECT status, failed FROM messages WHERE tenant = ? AND message_id = ?'),
+      setState: p(`INSERT INTO messages (tenant, message_id, provider, status, failed, contact) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (tenant, message_id) DO UPDATE SET status = excluded.status, failed = excluded.failed, contact = coalesce(contact, excluded.contact)`),
+      contact: p(`INSERT INTO contacts (tenant, contact, profile_name, last_inbound_at, window_open_until) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (tenant, contact) DO UPDATE SET
+          profile_name = CASE WHEN excluded.last_inbound_at >= coalesce(last_inbound_at, 0) THEN coalesce(excluded.profile_name, profile_name) ELSE coalesce(profile_name, excluded.profile_name) END,
+          last_inbound_at = max(coalesce(last_inbound_at, 0), coalesce(excluded.last_inbound_at, 0)),
+          window_open_until = max(coalesce(window_open_until, 0), coalesce(excluded.window_open_until, 0))`),
+      session: p(`INSERT INTO sessions (tenant, session_id, status, updated_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT (tenant, session_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at WHERE excluded.updated_at >= updated_at`),
+      job: p('INSERT OR IGNORE INTO jobs (seq, target, conversation, run_at, updated_at) VALUES (?, ?, ?, ?, ?)'),
+      bump: p('INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value'),
+      claim: p(`SELECT j.seq, j.target, j.conversation, j.attempts, e.json FROM jobs j JOIN events e ON e.seq = j.seq
+        WHERE j.state = 0 AND j.run_at <= ?
+          AND j.seq = (SELECT min(k.seq) FROM jobs k WHERE k.state = 0 AND k.conversation = j.conversation AND k.target = j.target)
+        ORDER BY j.seq LIMIT ?`),
+      complete: p('DELETE FROM jobs WHERE seq = ? AND target = ?'),
+      retry: p('UPDATE jobs SET attempts = attempts + 1, run_at = ?, last_error = ?, updated_at = ? WHERE seq = ? AND target = ?'),
+      dead: p('UPDATE jobs SET attempts = attempts + 1, state = 2, last_error = ?, updated_at = ? WHERE seq = ? AND target = ?'),
+    };
+    this.ingestTx = this.db.transaction((req: IngestRequest): IngestResult => {
+      if (req.cursor && (this.st.cursor.get() as number) !== req.cursor.from) return { inserted: 0, duplicates: 0, applied: false };
+      const byKind = new Map<string, number>();
+      let inserted = 0;
+      let duplicates = 0;
+      for (const d of req.deliveries) {
+        for (const e of d.events) {
+          if (this.insertEvent(e, req.targets)) {
+            inserted++;
+            byKind.set(e.kind, (byKind.get(e.kind) ?? 0) + 1);
+          } else duplicates++;
+        }
+        for (const c of d.contacts) {
+          const until = c.lastInboundAt === undefined ? null : c.lastInboundAt + DAY_MS;
+          this.st.contact.run(d.ref.tenant, c.contact, c.profileName ?? null, c.lastInboundAt ?? null, until);
+        }
+      }
+      for (const [kind, n] of byKind) this.st.bump.run(`events.${kind}`, n);
+      if (duplicates > 0) this.st.bump.run('duplicates', duplicates);
+      if (req.cursor) this.st.setCursor.run(req.cursor.to);
+      return { inserted, duplicates, applied: true };
+    });
+  }
+
+  private insertEvent(e: WahookEvent, targets: readonly string[]): boolean {
+    const r = this.st.event.run(e.tenant, e.key, e.kind, e.type, e.timestamp, e.deliveryId, JSON.stringify(e));
+    if (r.changes === 0) return false;
+    const seq = Number(r.lastInsertRowid);
+    if (e.kind === 'message' && e.messageId !== undefined) {
+      this.st.message.run(e.tenant, e.messageId, e.provider, e.type, e.contact ?? null, e.timestamp);
+    } else if (e.kind === 'status' && e.messageId !== undefined) {
+      this.applyStatus(e);
+    } else if (e.kind === 'session') {
+      const sessionId = typeof e.sessionId === 'string' ? e.sessionId : '';
+      const status = typeof e.status === 'string' ? e.status : e.type;
+      this.st.session.run(e.tenant, sessionId, status, e.timestamp);
+    }
+    for (const target of targets) this.st.job.run(seq, target, conversationOf(e), 0, e.timestamp);
+    return true;
+  }
+
+  /** History keeps every distinct status; the current one is a merge that no arrival order can change. */
+  private applyStatus(e: WahookEvent): void {
+    const status = typeof e.status === 'string' ? e.status : e.type;
+    const recipient = typeof e.recipientParticipantId === 'string' ? e.recipientParticipantId : '';
+    const errors = e.errors === undefined ? null : JSON.stringify(e.errors);
+    this.st.history.run(e.tenant, e.messageId, status, recipient, e.timestamp, errors);
+    const row = this.st.messageState.get(e.tenant, e.messageId) as { status: string | null; failed: string | null } | undefined;
+    const current: MessageStatusState = {
+      status: (row?.status ?? null) as MessageStatusState['status'],
+      failed: row?.failed ? (JSON.parse(row.failed) as MessageStatusState['failed']) : null,
+    };
+    const next = mergeStatus(current, { status, timestamp: e.timestamp, errors: e.errors });
+    this.st.setState.run(e.tenant, e.messageId, e.provider, next.status, next.failed ? JSON.stringify(next.failed) : null, e.contact ?? null);
+  }
+
+  async ingest(req: IngestRequest): Promise<IngestResult> {
+    return this.ingestTx.immediate(req);
+  }
+
+  async cursor(): Promise<number> {
+    return this.st.cursor.get() as number;
+  }
+
+  async claim(now: number, limit: number, busy: ReadonlySet<string>): Promise<Job[]> {
+    const rows = this.st.claim.all(now, limit + busy.size) as { seq: number; target: string; conversation: string; attempts: number; json: string }[];
+    return rows
+      .filter((r) => !busy.has(`${r.target}|${r.conversation}`))
+      .slice(0, limit)
+      .map((r) => ({ seq: r.seq, target: r.target, conversation: r.conversation, attempts: r.attempts, event: JSON.parse(r.json) as WahookEvent }));
+  }
+
+  async complete(job: Job): Promise<void> {
+    this.st.complete.run(job.seq, job.target);
+  }
+
+  async fail(job: Job, error: string, retryAt: number | null, now: number): Promise<void> {
+    if (retryAt === null) this.st.dead.run(error.slice(0, 4000), now, job.seq, job.target);
+    else this.st.retry.run(retryAt, error.slice(0, 4000), now, job.seq, job.target);
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

@@ -1,0 +1,15 @@
+import type { Logger } from 'pino';
+import type { Config } from '../../config/load.js';
+import { startWorker } from '../../pipeline/worker.js';
+
+/** `wahook worker`: the pipeline alone, e.g. beside `wahook serve --no-worker`. */
+export async function workerCommand(config: Config, logger: Logger): Promise<number> {
+  const worker = await startWorker(config, logger);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+  await worker.stop();
+  logger.flush();
+  return 0;
+}

@@ -1,0 +1,25 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Config } from '../config/load.js';
+import { createLogger } from './logger.js';
+import { startWorker } from '../pipeline/worker.js';
+
+/**
+ * `serve` runs the worker in its own thread: normalising a backlog is CPU
+ * work that must never delay the edge's event loop (and its p99).
+ * Progress is posted to the main thread for metrics.
+ */
+const config = workerData.config as Config;
+const logger = createLogger(config.logLevel);
+const worker = await startWorker(config, logger, {
+  onDrain: (deliveries, inserted, duplicates, ms) => parentPort?.postMessage({ t: 'drain', deliveries, inserted, duplicates, ms }),
+  onJob: (job, ok, ms) => parentPort?.postMessage({ t: 'job', target: job.target, kind: job.event.kind, ok, ms }),
+});
+parentPort?.postMessage({ t: 'ready' });
+parentPort?.on('message', (m: { t: string }) => {
+  if (m.t !== 'stop') return;
+  void worker.stop().then(() => {
+    logger.flush();
+    parentPort?.postMessage({ t: 'stopped' });
+    process.exit(0);
+  });
+});

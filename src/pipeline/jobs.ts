@@ -1,0 +1,75 @@
+import { backoffMs } from '../core/backoff.js';
+import type { Job, JobQueue } from '../ports/event-store.js';
+
+export type JobTarget = (job: Job) => Promise<void>;
+
+export interface JobRunnerOptions {
+  readonly concurrency: number;
+  readonly maxAttempts: number;
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+  readonly now?: () => number;
+  readonly random?: () => number;
+  readonly onResult?: (job: Job, ok: boolean, ms: number, error?: string) => void;
+}
+
+/**
+ * Runs handler and forwarding jobs: at least once, in order within a
+ * conversation (the queue only offers a conversation's oldest pending job),
+ * different conversations concurrently up to `concurrency`.
+ */
+export class JobRunner {
+  private readonly busy = new Set<string>();
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(
+    private readonly queue: JobQueue,
+    private readonly targets: Readonly<Record<string, JobTarget>>,
+    private readonly opts: JobRunnerOptions,
+  ) {}
+
+  get active(): number {
+    return this.running.size;
+  }
+
+  /** Claims what fits in the free slots and starts it; returns how many started. */
+  async tick(): Promise<number> {
+    const free = this.opts.concurrency - this.running.size;
+    if (free <= 0) return 0;
+    const now = (this.opts.now ?? Date.now)();
+    const jobs = await this.queue.claim(now, free, this.busy);
+    for (const job of jobs) {
+      const lane = `${job.target}|${job.conversation}`;
+      this.busy.add(lane);
+      const p = this.run(job).finally(() => {
+        this.busy.delete(lane);
+        this.running.delete(p);
+      });
+      this.running.add(p);
+    }
+    return jobs.length;
+  }
+
+  /** Waits for the jobs already started. */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.race(this.running);
+  }
+
+  private async run(job: Job): Promise<void> {
+    const target = this.targets[job.target];
+    const started = performance.now();
+    const now = this.opts.now ?? Date.now;
+    try {
+      if (target === undefined) throw new Error(`no target "${job.target}" is configured`);
+      await target(job);
+      await this.queue.complete(job);
+      this.opts.onResult?.(job, true, performance.now() - started);
+    } catch (e) {
+      const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      const attempt = job.attempts + 1;
+      const retryAt = attempt >= this.opts.maxAttempts ? null : now() + backoffMs(job.attempts, { baseMs: this.opts.backoffBaseMs, maxMs: this.opts.backoffMaxMs }, this.opts.random ?? Math.random);
+      await this.queue.fail(job, message, retryAt, now());
+      this.opts.onResult?.(job, false, performance.now() - started, message);
+    }
+  }
+}

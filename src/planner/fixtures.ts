@@ -1,0 +1,70 @@
+/**
+ * Helpers for the planner's tests: the shipped price list, read from the
+ * project root (found by walking up to package.json), and short-hands for
+ * building profiles and catching planner errors.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GatewayError } from '../core/errors.js';
+import { parseCostArgs } from './args.js';
+import type { PriceBook } from './prices.js';
+import { loadPrices } from './prices.js';
+import { buildProfile } from './profile.js';
+import type { MeasuredTraffic, TrafficProfile } from './types.js';
+
+/**
+ * The directory holding package.json above this module.
+ * @example
+ * join(projectRoot(), 'prices', 'prices.json');
+ */
+export function projectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('package.json not found above the planner');
+    dir = up;
+  }
+  return dir;
+}
+
+/**
+ * A fresh parse of the shipped price list (safe to mutate).
+ * @example
+ * const json = defaultPricesJson() as { lambda: { requests: { value: number } } };
+ */
+export function defaultPricesJson(): unknown {
+  return JSON.parse(readFileSync(join(projectRoot(), 'prices', 'prices.json'), 'utf8')) as unknown;
+}
+
+/** The shipped price list, validated. */
+export const book: PriceBook = loadPrices(defaultPricesJson());
+
+/**
+ * A profile from command-line flags.
+ * @example
+ * profileOf(['--volume', '1e7', '--front-door', 'none']);
+ */
+export function profileOf(argv: string[], measured: MeasuredTraffic | null = null): TrafficProfile {
+  return buildProfile(parseCostArgs(argv), measured);
+}
+
+/**
+ * Runs `fn`, asserts it throws a planner-input GatewayError, and returns it.
+ * @example
+ * assert.match(plannerError(() => parseCostArgs(['--nope'])).message, /--nope/);
+ */
+export function plannerError(fn: () => unknown): GatewayError {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof GatewayError, `expected a GatewayError, got ${String(e)}`);
+    assert.equal(e.code, 'WAHOOK_ERR_PLANNER_INPUT');
+    return e;
+  }
+  return assert.fail('expected a planner input error');
+}
+
+/** Money to the cent, as the tests compare it. */
+export const cents = (x: number): number => Math.round(x * 100) / 100;
