@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { tempDir } from '../helpers/gateway.js';
+import { cloudEnvelope, messagesChange, seedDeliveries, status, textMessage, until, writeHandlers } from '../helpers/pipeline.js';
+import { spawnWahook } from '../helpers/process.js';
+
+test('a worker killed with SIGKILL mid-backlog loses nothing and duplicates no event', async () => {
+  // Prepare: 3,000 deliveries, each a message and its statuses (12,000 events).
+  const dir = tempDir();
+  const bodies: object[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const id = `wamid.crash.${i}`;
+    bodies.push(cloudEnvelope([messagesChange({ messages: [textMessage(id, String(1000 + (i % 50)), 1_700_000_000 + i)], statuses: [status(id, 'sent', 1_700_000_001 + i), status(id, 'delivered', 1_700_000_002 + i), status(id, 'read', 1_700_000_003 + i)] })]));
+  }
+  await seedDeliveries(dir, bodies);
+  const out = join(dir, 'handled.log');
+  const handlers = writeHandlers(dir, `
+    import { appendFileSync } from 'node:fs';
+    export function message(event, ctx) { appendFileSync(${JSON.stringify(out)}, ctx.key + '\\n'); }
+  `);
+  const env = { WAHOOK_DATA_DIR: dir, WAHOOK_APP_SECRET: 'x', WAHOOK_HANDLERS: handlers, WAHOOK_WORKER_BATCH: '100', WAHOOK_WORKER_POLL_MS: '5' };
+  const cursor = (): number => {
+    if (!existsSync(join(dir, 'events.db'))) return 0;
+    const db = new Database(join(dir, 'events.db'), { readonly: true });
+    try { return db.prepare('SELECT delivery_id FROM cursor').pluck().get() as number; } catch { return 0; } finally { db.close(); }
+  };
+  // Act: kill -9 while the backlog is half drained, then restart until drained.
+  const first = spawnWahook(['worker'], env);
+  await until(() => cursor() >= 800, 30_000, 'worker progress');
+  first.child.kill('SIGKILL');
+  await first.exited;
+  const killedAt = cursor();
+  assert.ok(killedAt < 3000, `killed at ${killedAt}`);
+  const second = spawnWahook(['worker'], env);
+  await until(() => cursor() === 3000, 60_000, 'worker to drain after restart');
+  const db = new Database(join(dir, 'events.db'), { readonly: true });
+  await until(() => (db.prepare('SELECT count(*) FROM jobs WHERE state = 0').pluck().get() as number) === 0, 60_000, 'handler jobs');
+  second.child.kill('SIGTERM');
+  const { code } = await second.exited;
+  // Assess
+  assert.equal(code, 0);
+  assert.equal(db.prepare('SELECT count(*) FROM events').pluck().get(), 12_000);
+  assert.equal(db.prepare('SELECT count(DISTINCT key) FROM events').pluck().get(), 12_000);
+  assert.equal(db.prepare("SELECT count(*) FROM messages WHERE status = 'read'").pluck().get(), 3000);
+  db.close();
+  const handled = new Set(readFileSync(out, 'utf8').trim().split('\n'));
+  assert.equal(handled.size, 3000, 'every message handled at least once');
+  rmSync(dir, { recursive: true, force: true });
+});
