@@ -59,8 +59,17 @@ export const EVENT_MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (seq, target)
   ) WITHOUT ROWID;
-  CREATE INDEX jobs_ready ON jobs (state, run_at) WHERE state = 0;
   CREATE INDEX jobs_conversation ON jobs (conversation, target, seq) WHERE state = 0;
+  -- One lane per (conversation, target): its head is the oldest pending job, the only one that may run.
+  -- Claiming reads lanes by run_at, so its cost does not grow with the backlog.
+  CREATE TABLE lanes (
+    conversation TEXT NOT NULL,
+    target TEXT NOT NULL,
+    head_seq INTEGER NOT NULL,
+    run_at INTEGER NOT NULL,
+    PRIMARY KEY (conversation, target)
+  ) WITHOUT ROWID;
+  CREATE INDEX lanes_ready ON lanes (run_at);
   CREATE INDEX jobs_dead ON jobs (state) WHERE state = 2;
   CREATE TABLE cursor (id INTEGER PRIMARY KEY CHECK (id = 1), delivery_id INTEGER NOT NULL);
   INSERT INTO cursor (id, delivery_id) VALUES (1, 0);

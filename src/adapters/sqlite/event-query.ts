@@ -48,9 +48,21 @@ export class SqliteEventQuery implements EventQuery {
     return rows.map((r) => ({ seq: r.seq, target: r.target, key: r.key, attempts: r.attempts, lastError: r.last_error, updatedAt: r.updated_at, event: JSON.parse(r.json) as WahookEvent }));
   }
 
+  /** Revived jobs rejoin their lane; the lane head becomes the oldest pending job again, so order holds. */
   async retryDeadLetters(seqs: readonly number[], now: number): Promise<number> {
-    const sql = `UPDATE jobs SET state = 0, attempts = 0, run_at = ?, updated_at = ? WHERE state = 2${seqs.length ? ` AND seq IN (${seqs.map(() => '?').join(',')})` : ''}`;
-    return this.db.prepare(sql).run(now, now, ...seqs).changes;
+    const filter = seqs.length ? ` AND seq IN (${seqs.map(() => '?').join(',')})` : '';
+    return this.db.transaction(() => {
+      const lanes = this.db.prepare(`SELECT DISTINCT conversation, target FROM jobs WHERE state = 2${filter}`).all(...seqs) as { conversation: string; target: string }[];
+      const changed = this.db.prepare(`UPDATE jobs SET state = 0, attempts = 0, run_at = ?, updated_at = ? WHERE state = 2${filter}`).run(now, now, ...seqs).changes;
+      const next = this.db.prepare('SELECT seq, run_at FROM jobs WHERE conversation = ? AND target = ? AND state = 0 ORDER BY seq LIMIT 1');
+      const upsert = this.db.prepare(`INSERT INTO lanes (conversation, target, head_seq, run_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT (conversation, target) DO UPDATE SET head_seq = excluded.head_seq, run_at = excluded.run_at`);
+      for (const l of lanes) {
+        const head = next.get(l.conversation, l.target) as { seq: number; run_at: number };
+        upsert.run(l.conversation, l.target, head.seq, head.run_at);
+      }
+      return changed;
+    }).immediate();
   }
 
   async purgeDeadLetters(seqs: readonly number[]): Promise<number> {

@@ -42,11 +42,14 @@ export class SqliteEventStore implements EventStore, JobQueue {
       session: p(`INSERT INTO sessions (tenant, session_id, status, updated_at) VALUES (?, ?, ?, ?)
         ON CONFLICT (tenant, session_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at WHERE excluded.updated_at >= updated_at`),
       job: p('INSERT OR IGNORE INTO jobs (seq, target, conversation, run_at, updated_at) VALUES (?, ?, ?, ?, ?)'),
+      lane: p('INSERT OR IGNORE INTO lanes (conversation, target, head_seq, run_at) VALUES (?, ?, ?, ?)'),
+      nextInLane: p('SELECT seq, run_at FROM jobs WHERE conversation = ? AND target = ? AND state = 0 ORDER BY seq LIMIT 1'),
+      setLane: p('UPDATE lanes SET head_seq = ?, run_at = ? WHERE conversation = ? AND target = ?'),
+      dropLane: p('DELETE FROM lanes WHERE conversation = ? AND target = ?'),
       bump: p('INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value'),
-      claim: p(`SELECT j.seq, j.target, j.conversation, j.attempts, e.json FROM jobs j JOIN events e ON e.seq = j.seq
-        WHERE j.state = 0 AND j.run_at <= ?
-          AND j.seq = (SELECT min(k.seq) FROM jobs k WHERE k.state = 0 AND k.conversation = j.conversation AND k.target = j.target)
-        ORDER BY j.seq LIMIT ?`),
+      claim: p(`SELECT j.seq, j.target, j.conversation, j.attempts, e.json FROM lanes l
+        JOIN jobs j ON j.seq = l.head_seq AND j.target = l.target JOIN events e ON e.seq = j.seq
+        WHERE l.run_at <= ? ORDER BY l.run_at LIMIT ?`),
       complete: p('DELETE FROM jobs WHERE seq = ? AND target = ?'),
       retry: p('UPDATE jobs SET attempts = attempts + 1, run_at = ?, last_error = ?, updated_at = ? WHERE seq = ? AND target = ?'),
       dead: p('UPDATE jobs SET attempts = attempts + 1, state = 2, last_error = ?, updated_at = ? WHERE seq = ? AND target = ?'),
@@ -88,7 +91,11 @@ export class SqliteEventStore implements EventStore, JobQueue {
       const status = typeof e.status === 'string' ? e.status : e.type;
       this.st.session.run(e.tenant, sessionId, status, e.timestamp);
     }
-    for (const target of targets) this.st.job.run(seq, target, conversationOf(e), 0, e.timestamp);
+    const conversation = conversationOf(e);
+    for (const target of targets) {
+      this.st.job.run(seq, target, conversation, 0, e.timestamp);
+      this.st.lane.run(conversation, target, seq, 0);
+    }
     return true;
   }
 
@@ -124,12 +131,35 @@ export class SqliteEventStore implements EventStore, JobQueue {
   }
 
   async complete(job: Job): Promise<void> {
-    this.st.complete.run(job.seq, job.target);
+    this.finishTx(job, () => this.st.complete.run(job.seq, job.target));
   }
 
   async fail(job: Job, error: string, retryAt: number | null, now: number): Promise<void> {
-    if (retryAt === null) this.st.dead.run(error.slice(0, 4000), now, job.seq, job.target);
-    else this.st.retry.run(retryAt, error.slice(0, 4000), now, job.seq, job.target);
+    const message = error.slice(0, 4000);
+    if (retryAt === null) {
+      this.finishTx(job, () => this.st.dead.run(message, now, job.seq, job.target));
+    } else {
+      this.db.transaction(() => {
+        this.st.retry.run(retryAt, message, now, job.seq, job.target);
+        this.st.setLane.run(job.seq, retryAt, job.conversation, job.target);
+      }).immediate();
+    }
+  }
+
+  /** Removes the head job from its lane and moves the lane to the next pending job, in one commit. */
+  private finishTx(job: Job, change: () => void): void {
+    this.db.transaction(() => {
+      change();
+      this.advanceLane(job.conversation, job.target);
+    }).immediate();
+  }
+
+  advanceLane(conversation: string, target: string): void {
+    const next = this.st.nextInLane.get(conversation, target) as { seq: number; run_at: number } | undefined;
+    if (next) {
+      this.st.lane.run(conversation, target, next.seq, next.run_at);
+      this.st.setLane.run(next.seq, next.run_at, conversation, target);
+    } else this.st.dropLane.run(conversation, target);
   }
 
   async close(): Promise<void> {
