@@ -8,8 +8,8 @@ import type { DeliveryReader, DeliveryStore } from './ports/delivery-store.js';
  * The one place engines are chosen. Today the embedded default (SQLite in
  * the data dir); PostgreSQL, Redis and SQS adapters plug in here by config.
  */
-export function createDeliveryStore(config: Config, onCommit?: (rows: number, ms: number) => void): DeliveryStore {
-  return new SqliteDeliveryStore({ dataDir: resolve(config.dataDir), busyTimeoutMs: config.storeBusyTimeoutMs, onCommit });
+export function createDeliveryStore(config: Config, onCommit?: (rows: number, ms: number) => void): Promise<DeliveryStore> {
+  return SqliteDeliveryStore.open({ dataDir: resolve(config.dataDir), busyTimeoutMs: config.storeBusyTimeoutMs, onCommit });
 }
 
 export function createDeliveryReader(config: Config): DeliveryReader {

@@ -33,7 +33,8 @@ export function isWasenderEnvelope(v: unknown): boolean {
 export function parseEnvelope(provider: Provider, rawBody: Uint8Array): unknown {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(rawBody.buffer, rawBody.byteOffset, rawBody.byteLength).toString('utf8'));
+    const text = Buffer.isBuffer(rawBody) ? rawBody.toString('utf8') : Buffer.from(rawBody.buffer, rawBody.byteOffset, rawBody.byteLength).toString('utf8');
+    parsed = JSON.parse(text);
   } catch {
     throw new GatewayError('WAHOOK_ERR_PAYLOAD_NOT_JSON');
   }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { TenantConfig } from '../config/load.js';
 import { GatewayError } from './errors.js';
 import { parseEnvelope } from './envelope.js';
@@ -114,7 +113,6 @@ export function acceptDelivery(
     provider: route.provider,
     receivedAt: now,
     body,
-    bodySha256: createHash('sha256').update(body).digest(),
     headers: kept,
   };
 }

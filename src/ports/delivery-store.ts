@@ -1,7 +1,8 @@
 import type { Provider } from '../core/events.js';
 
 /**
- * Where the receiving edge puts raw deliveries. `append` resolves only once
+ * Where the receiving edge puts raw deliveries. Exact re-deliveries (same
+ * tenant, provider and bytes) are recognised by the adapter and stored once. `append` resolves only once
  * the delivery is durable (committed and synced), which is what lets the
  * edge answer 200. Engines may share one commit between concurrent appends.
  */
@@ -12,8 +13,6 @@ export interface NewDelivery {
   readonly receivedAt: number;
   /** The exact bytes received; signatures are verified over them again later. */
   readonly body: Uint8Array;
-  /** sha256 of body; exact re-deliveries share it and are stored once. */
-  readonly bodySha256: Uint8Array;
   /** Only the headers needed to verify the delivery again (never a plain secret). */
   readonly headers: Readonly<Record<string, string>>;
 }

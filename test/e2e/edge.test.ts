@@ -197,12 +197,12 @@ describe('receiving edge: the store cannot commit', () => {
   });
 
   test('a full disk answers 503 and the rejected body is not stored', async () => {
-    const pages = g.store.db.pragma('page_count', { simple: true }) as number;
-    g.store.db.pragma(`max_page_count = ${pages + 2}`);
+    const pages = ((await g.store.exec("PRAGMA page_count")) as { page_count: number }[])[0]!.page_count;
+    await g.store.exec(`PRAGMA max_page_count = ${pages + 2}`);
     const body = cloudTextBody('x'.repeat(40_000));
     assertError(await http(`${g.url}/webhook`, { body, headers: signedHeaders(body, SECRET) }), 503, 'WAHOOK_ERR_STORE_UNAVAILABLE');
     assertError(await http(`${g.url}/readyz`), 503, 'WAHOOK_ERR_STORE_UNAVAILABLE');
-    g.store.db.pragma('max_page_count = 1073741823');
+    await g.store.exec('PRAGMA max_page_count = 1073741823');
     assert.equal((await http(`${g.url}/webhook`, { body, headers: signedHeaders(body, SECRET) })).status, 200);
   });
 });

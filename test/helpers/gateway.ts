@@ -35,7 +35,7 @@ export async function startGateway(
     env: { WAHOOK_APP_SECRET: SECRET, WAHOOK_VERIFY_TOKEN: VERIFY_TOKEN, WAHOOK_WASENDER_SECRET: WASENDER_SECRET, ...overrides.env },
     file: overrides.file,
   });
-  const store = new SqliteDeliveryStore({ dataDir, busyTimeoutMs: config.storeBusyTimeoutMs });
+  const store = await SqliteDeliveryStore.open({ dataDir, busyTimeoutMs: config.storeBusyTimeoutMs });
   const gateway = createGatewayServer({ config, store, logger: createLogger('silent'), telemetry: overrides.telemetry });
   const { port } = await gateway.listen();
   const reader = new SqliteDeliveryReader(dataDir);

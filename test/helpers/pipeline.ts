@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/load.js';
@@ -7,12 +6,12 @@ import type { Provider } from '../../src/core/events.js';
 
 /** Stores raw deliveries exactly as the edge would, without HTTP. */
 export async function seedDeliveries(dataDir: string, bodies: readonly (string | object)[], provider: Provider = 'cloud_api', tenant = 'default'): Promise<number[]> {
-  const store = new SqliteDeliveryStore({ dataDir });
+  const store = await SqliteDeliveryStore.open({ dataDir, thread: false });
   const ids: number[] = [];
   let t = Date.now() - bodies.length;
   for (const b of bodies) {
     const body = Buffer.from(typeof b === 'string' ? b : JSON.stringify(b));
-    const r = await store.append({ tenant, provider, receivedAt: t++, body, bodySha256: createHash('sha256').update(body).digest(), headers: {} });
+    const r = await store.append({ tenant, provider, receivedAt: t++, body, headers: {} });
     ids.push(r.id);
   }
   await store.close();

@@ -1,7 +1,7 @@
 import type { Provider } from '../../core/events.js';
 import type { DeliveryQuery, DeliveryReader, StoredDelivery } from '../../ports/delivery-store.js';
 import { DELIVERY_MIGRATIONS } from './delivery-migrations.js';
-import { DELIVERIES_FILE } from './delivery-store.js';
+import { DELIVERIES_FILE } from './delivery-writer.js';
 import { openDatabase, type Db } from './open.js';
 
 interface Row {

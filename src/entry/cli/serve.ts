@@ -23,7 +23,7 @@ function announceDev(config: Config, port: number, err: (s: string) => void): vo
 export async function serveCommand(config: Config, logger: Logger, err: (s: string) => void, hooks: ServeHooks = {}): Promise<number> {
   assertServable(config);
   if (config.insecureSkipSignature) logger.warn('signature verification is OFF (--insecure-skip-signature): never use this in production');
-  const store = createDeliveryStore(config);
+  const store = await createDeliveryStore(config);
   const gateway = createGatewayServer({ config, store, logger });
   const { port } = await gateway.listen();
   const extra = await hooks.start?.(config, logger);

@@ -1,0 +1,50 @@
+import type { WahookEvent } from '../core/events.js';
+import type { DeadLetter } from './event-store.js';
+
+/** One minute of measured traffic, kept 35 days for the cost planner and the dashboard. */
+export interface MinuteRollup {
+  /** Start of the minute, ms since the epoch. */
+  readonly minute: number;
+  readonly deliveries: number;
+  readonly events: number;
+  readonly bytesIn: number;
+  readonly duplicates: number;
+  readonly rejected: number;
+  /** Time to 200, measured in process. */
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** Process CPU ms per delivery in that minute. */
+  readonly cpuMsPerDelivery: number;
+  /** Highest one-second delivery rate seen in the minute. */
+  readonly peakRps: number;
+}
+
+/** A live snapshot for the dashboard (cheap: served every couple of seconds). */
+export interface LiveSnapshot {
+  readonly now: number;
+  /** Deliveries per second over the last 60 one-second buckets, oldest first. */
+  readonly throughput: readonly number[];
+  /** Time-to-200 over the last 60 seconds. */
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly queueDepth: number;
+  readonly oldestPendingAgeMs: number;
+  readonly received: number;
+  readonly stored: number;
+  readonly duplicates: number;
+  readonly deadLetters: number;
+  readonly events: number;
+  readonly eventsByKind: Readonly<Record<string, number>>;
+}
+
+/** What the dashboard and admin API read; implemented over the stores and telemetry. */
+export interface AdminData {
+  live(): Promise<LiveSnapshot>;
+  rollups(sinceMs: number): Promise<MinuteRollup[]>;
+  latestEvents(limit: number): Promise<WahookEvent[]>;
+  deadLetters(limit: number): Promise<DeadLetter[]>;
+  /** The cost report for the measured traffic (the planner's CostReport JSON) plus its SVG chart. */
+  cost(): Promise<{ report: unknown; svg: string }>;
+  /** Prometheus text exposition. */
+  metrics(): Promise<string>;
+}
