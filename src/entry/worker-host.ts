@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 
 export type WorkerMessage =
-  | { t: 'drain'; deliveries: number; inserted: number; duplicates: number; ms: number }
+  | { t: 'drain'; deliveries: number; inserted: number; duplicates: number; byKind: Record<string, number>; ms: number }
   | { t: 'job'; target: string; kind: string; ok: boolean; ms: number };
 
 /** Starts the worker thread beside the edge; `stop` waits for in-flight jobs to finish. */

@@ -11,7 +11,7 @@ import { startWorker } from '../pipeline/worker.js';
 const config = workerData.config as Config;
 const logger = createLogger(config.logLevel);
 const worker = await startWorker(config, logger, {
-  onDrain: (deliveries, inserted, duplicates, ms) => parentPort?.postMessage({ t: 'drain', deliveries, inserted, duplicates, ms }),
+  onDrain: (deliveries, inserted, duplicates, ms, byKind) => parentPort?.postMessage({ t: 'drain', deliveries, inserted, duplicates, byKind, ms }),
   onJob: (job, ok, ms) => parentPort?.postMessage({ t: 'job', target: job.target, kind: job.event.kind, ok, ms }),
 });
 parentPort?.postMessage({ t: 'ready' });

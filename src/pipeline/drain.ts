@@ -28,7 +28,7 @@ export interface DrainResult extends IngestResult {
 export async function drainOnce(reader: DeliveryReader, store: EventStore, batchSize: number, targets: readonly string[]): Promise<DrainResult> {
   const from = await store.cursor();
   const batch = await reader.list({ afterId: from, limit: batchSize });
-  if (batch.length === 0) return { deliveries: 0, inserted: 0, duplicates: 0, applied: true, cursor: from };
+  if (batch.length === 0) return { deliveries: 0, inserted: 0, duplicates: 0, applied: true, byKind: {}, cursor: from };
   const to = batch[batch.length - 1]!.id;
   const r = await store.ingest({ deliveries: batch.map(normalizeDelivery), cursor: { from, to }, targets });
   return { ...r, deliveries: r.applied ? batch.length : 0, cursor: r.applied ? to : from };

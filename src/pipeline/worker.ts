@@ -10,7 +10,7 @@ import { JobRunner, type JobTarget } from './jobs.js';
 import type { Job } from '../ports/event-store.js';
 
 export interface WorkerHooks {
-  readonly onDrain?: (deliveries: number, inserted: number, duplicates: number, ms: number) => void;
+  readonly onDrain?: (deliveries: number, inserted: number, duplicates: number, ms: number, byKind: Record<string, number>) => void;
   readonly onJob?: (job: Job, ok: boolean, ms: number, error?: string) => void;
 }
 
@@ -67,7 +67,7 @@ export async function startWorker(config: Config, logger: Logger, hooks: WorkerH
         const r = await drainOnce(reader, store, config.worker.batchSize, targetNames);
         if (r.deliveries > 0) {
           busy = true;
-          hooks.onDrain?.(r.deliveries, r.inserted, r.duplicates, performance.now() - started);
+          hooks.onDrain?.(r.deliveries, r.inserted, r.duplicates, performance.now() - started, r.byKind);
         }
         if (targetNames.length > 0 && (await runner.tick()) > 0) busy = true;
       } catch (e) {

@@ -26,6 +26,8 @@ export interface IngestResult {
   readonly duplicates: number;
   /** False when another worker moved the cursor first; nothing was written. */
   readonly applied: boolean;
+  /** Inserted events by kind. */
+  readonly byKind: Record<string, number>;
 }
 
 export interface EventStore {

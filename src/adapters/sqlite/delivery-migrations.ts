@@ -6,12 +6,12 @@ export const DELIVERY_MIGRATIONS: readonly string[] = [
     tenant TEXT NOT NULL,
     provider TEXT NOT NULL,
     received_at INTEGER NOT NULL,
-    body_sha256 BLOB NOT NULL,
+    -- sha256 of the exact bytes: the same bytes are stored once per tenant and provider, whatever signed them.
+    digest BLOB NOT NULL,
     headers TEXT NOT NULL,
     body BLOB NOT NULL
   );
-  CREATE UNIQUE INDEX deliveries_exact ON deliveries (tenant, provider, body_sha256);
-  CREATE INDEX deliveries_received ON deliveries (received_at);
+  CREATE UNIQUE INDEX deliveries_exact ON deliveries (tenant, provider, digest);
   CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
   CREATE TABLE probe (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, pad BLOB);
   `,

@@ -25,13 +25,14 @@ export class DeliveryWriter {
 
   constructor(dataDir: string, busyTimeoutMs: number) {
     this.db = openDatabase(dataDir, DELIVERIES_FILE, DELIVERY_MIGRATIONS, { busyTimeoutMs });
-    const insert = this.db.prepare('INSERT OR IGNORE INTO deliveries (tenant, provider, received_at, body_sha256, headers, body) VALUES (?, ?, ?, ?, ?, ?)');
-    const existing = this.db.prepare('SELECT id FROM deliveries WHERE tenant = ? AND provider = ? AND body_sha256 = ?').pluck();
+    const insert = this.db.prepare('INSERT OR IGNORE INTO deliveries (tenant, provider, received_at, digest, headers, body) VALUES (?, ?, ?, ?, ?, ?)');
+    const existing = this.db.prepare('SELECT id FROM deliveries WHERE tenant = ? AND provider = ? AND digest = ?').pluck();
     const bump = this.db.prepare('INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value');
     this.commitTx = this.db.transaction((batch: readonly WireDelivery[], rejections: readonly [string, number][]) => {
       const results: AppendResult[] = [];
       let stored = 0;
       for (const d of batch) {
+        // Hashing here, in the writer thread, keeps it off the edge's event loop.
         const sha = createHash('sha256').update(d.body).digest();
         const r = insert.run(d.tenant, d.provider, d.receivedAt, sha, d.headers, d.body);
         if (r.changes === 1) {

@@ -55,7 +55,7 @@ export class SqliteEventStore implements EventStore, JobQueue {
       dead: p('UPDATE jobs SET attempts = attempts + 1, state = 2, last_error = ?, updated_at = ? WHERE seq = ? AND target = ?'),
     };
     this.ingestTx = this.db.transaction((req: IngestRequest): IngestResult => {
-      if (req.cursor && (this.st.cursor.get() as number) !== req.cursor.from) return { inserted: 0, duplicates: 0, applied: false };
+      if (req.cursor && (this.st.cursor.get() as number) !== req.cursor.from) return { inserted: 0, duplicates: 0, applied: false, byKind: {} };
       const byKind = new Map<string, number>();
       let inserted = 0;
       let duplicates = 0;
@@ -74,7 +74,7 @@ export class SqliteEventStore implements EventStore, JobQueue {
       for (const [kind, n] of byKind) this.st.bump.run(`events.${kind}`, n);
       if (duplicates > 0) this.st.bump.run('duplicates', duplicates);
       if (req.cursor) this.st.setCursor.run(req.cursor.to);
-      return { inserted, duplicates, applied: true };
+      return { inserted, duplicates, applied: true, byKind: Object.fromEntries(byKind) };
     });
   }
 

@@ -4,12 +4,12 @@ import { bootstrapConfig } from '../bootstrap.js';
 import { createLogger } from '../logger.js';
 import { parseArgs } from './args.js';
 import { deliveriesCommand } from './inspect.js';
-import { serveCommand } from './serve.js';
 import { signCommand } from './sign.js';
 import { statsCommand } from './stats.js';
 import { dlqCommand, eventsCommand, messagesCommand, replayCommand } from './pipeline.js';
 import { workerCommand } from './worker.js';
-import { startWorkerThread } from '../worker-host.js';
+import { costCommand } from './cost.js';
+import { startServe } from '../serve-stack.js';
 
 const USAGE = `wahook — a durable gateway for WhatsApp webhooks
 
@@ -23,6 +23,7 @@ Usage: wahook <command> [flags]
   messages --json [--limit N]        messages with current status and status history
   dlq list|retry|purge [--seq N,M]   dead letters
   replay [--since ISO] [--until ISO] [--tenant T]   process stored deliveries again (idempotent)
+  cost [--volume N] [--peak-rps R] [--json] [--svg F] [--html F] ...   Lambda vs dedicated monthly cost
   config print                       effective config, secrets redacted
   sign [--dev] [--file F] [--post | --url URL]   sign a body (or a sample) and optionally POST it
 
@@ -47,9 +48,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const config = bootstrapConfig(args.flags, io.env, { createDevSecrets: command === 'serve' });
     switch (command) {
       case 'serve':
-        return await serveCommand(config, createLogger(config.logLevel), io.err, {
-          start: async (c, logger) => (c.worker.enabled ? startWorkerThread(c, logger) : undefined),
-        });
+        return await startServe(config, io.err);
+      case 'cost':
+        return await costCommand(argv.slice(1), config, io.out);
       case 'worker':
         return await workerCommand(config, createLogger(config.logLevel));
       case 'events':

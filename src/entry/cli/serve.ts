@@ -1,11 +1,16 @@
 import type { Logger } from 'pino';
 import { assertServable, type Config } from '../../config/load.js';
 import { createDeliveryStore } from '../../compose.js';
-import { createGatewayServer } from '../server.js';
+import { createGatewayServer, type ExtraHandler } from '../server.js';
+import type { Telemetry } from '../../ports/telemetry.js';
 
 export interface ServeHooks {
   /** Extra services started beside the edge (worker, telemetry); stopped after the edge drains. */
   readonly start?: (config: Config, logger: Logger) => Promise<{ stop(): Promise<void> } | undefined>;
+  readonly telemetry?: Telemetry;
+  readonly extra?: ExtraHandler;
+  /** Runs last, after the edge and the worker stopped. */
+  readonly stop?: () => Promise<void>;
 }
 
 function announceDev(config: Config, port: number, err: (s: string) => void): void {
@@ -24,7 +29,7 @@ export async function serveCommand(config: Config, logger: Logger, err: (s: stri
   assertServable(config);
   if (config.insecureSkipSignature) logger.warn('signature verification is OFF (--insecure-skip-signature): never use this in production');
   const store = await createDeliveryStore(config);
-  const gateway = createGatewayServer({ config, store, logger });
+  const gateway = createGatewayServer({ config, store, logger, telemetry: hooks.telemetry, extra: hooks.extra });
   const { port } = await gateway.listen();
   const extra = await hooks.start?.(config, logger);
   logger.info({ host: config.host, port, dataDir: config.dataDir, tenants: Object.keys(config.tenants) }, 'wahook listening');
@@ -39,6 +44,7 @@ export async function serveCommand(config: Config, logger: Logger, err: (s: stri
   });
   await gateway.shutdown();
   await extra?.stop();
+  await hooks.stop?.();
   logger.info('stopped');
   logger.flush();
   return 0;

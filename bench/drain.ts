@@ -1,0 +1,148 @@
+/**
+ * Drain benchmark: 100,000 stored deliveries of a realistic mix (every
+ * message followed by three statuses, some deliveries batched, 5% duplicates)
+ * are turned into events. Three phases, one run:
+ *   A. `wahook worker` alone drains the backlog: events/s and peak RSS.
+ *   B. `wahook serve` drains the same backlog again (fresh data dir) while the
+ *      edge takes an open-loop load; edge p99 during the drain.
+ *   C. The same load on the drained gateway: baseline p99 for comparison.
+ * Run alone on the machine:  npm run bench:drain -- [--deliveries 100000] [--rate 1000]
+ */
+import { fork } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { SqliteDeliveryStore } from '../src/adapters/sqlite/delivery-store.js';
+import { runLoad } from '../src/loadgen/run.js';
+import { signedRequestPool } from '../src/loadgen/payloads.js';
+import { procStat, SECRET } from './lib.js';
+
+const arg = (name: string, def: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? def : Number(process.argv[i + 1]);
+};
+const DELIVERIES = arg('deliveries', 100_000);
+const RATE = arg('rate', 1000);
+const bin = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'bin', 'wahook.js');
+
+const meta = { display_phone_number: '15550783881', phone_number_id: '106540352242922' };
+const envelope = (value: object): object => ({ object: 'whatsapp_business_account', entry: [{ id: '102290129340398', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: meta, ...value } }] }] });
+
+/** Builds the delivery bodies and the number of distinct events they hold. */
+function mix(total: number): { bodies: string[]; events: number } {
+  const bodies: string[] = [];
+  let events = 0;
+  let m = 0;
+  const ts = 1_790_000_000;
+  while (bodies.length < total) {
+    // One in ten message deliveries batches 10 messages (a burst); the rest carry one.
+    const batch = m % 10 === 0 ? 10 : 1;
+    const ids = Array.from({ length: batch }, (_, k) => `wamid.bench.${m + k}`);
+    const from = (k: number): string => `1650555${String((m + k) % 5000).padStart(4, '0')}`;
+    bodies.push(JSON.stringify(envelope({
+      contacts: ids.map((_, k) => ({ wa_id: from(k), profile: { name: `Customer ${(m + k) % 5000}` } })),
+      messages: ids.map((id, k) => ({ from: from(k), id, timestamp: String(ts + m + k), type: 'text', text: { body: `Order ${m + k}: is it in stock?` } })),
+    })));
+    events += batch;
+    for (const status of ['sent', 'delivered', 'read']) {
+      // Statuses of a burst arrive batched too.
+      bodies.push(JSON.stringify(envelope({ statuses: ids.map((id, k) => ({ id: `${id}.out`, status, timestamp: String(ts + m + k + 1), recipient_id: from(k), conversation: { id: 'c1', origin: { type: 'service' } }, pricing: { billable: true, pricing_model: 'PMP', category: 'service' } })) })));
+      events += batch;
+    }
+    m += batch;
+  }
+  bodies.length = total;
+  // 5% duplicates: the same updates again in a differently-shaped delivery (not byte-identical, so they reach the worker).
+  const dups = Math.floor(total * 0.05);
+  for (let i = 0; i < dups; i++) bodies[total - dups + i] = bodies[i * 7]!.replace('"messaging_product":"whatsapp"', '"messaging_product":"whatsapp","retry":1');
+  return { bodies, events };
+}
+
+async function seed(dir: string, bodies: string[]): Promise<void> {
+  const store = await SqliteDeliveryStore.open({ dataDir: dir, thread: false });
+  const now = Date.now();
+  for (let i = 0; i < bodies.length; i += 1000) {
+    await Promise.all(bodies.slice(i, i + 1000).map((b, k) => store.append({ tenant: 'default', provider: 'cloud_api', receivedAt: now - bodies.length + i + k, body: Buffer.from(b), headers: {} })));
+  }
+  await store.close();
+}
+
+function cursorOf(dir: string): { cursor: number; events: number } {
+  try {
+    const db = new Database(join(dir, 'events.db'), { readonly: true, fileMustExist: true });
+    try {
+      return { cursor: db.prepare('SELECT delivery_id FROM cursor').pluck().get() as number, events: db.prepare('SELECT count(*) FROM events').pluck().get() as number };
+    } finally {
+      db.close();
+    }
+  } catch {
+    return { cursor: 0, events: 0 };
+  }
+}
+
+async function drain(dir: string, args: string[], port: number | null, load: boolean) {
+  const env = { ...process.env, WAHOOK_APP_SECRET: SECRET, WAHOOK_DATA_DIR: dir, WAHOOK_HOST: '127.0.0.1', WAHOOK_LOG_LEVEL: 'warn', ...(port ? { PORT: String(port) } : {}) };
+  const child = fork(bin, args, { env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  let peakRss = 0;
+  const sampler = setInterval(() => { try { peakRss = Math.max(peakRss, procStat(child.pid!).rssMb); } catch { /* exited */ } }, 100);
+  const started = performance.now();
+  let loadReport: Awaited<ReturnType<typeof runLoad>> | null = null;
+  if (port) while (!(await fetch(`http://127.0.0.1:${port}/healthz`).then(() => true, () => false))) await new Promise((r) => setTimeout(r, 20));
+  const pool = port ? signedRequestPool(120_000, SECRET, '127.0.0.1', '/webhook', 10_000_000) : [];
+  let next = 0;
+  const target = DELIVERIES;
+  let drainedAt = 0;
+  let eventsAtDrain = 0;
+  const watch = (async () => {
+    for (;;) {
+      const c = cursorOf(dir);
+      if (c.cursor >= target) {
+        drainedAt = performance.now();
+        eventsAtDrain = c.events;
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  if (load && port) {
+    // Offer load for as long as the drain lasts, in 5-second slices.
+    const slices: Awaited<ReturnType<typeof runLoad>>[] = [];
+    while (drainedAt === 0) slices.push(await runLoad({ host: '127.0.0.1', port, connections: 20, durationMs: 5000, rate: RATE, next: () => pool[next++]! }));
+    loadReport = slices.sort((a, b) => b.latencyMs.p99 - a.latencyMs.p99)[Math.floor(slices.length / 2)]!;
+  }
+  await watch;
+  const seconds = (drainedAt - started) / 1000;
+  let baseline: Awaited<ReturnType<typeof runLoad>> | null = null;
+  if (port) baseline = await runLoad({ host: '127.0.0.1', port, connections: 20, durationMs: 10_000, rate: RATE, next: () => pool[next++]! });
+  clearInterval(sampler);
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  return { seconds, events: eventsAtDrain, peakRssMb: peakRss, loadReport, baseline };
+}
+
+const { bodies, events } = mix(DELIVERIES);
+const seedDir = mkdtempSync(join(tmpdir(), 'wahook-drain-seed-'));
+await seed(seedDir, bodies);
+const copy = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'wahook-drain-'));
+  cpSync(seedDir, d, { recursive: true });
+  return d;
+};
+
+const dirA = copy();
+const a = await drain(dirA, ['worker'], null, false);
+const dirB = copy();
+const b = await drain(dirB, ['serve'], 45_100, true);
+const result = {
+  conditions: { deliveries: DELIVERIES, distinctEvents: events, edgeRate: RATE, edgeConnections: 20, node: process.version },
+  workerAlone: { seconds: a.seconds, events: a.events, eventsPerSecond: a.events / a.seconds, peakRssMb: a.peakRssMb },
+  serveWhileDraining: {
+    seconds: b.seconds, events: b.events, eventsPerSecond: b.events / b.seconds, peakRssMb: b.peakRssMb,
+    edgeDuringDrain: b.loadReport && { rps: b.loadReport.rps, p50: b.loadReport.latencyMs.p50, p99: b.loadReport.latencyMs.p99, p999: b.loadReport.latencyMs.p999, non2xx: b.loadReport.non2xx, errors: b.loadReport.errors },
+    edgeAfterDrain: b.baseline && { rps: b.baseline.rps, p50: b.baseline.latencyMs.p50, p99: b.baseline.latencyMs.p99, p999: b.baseline.latencyMs.p999, non2xx: b.baseline.non2xx, errors: b.baseline.errors },
+  },
+};
+console.log(JSON.stringify(result, null, 2));
+for (const d of [seedDir, dirA, dirB]) rmSync(d, { recursive: true, force: true });

@@ -1,0 +1,35 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Config } from '../../config/load.js';
+import { SqliteTelemetryStore } from '../../adapters/sqlite/telemetry-store.js';
+import { runCost } from '../../planner/index.js';
+import { measuredTraffic } from '../../telemetry/measured.js';
+import { defaultPrices } from '../prices.js';
+
+/** Flags that belong to the gateway config, not the planner; `cost` reads them to find the data dir. */
+const CONFIG_FLAGS = new Set(['--data-dir', '--config', '--dev']);
+
+/** `wahook cost [...]`: the month's bill for Lambda and dedicated servers, from measured traffic or flags. */
+export async function costCommand(argv: readonly string[], config: Config, out: (s: string) => void): Promise<number> {
+  const planner: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const name = a.split('=')[0]!;
+    if (CONFIG_FLAGS.has(name)) {
+      if (!a.includes('=') && name !== '--dev') i++;
+      continue;
+    }
+    planner.push(a);
+  }
+  const telemetry = new SqliteTelemetryStore(resolve(config.dataDir));
+  const now = Date.now();
+  const measured = measuredTraffic(telemetry.since(now - config.telemetryRetentionDays * 86_400_000), now);
+  telemetry.close();
+  runCost(planner, measured, {
+    stdout: out,
+    writeFile: (p, d) => writeFileSync(p, d),
+    readFile: (p) => readFileSync(p, 'utf8'),
+    defaultPrices: defaultPrices(),
+  });
+  return 0;
+}

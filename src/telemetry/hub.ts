@@ -1,0 +1,74 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { Counter } from 'prom-client';
+import type { MinuteRollup } from '../ports/admin-data.js';
+import type { EdgeObservation, Telemetry } from '../ports/telemetry.js';
+import type { WorkerMessage } from '../entry/worker-host.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { TrafficRecorder } from './recorder.js';
+
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/**
+ * Everything `serve` measures, in one place: Prometheus metrics, the live
+ * per-second view and the per-minute rollups handed to `persist` (the
+ * telemetry store) as each minute closes.
+ */
+export class TelemetryHub implements Telemetry {
+  readonly metrics: Metrics = createMetrics();
+  readonly recorder = new TrafficRecorder(Date.now(), cpuMs());
+  private readonly requestCounters = new Map<string, Counter.Internal>();
+  private readonly lag = monitorEventLoopDelay({ resolution: 10 });
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly persist: (r: MinuteRollup) => void) {
+    this.lag.enable();
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.tick(), 1000);
+    this.timer.unref();
+  }
+
+  tick(now = Date.now()): void {
+    const r = this.recorder.tick(now, cpuMs());
+    if (r) this.persist(r);
+    this.metrics.eventLoopLag.set(this.lag.percentile(99) / 1e9);
+  }
+
+  /** Closes the current minute early (shutdown) so its traffic is not lost. */
+  flush(): void {
+    this.tick(Date.now() + 60_000);
+    this.lag.disable();
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  edge(o: EdgeObservation): void {
+    const key = `${o.route}|${o.status}|${o.code ?? ''}`;
+    let c = this.requestCounters.get(key);
+    if (c === undefined) {
+      c = this.metrics.requests.labels(o.route, String(o.status), o.code ?? '');
+      this.requestCounters.set(key, c);
+    }
+    c.inc();
+    if (o.route === 'webhook') {
+      if (o.status === 200) this.metrics.timeTo200.observe(o.ms / 1000);
+      if (o.code === 'WAHOOK_ERR_SIGNATURE_INVALID' || o.code === 'WAHOOK_ERR_SIGNATURE_MISSING') this.metrics.signatureFailures.inc();
+      if (o.duplicate) this.metrics.duplicates.labels('edge').inc();
+    }
+    this.recorder.edge(o, Date.now());
+  }
+
+  worker(m: WorkerMessage): void {
+    if (m.t === 'drain') {
+      for (const [kind, n] of Object.entries(m.byKind)) this.metrics.events.labels(kind).inc(n);
+      if (m.duplicates > 0) this.metrics.duplicates.labels('pipeline').inc(m.duplicates);
+      this.recorder.events(m.inserted);
+    } else {
+      this.metrics.handlerDuration.labels(m.target, m.ok ? 'ok' : 'failed').observe(m.ms / 1000);
+      if (!m.ok) this.metrics.handlerFailures.labels(m.target).inc();
+    }
+  }
+}

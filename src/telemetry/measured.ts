@@ -1,0 +1,28 @@
+import type { MinuteRollup } from '../ports/admin-data.js';
+import type { MeasuredTraffic } from '../planner/index.js';
+
+/**
+ * Summarises stored minute rollups into what the cost planner reads. The
+ * window runs from the first minute with traffic to `now`, so quiet hours
+ * count as quiet (they are what makes a month cheap on Lambda).
+ * Latencies and CPU are delivery-weighted means of the per-minute values.
+ *
+ * @example
+ * measuredTraffic(rollups, Date.now()) // { windowMinutes: 1440, deliveries: 52000, peakRps: 180, … }
+ */
+export function measuredTraffic(rollups: readonly MinuteRollup[], now: number): MeasuredTraffic | null {
+  const busy = rollups.filter((r) => r.deliveries > 0);
+  if (busy.length === 0) return null;
+  const deliveries = busy.reduce((n, r) => n + r.deliveries, 0);
+  const weighted = (f: (r: MinuteRollup) => number): number => busy.reduce((n, r) => n + f(r) * r.deliveries, 0) / deliveries;
+  return {
+    windowMinutes: Math.max(1, Math.ceil((now - busy[0]!.minute) / 60_000)),
+    deliveries,
+    events: rollups.reduce((n, r) => n + r.events, 0),
+    bytesIn: busy.reduce((n, r) => n + r.bytesIn, 0),
+    peakRps: Math.max(...busy.map((r) => r.peakRps)),
+    p50Ms: weighted((r) => r.p50Ms),
+    p99Ms: weighted((r) => r.p99Ms),
+    cpuMsPerDelivery: weighted((r) => r.cpuMsPerDelivery),
+  };
+}

@@ -1,0 +1,34 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Prometheus metrics. Label children are cached so the hot path does a map
+ * lookup and an increment, not a label resolution.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'wahook_' });
+  const m = {
+    registry,
+    timeTo200: new Histogram({
+      name: 'wahook_time_to_200_seconds', help: 'Time from request start to the 200 (delivery durably stored)', registers: [registry],
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    }),
+    requests: new Counter({ name: 'wahook_http_requests_total', help: 'HTTP requests by route, status and error code', labelNames: ['route', 'status', 'code'], registers: [registry] }),
+    signatureFailures: new Counter({ name: 'wahook_signature_failures_total', help: 'Deliveries refused for a missing or wrong signature', registers: [registry] }),
+    duplicates: new Counter({ name: 'wahook_duplicates_total', help: 'Exact re-deliveries (edge) and duplicate events (pipeline)', labelNames: ['stage'], registers: [registry] }),
+    events: new Counter({ name: 'wahook_events_total', help: 'Events inserted by kind', labelNames: ['kind'], registers: [registry] }),
+    queueDepth: new Gauge({ name: 'wahook_queue_depth', help: 'Stored deliveries not yet turned into events', registers: [registry] }),
+    oldestPendingAge: new Gauge({ name: 'wahook_oldest_pending_age_seconds', help: 'Age of the oldest delivery not yet processed', registers: [registry] }),
+    handlerDuration: new Histogram({
+      name: 'wahook_handler_duration_seconds', help: 'Duration of handler and forwarding jobs', labelNames: ['target', 'outcome'], registers: [registry],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10],
+    }),
+    handlerFailures: new Counter({ name: 'wahook_handler_failures_total', help: 'Failed handler and forwarding attempts', labelNames: ['target'], registers: [registry] }),
+    deadLetters: new Gauge({ name: 'wahook_dead_letters', help: 'Events in the dead-letter list', registers: [registry] }),
+    mediaBytes: new Counter({ name: 'wahook_media_bytes_total', help: 'Media bytes downloaded into object storage by the media pipeline', registers: [registry] }),
+    eventLoopLag: new Gauge({ name: 'wahook_event_loop_lag_seconds', help: 'Event-loop delay of the edge (p99 over the last scrape interval)', registers: [registry] }),
+  };
+  return m;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { LatencyHistogram } from './latency-histogram.js';
+import { TrafficRecorder } from './recorder.js';
+
+test('percentiles are exact to a 0.1 ms bucket (reported as the bucket upper edge)', () => {
+  const h = new LatencyHistogram();
+  for (let i = 0; i < 1000; i++) h.record(i / 100 + 0.005);
+  assert.equal(h.percentile(0.5), 5);
+  assert.equal(h.percentile(0.99), 9.9);
+  h.record(150.2);
+  h.record(5000);
+  assert.equal(h.percentile(1), 2000);
+  assert.equal(new LatencyHistogram().percentile(0.99), 0);
+});
+
+test('a minute rolls up deliveries, bytes, latency, CPU per delivery and the peak second', () => {
+  const t0 = 1_800_000_000_000 - (1_800_000_000_000 % 60_000);
+  const r = new TrafficRecorder(t0, 1000);
+  for (let i = 0; i < 30; i++) r.edge({ route: 'webhook', status: 200, ms: 2, bytes: 500 }, t0 + 1000);
+  for (let i = 0; i < 10; i++) r.edge({ route: 'webhook', status: 200, ms: 8, bytes: 500, duplicate: i === 0 }, t0 + 5000);
+  r.edge({ route: 'webhook', status: 401, ms: 1, bytes: 10, code: 'WAHOOK_ERR_SIGNATURE_INVALID' }, t0 + 6000);
+  r.edge({ route: 'healthz', status: 200, ms: 1, bytes: 0 }, t0 + 6000);
+  r.events(120);
+  assert.equal(r.tick(t0 + 59_000, 1200), null);
+  const live = r.live(t0 + 6000, 10);
+  assert.equal(live.throughput.length, 10);
+  assert.equal(live.throughput.reduce((a, b) => a + b, 0), 40);
+  const m = r.tick(t0 + 60_001, 1400)!;
+  assert.deepEqual(
+    { ...m },
+    { minute: t0, deliveries: 40, events: 120, bytesIn: 20_000, duplicates: 1, rejected: 1, p50Ms: 2.1, p99Ms: 8.1, cpuMsPerDelivery: 10, peakRps: 30 },
+  );
+  assert.equal(r.tick(t0 + 125_000, 1500), null, 'an idle minute writes nothing');
+});
