@@ -90,7 +90,7 @@ async function drain(dir: string, args: string[], port: number | null, load: boo
   const started = performance.now();
   let loadReport: Awaited<ReturnType<typeof runLoad>> | null = null;
   if (port) while (!(await fetch(`http://127.0.0.1:${port}/healthz`).then(() => true, () => false))) await new Promise((r) => setTimeout(r, 20));
-  const pool = port ? signedRequestPool(120_000, SECRET, '127.0.0.1', '/webhook', 10_000_000) : [];
+  const pool = signedRequestPool(port ? 120_000 : 0, SECRET, '127.0.0.1', '/webhook', 10_000_000);
   let next = 0;
   const target = DELIVERIES;
   let drainedAt = 0;
@@ -109,13 +109,13 @@ async function drain(dir: string, args: string[], port: number | null, load: boo
   if (load && port) {
     // Offer load for as long as the drain lasts, in 5-second slices.
     const slices: Awaited<ReturnType<typeof runLoad>>[] = [];
-    while (drainedAt === 0) slices.push(await runLoad({ host: '127.0.0.1', port, connections: 20, durationMs: 5000, rate: RATE, next: () => pool[next++]! }));
+    while (drainedAt === 0) slices.push(await runLoad({ host: '127.0.0.1', port, connections: 20, durationMs: 5000, rate: RATE, next: () => pool.at(next++ % pool.size) }));
     loadReport = slices.sort((a, b) => b.latencyMs.p99 - a.latencyMs.p99)[Math.floor(slices.length / 2)]!;
   }
   await watch;
   const seconds = (drainedAt - started) / 1000;
   let baseline: Awaited<ReturnType<typeof runLoad>> | null = null;
-  if (port) baseline = await runLoad({ host: '127.0.0.1', port, connections: 20, durationMs: 10_000, rate: RATE, next: () => pool[next++]! });
+  if (port) baseline = await runLoad({ host: '127.0.0.1', port, connections: 20, durationMs: 10_000, rate: RATE, next: () => pool.at(next++ % pool.size) });
   clearInterval(sampler);
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));

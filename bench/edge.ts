@@ -1,15 +1,19 @@
 /**
- * Edge benchmark: the same load generator drives (a) bare node:http, (b) the
- * common Express receiver and (c) `wahook serve` on the embedded default, in
- * one run, and prints the ratios. Run alone on the machine:
- *   npm run bench:edge -- [--duration 10] [--rounds 3]
+ * Edge benchmark: one load generator drives (a) bare node:http, (b) the common
+ * Express receiver and (c) `wahook serve` on the embedded default, in one run,
+ * each in its own process, and prints medians and ratios. Run alone:
+ *   npm run bench:edge -- [--duration 10] [--warmup 3] [--rounds 3] [--rate 5000]
+ * Generators: wahook's own lean generator (prebuilt signed requests, open loop
+ * for the constant rate), plus autocannon at 100 connections as a second opinion.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SqliteDeliveryReader } from '../src/adapters/sqlite/delivery-reader.js';
-import { SECRET, load, procStat, startChild, type LoadResult } from './lib.js';
+import { runLoad } from '../src/loadgen/run.js';
+import { signedRequestPool } from '../src/loadgen/payloads.js';
+import { SECRET, load as autocannonLoad, procStat, startChild } from './lib.js';
 
 const arg = (name: string, def: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -20,91 +24,98 @@ const WARMUP = arg('warmup', 3);
 const ROUNDS = arg('rounds', 3);
 const RATE = arg('rate', 5000);
 const here = fileURLToPath(new URL('.', import.meta.url));
-const bin = join(here, '..', '..', 'bin', 'wahook.js');
+const SERVERS = ['bare node:http', 'express', 'wahook serve'] as const;
+type ServerName = (typeof SERVERS)[number];
 
-interface Target { name: string; script: string; args: string[]; env: Record<string, string> }
-
-function targets(dataDir: string): Target[] {
-  return [
-    { name: 'bare node:http', script: join(here, 'servers', 'bare.js'), args: [], env: {} },
-    { name: 'express', script: join(here, 'servers', 'express.js'), args: [], env: {} },
-    {
-      name: 'wahook serve',
-      script: bin,
-      args: ['serve', '--no-worker', '--log-level', 'warn'],
-      env: { WAHOOK_APP_SECRET: SECRET, WAHOOK_DATA_DIR: dataDir, WAHOOK_HOST: '127.0.0.1' },
-    },
-  ];
+function target(name: ServerName, dataDir: string): { script: string; args: string[]; env: Record<string, string> } {
+  if (name === 'bare node:http') return { script: join(here, 'servers', 'bare.js'), args: [], env: {} };
+  if (name === 'express') return { script: join(here, 'servers', 'express.js'), args: [], env: {} };
+  return { script: join(here, '..', '..', 'bin', 'wahook.js'), args: ['serve', '--no-worker', '--log-level', 'warn'], env: { WAHOOK_APP_SECRET: SECRET, WAHOOK_DATA_DIR: dataDir, WAHOOK_HOST: '127.0.0.1' } };
 }
 
-interface Row extends LoadResult { server: string; mode: string; cpuUsPerReq: number; peakRssMb: number; okIncludingWarmup: number }
+interface Row { server: ServerName; mode: string; rps: number; p50: number; p99: number; p999: number; errors: number; cpuUsPerReq: number; peakRssMb: number; acked: number; stored?: number }
 
-async function measure(t: Target, port: number, mode: string, connections: number, rate?: number): Promise<Row> {
+// Unique within any one server run (a run sends well under this many), so wahook never sees a byte-identical retry.
+const pool = signedRequestPool(400_000, SECRET);
+let cursor = 0;
+const next = (): Buffer => pool.at(cursor++ % pool.size);
+
+type Mode = { name: string; connections: number; rate?: number; generator: 'lean' | 'autocannon' };
+const MODES: Mode[] = [
+  { name: 'c10', connections: 10, generator: 'lean' },
+  { name: 'c100', connections: 100, generator: 'lean' },
+  { name: `rate${RATE}`, connections: 20, rate: RATE, generator: 'lean' },
+  { name: 'c100-autocannon', connections: 100, generator: 'autocannon' },
+];
+
+async function drive(port: number, mode: Mode, seconds: number) {
+  if (mode.generator === 'autocannon') {
+    const r = await autocannonLoad(`http://127.0.0.1:${port}/webhook`, { connections: mode.connections, durationS: seconds });
+    return { rps: r.rps, p50: r.p50, p99: r.p99, p999: r.p999, errors: r.errors + r.non2xx, sent: r.total, ok: r.ok };
+  }
+  const r = await runLoad({ host: '127.0.0.1', port, connections: mode.connections, durationMs: seconds * 1000, rate: mode.rate, next });
+  return { rps: r.rps, p50: r.latencyMs.p50, p99: r.latencyMs.p99, p999: r.latencyMs.p999, errors: r.errors + r.non2xx, sent: r.sent, ok: r.ok };
+}
+
+async function measure(server: ServerName, mode: Mode, port: number): Promise<Row> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'wahook-bench-'));
+  const t = target(server, dataDir);
   const child = await startChild(t.script, t.args, { ...t.env, PORT: String(port) });
-  const url = `http://127.0.0.1:${port}/webhook`;
   try {
-    const warm = await load(url, { connections, durationS: WARMUP, rate });
+    const warm = await drive(port, mode, WARMUP);
     const before = procStat(child.pid!);
     let peak = before.rssMb;
     const sampler = setInterval(() => (peak = Math.max(peak, procStat(child.pid!).rssMb)), 200);
-    const r = await load(url, { connections, durationS: DURATION, rate });
+    const r = await drive(port, mode, DURATION);
     clearInterval(sampler);
     const after = procStat(child.pid!);
-    return { ...r, server: t.name, mode, cpuUsPerReq: ((after.cpuMs - before.cpuMs) * 1000) / Math.max(1, r.total), peakRssMb: Math.max(peak, after.hwmMb), okIncludingWarmup: warm.ok + r.ok };
+    const row: Row = { server, mode: mode.name, rps: r.rps, p50: r.p50, p99: r.p99, p999: r.p999, errors: r.errors, cpuUsPerReq: ((after.cpuMs - before.cpuMs) * 1000) / Math.max(1, r.sent), peakRssMb: Math.max(peak, after.hwmMb), acked: warm.ok + r.ok };
+    return row;
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
+    if (server === 'wahook serve') {
+      const reader = new SqliteDeliveryReader(dataDir);
+      (globalThis as { lastStored?: number }).lastStored = (await reader.counters()).stored ?? 0;
+      await reader.close();
+    }
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-async function main(): Promise<void> {
-  const rows: Row[] = [];
-  let port = 43100;
-  const durable: { acked: number; stored: number }[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [mode, connections, rate] of [['c10', 10, undefined], ['c100', 100, undefined], [`rate${RATE}`, 20, RATE]] as const) {
-      for (const t of targets('')) {
-        const dataDir = mkdtempSync(join(tmpdir(), 'wahook-bench-'));
-        const target = t.name === 'wahook serve' ? targets(dataDir)[2]! : t;
-        const row = await measure(target, port++, mode, connections, rate);
-        rows.push(row);
-        if (t.name === 'wahook serve') {
-          const reader = new SqliteDeliveryReader(dataDir);
-          const stored = (await reader.counters()).stored ?? 0;
-          await reader.close();
-          durable.push({ acked: row.okIncludingWarmup, stored });
-        }
-        rmSync(dataDir, { recursive: true, force: true });
-        process.stderr.write(`round ${round + 1} ${mode} ${t.name}: ${row.rps.toFixed(0)} req/s p99 ${row.p99} ms\n`);
-      }
+const rows: Row[] = [];
+let port = 43100;
+for (let round = 0; round < ROUNDS; round++) {
+  for (const mode of MODES) {
+    for (const server of SERVERS) {
+      const row = await measure(server, mode, port++);
+      if (server === 'wahook serve') row.stored = (globalThis as { lastStored?: number }).lastStored;
+      rows.push(row);
+      process.stderr.write(`round ${round + 1} ${mode.name.padEnd(16)} ${server.padEnd(15)} ${row.rps.toFixed(0).padStart(6)} req/s  p99 ${row.p99.toFixed(1)} ms  cpu ${row.cpuUsPerReq.toFixed(0)} us/req\n`);
     }
   }
-  const summary: Record<string, Record<string, number>> = {};
-  for (const mode of new Set(rows.map((r) => r.mode))) {
-    for (const server of new Set(rows.map((r) => r.server))) {
-      const rs = rows.filter((r) => r.mode === mode && r.server === server);
-      summary[`${mode} ${server}`] = {
-        rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), p999: median(rs.map((r) => r.p999)),
-        errors: rs.reduce((n, r) => n + r.errors + r.non2xx, 0), cpuUsPerReq: median(rs.map((r) => r.cpuUsPerReq)), peakRssMb: Math.max(...rs.map((r) => r.peakRssMb)),
-      };
-    }
-  }
-  const ratio = (mode: string, a: string, b: string): number => summary[`${mode} ${a}`]!.rps! / summary[`${mode} ${b}`]!.rps!;
-  const out = {
-    conditions: { durationS: DURATION, warmupS: WARMUP, rounds: ROUNDS, rate: RATE, node: process.version, cpus: (await import('node:os')).cpus().length },
-    summary,
-    ratios: {
-      c100_wahook_over_express: ratio('c100', 'wahook serve', 'express'),
-      c100_wahook_over_bare: ratio('c100', 'wahook serve', 'bare node:http'),
-      c10_wahook_over_express: ratio('c10', 'wahook serve', 'express'),
-      c10_wahook_over_bare: ratio('c10', 'wahook serve', 'bare node:http'),
-    },
-    durability: { acked: durable.reduce((n, d) => n + d.acked, 0), stored: durable.reduce((n, d) => n + d.stored, 0) },
-    rounds: rows,
-  };
-  console.log(JSON.stringify(out, null, 2));
 }
-
-await main();
+const summary: Record<string, Record<string, number>> = {};
+for (const mode of MODES) {
+  for (const server of SERVERS) {
+    const rs = rows.filter((r) => r.mode === mode.name && r.server === server);
+    summary[`${mode.name} | ${server}`] = {
+      rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), p999: median(rs.map((r) => r.p999)),
+      errors: rs.reduce((n, r) => n + r.errors, 0), cpuUsPerReq: median(rs.map((r) => r.cpuUsPerReq)), peakRssMb: Math.max(...rs.map((r) => r.peakRssMb)),
+    };
+  }
+}
+const rps = (mode: string, server: ServerName): number => summary[`${mode} | ${server}`]!.rps!;
+const ratios: Record<string, number> = {};
+for (const mode of MODES) {
+  ratios[`${mode.name}: wahook / express`] = rps(mode.name, 'wahook serve') / rps(mode.name, 'express');
+  ratios[`${mode.name}: wahook / bare`] = rps(mode.name, 'wahook serve') / rps(mode.name, 'bare node:http');
+}
+const wahookRows = rows.filter((r) => r.server === 'wahook serve');
+console.log(JSON.stringify({
+  conditions: { durationS: DURATION, warmupS: WARMUP, rounds: ROUNDS, rate: RATE, node: process.version, cpus: cpus().length },
+  summary,
+  ratios,
+  durability: { acknowledged: wahookRows.reduce((n, r) => n + r.acked, 0), stored: wahookRows.reduce((n, r) => n + (r.stored ?? 0), 0) },
+}, null, 2));

@@ -34,10 +34,12 @@ function renderLive(s) {
   setText('stat-rate', shortNum(avg));
   setText('note-rate', peak > 0 ? 'average, last 60 s · peak ' + shortNum(peak) : 'average, last 60 s');
   setText('throughput-peak', peak > 0 ? 'peak ' + shortNum(peak) + '/s' : '');
-  setText('stat-p50', fmtMs(s.p50Ms));
-  setText('stat-p99', fmtMs(s.p99Ms));
-  setText('latency-p50', fmtMs(s.p50Ms));
-  setText('latency-p99', fmtMs(s.p99Ms));
+  // With nothing delivered in the window a 0 ms percentile would be a made-up number.
+  var p50 = sum > 0 ? fmtMs(s.p50Ms) : '–', p99 = sum > 0 ? fmtMs(s.p99Ms) : '–';
+  setText('stat-p50', p50);
+  setText('stat-p99', p99);
+  setText('latency-p50', p50);
+  setText('latency-p99', p99);
   setText('stat-queue', fmtCount(s.queueDepth));
   setText('stat-oldest', s.queueDepth > 0 ? fmtAge(s.oldestPendingAgeMs) : '–');
   setText('stat-received', fmtCount(s.received));

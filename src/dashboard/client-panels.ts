@@ -114,7 +114,10 @@ function renderCost(c) {
   verdictRow(dl, 'Dedicated', usd(d.monthlyUsd) + ' / month' + (offer.name ? ' (' + d.instances + ' × ' + offer.name + ')' : ''));
   verdictRow(dl, 'Break-even', r.breakEvenVolume === null ? 'none between 100k and 10B' : shortNum(r.breakEvenVolume) + ' messages / month');
   var vol = r.inputs && r.inputs.volume;
-  if (vol) verdictRow(dl, 'This month', shortNum(vol.value) + ' messages (' + vol.source + ')');
+  // Until traffic is measured the report prices an assumed month; say so rather than show a source name.
+  var measured = vol && vol.source === 'measured';
+  setText('cost-basis', measured ? 'for the measured traffic' : 'for a planned month: no traffic measured yet');
+  if (vol) verdictRow(dl, 'This month', shortNum(vol.value) + ' messages' + (measured ? ' (measured)' : ' (planned)'));
   var reasons = el('ul');
   (r.recommendation.reasons || []).forEach(function (why) { reasons.appendChild(el('li', String(why))); });
   box.replaceChildren(el('div', 'Recommendation', 'label'), el('div', choice, 'choice'), dl, reasons,

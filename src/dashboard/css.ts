@@ -25,7 +25,7 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Liberation
 .status.partial::before { background: var(--warn); }
 .status.down::before, .status.denied::before { background: var(--bad); }
 main { padding: 20px 28px 36px; max-width: 1440px; margin: 0 auto; }
-.stats { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 12px; margin-bottom: 16px; }
+.stats { display: grid; grid-template-columns: repeat(5, minmax(0, 1fr)); gap: 12px; margin-bottom: 16px; }
 .stat { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; }
 .stat .label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: 0.04em; }
 .stat .value { font-size: 24px; font-weight: 650; margin-top: 2px; font-variant-numeric: tabular-nums; }
@@ -37,12 +37,12 @@ main { padding: 20px 28px 36px; max-width: 1440px; margin: 0 auto; }
 .panel h2 { font-size: 15px; margin: 0 0 10px; display: flex; align-items: baseline; gap: 10px; flex-wrap: wrap; }
 .panel h2 small { color: var(--muted); font-weight: 400; font-size: 12px; }
 .legend { margin-left: auto; display: flex; gap: 14px; font-weight: 400; font-size: 12px; color: var(--muted); }
-.key::before { content: ""; display: inline-block; width: 12px; height: 3px; margin-right: 5px; vertical-align: middle; }
-.key.rate::before { background: var(--rate); }
-.key.p50::before { background: var(--p50); }
-.key.p99::before { background: var(--p99); }
-.key.lambda::before { background: var(--lambda); }
-.key.dedicated::before { background: var(--dedicated); }
+.swatch::before { content: ""; display: inline-block; width: 12px; height: 3px; margin-right: 5px; vertical-align: middle; }
+.swatch.rate::before { background: var(--rate); }
+.swatch.p50::before { background: var(--p50); }
+.swatch.p99::before { background: var(--p99); }
+.swatch.lambda::before { background: var(--lambda); }
+.swatch.dedicated::before { background: var(--dedicated); }
 .chart { position: relative; width: 100%; min-height: 180px; }
 .chart svg { display: block; width: 100%; }
 .chart .axis { fill: var(--muted); font-size: 11px; }
@@ -59,6 +59,7 @@ main { padding: 20px 28px 36px; max-width: 1440px; margin: 0 auto; }
 .cost-chart { min-height: 240px; }
 .cost-chart img { display: block; width: 100%; height: auto; }
 .cost-chart.empty img { display: none; }
+.verdict .label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: 0.04em; }
 .verdict .choice { font-size: 20px; font-weight: 700; margin: 2px 0 8px; }
 .verdict dl { display: grid; grid-template-columns: auto 1fr; gap: 4px 14px; margin: 0 0 10px; }
 .verdict dt { color: var(--muted); }
@@ -72,7 +73,7 @@ th { text-align: left; color: var(--muted); font-weight: 600; font-size: 12px; b
 td { border-bottom: 1px solid var(--line); padding: 6px 8px; white-space: nowrap; }
 td.key { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12px; max-width: 420px; overflow: hidden; text-overflow: ellipsis; }
 td.err { color: var(--bad); max-width: 360px; overflow: hidden; text-overflow: ellipsis; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.none td { color: var(--muted); text-align: center; padding: 18px; }
 .tag { display: inline-block; padding: 1px 7px; border-radius: 10px; background: #edf2ff; color: #364fc7; font-size: 12px; }
 .tag.status { background: #ebfbee; color: #2b8a3e; }
@@ -81,6 +82,7 @@ tr.none td { color: var(--muted); text-align: center; padding: 18px; }
 .tag.unknown { background: #f1f3f5; color: #495057; }
 @media (max-width: 900px) {
   .grid, .cost { grid-template-columns: minmax(0, 1fr); }
+  .stats { grid-template-columns: repeat(2, minmax(0, 1fr)); }
   main, .top { padding-left: 14px; padding-right: 14px; }
 }
 `;

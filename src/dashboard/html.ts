@@ -22,8 +22,8 @@ const STATS = [
   stat('dead', 'Dead letters', 'need attention'),
 ].join('\n');
 
-function chart(id: string, label: string, extraClass = ''): string {
-  return `<div id="${id}" class="chart${extraClass}" data-points="0" role="img" aria-label="${label}"><div class="empty-note">No traffic yet</div></div>`;
+function chart(id: string, label: string, empty: string): string {
+  return `<div id="${id}" class="chart empty" data-points="0" role="img" aria-label="${label}"><div class="empty-note">${empty}</div></div>`;
 }
 
 export const DASHBOARD_HTML = `<!doctype html>
@@ -49,25 +49,25 @@ ${STATS}
 <section class="grid">
   <article class="panel wide">
     <h2>Throughput <small>deliveries per second, last 60 s</small>
-      <span class="legend"><span class="key rate">deliveries/s</span><span id="throughput-peak"></span></span></h2>
-    ${chart('throughput-chart', 'Deliveries per second over the last 60 seconds')}
+      <span class="legend"><span class="swatch rate">deliveries/s</span><span id="throughput-peak"></span></span></h2>
+    ${chart('throughput-chart', 'Deliveries per second over the last 60 seconds', 'No traffic yet')}
   </article>
   <article class="panel">
     <h2>Time to 200 <small>per minute, last 60 min</small>
-      <span class="legend"><span class="key p50">p50</span><span class="key p99">p99</span></span></h2>
+      <span class="legend"><span class="swatch p50">p50</span><span class="swatch p99">p99</span></span></h2>
     <div class="pair">
       <div><div class="value" id="latency-p50">–</div><div class="label">p50, last 60 s</div></div>
       <div><div class="value" id="latency-p99">–</div><div class="label">p99, last 60 s</div></div>
     </div>
-    ${chart('latency-chart', 'Time to 200 p50 and p99 per minute')}
+    ${chart('latency-chart', 'Time to 200 p50 and p99 per minute', 'No completed minute with traffic yet')}
   </article>
   <article class="panel">
     <h2>Events by kind <small>since start</small></h2>
-    ${chart('kinds-chart', 'Event counts by kind')}
+    ${chart('kinds-chart', 'Event counts by kind', 'No events yet')}
   </article>
   <article class="panel wide">
-    <h2>Cost: AWS Lambda vs dedicated <small>for the measured traffic</small>
-      <span class="legend"><span class="key lambda">Lambda</span><span class="key dedicated">Dedicated</span></span></h2>
+    <h2>Cost: AWS Lambda vs dedicated <small id="cost-basis">monthly, at this gateway's traffic</small>
+      <span class="legend"><span class="swatch lambda">Lambda</span><span class="swatch dedicated">Dedicated</span></span></h2>
     <div class="cost">
       <div id="cost-chart" class="chart cost-chart empty" data-points="0" role="img" aria-label="Monthly cost against monthly volume">
         <img alt="Monthly cost: AWS Lambda vs dedicated servers"><div class="empty-note">No cost report yet</div>
@@ -78,7 +78,7 @@ ${STATS}
   <article class="panel wide">
     <h2>Dead letters <small id="dlq-count">newest first</small></h2>
     <div class="table-wrap"><table id="dlq-table">
-      <thead><tr><th>Seq</th><th>Failed at</th><th>Target</th><th>Attempts</th><th>Last error</th><th>Key</th></tr></thead>
+      <thead><tr><th class="num">Seq</th><th>Failed at</th><th>Target</th><th class="num">Attempts</th><th>Last error</th><th>Key</th></tr></thead>
       <tbody></tbody>
     </table></div>
   </article>

@@ -9,15 +9,20 @@ import { SqliteDeliveryStore } from '../../src/adapters/sqlite/delivery-store.js
 import { loadConfig } from '../../src/config/load.js';
 import type { Provider, WahookEvent } from '../../src/core/events.js';
 import { normalize } from '../../src/core/normalize/index.js';
+import { SqliteTelemetryStore } from '../../src/adapters/sqlite/telemetry-store.js';
 import { createAdminHandler } from '../../src/entry/admin.js';
+import { createAdminData } from '../../src/entry/admin-data.js';
 import { createLogger } from '../../src/entry/logger.js';
 import { createGatewayServer } from '../../src/entry/server.js';
 import { buildProfile, loadPrices, parseCostArgs, plan, renderChartSvg } from '../../src/planner/index.js';
 import type { AdminData, LiveSnapshot, MinuteRollup } from '../../src/ports/admin-data.js';
 import type { DeadLetter } from '../../src/ports/event-store.js';
+import { TelemetryHub } from '../../src/telemetry/hub.js';
 import { loadFixture, projectRoot } from '../helpers/fixtures.js';
 import { SECRET, tempDir } from '../helpers/gateway.js';
 import { http } from '../helpers/http.js';
+import { cloudTextBody, signedHeaders } from '../helpers/payloads.js';
+import { until } from '../helpers/pipeline.js';
 
 const TOKEN = 'dashboard-test-admin-token-5f2c';
 const CHROMIUM = '/usr/bin/chromium';
@@ -73,14 +78,30 @@ const emptyData: AdminData = {
 
 interface Booted { url: string; close(): Promise<void> }
 
-/** The real edge (as test/helpers/gateway.ts boots it) with the admin handler attached. */
-async function boot(data: AdminData, flags: Record<string, unknown> = {}, env: Record<string, string> = {}): Promise<Booted> {
+/**
+ * The real edge (as test/helpers/gateway.ts boots it) with the admin handler attached. With `data` null
+ * the admin side is the one `wahook serve` wires: telemetry hub, rollup store and the SQLite-backed AdminData.
+ */
+async function boot(data: AdminData | null, flags: Record<string, unknown> = {}, env: Record<string, string> = {}): Promise<Booted> {
   const dataDir = tempDir('wahook-dashboard-');
   const config = loadConfig({ flags: { host: '127.0.0.1', port: '0', 'data-dir': dataDir, ...flags }, env: { WAHOOK_APP_SECRET: SECRET, ...env } });
   const store = await SqliteDeliveryStore.open({ dataDir, busyTimeoutMs: config.storeBusyTimeoutMs });
-  const gateway = createGatewayServer({ config, store, logger: createLogger('silent'), extra: createAdminHandler({ config, data }) });
+  const rollups = data ? null : new SqliteTelemetryStore(dataDir);
+  const hub = rollups ? new TelemetryHub((r) => rollups.save(r, config.telemetryRetentionDays)) : undefined;
+  const real = rollups && hub ? createAdminData(config, hub, rollups) : null;
+  const extra = createAdminHandler({ config, data: data ?? real! });
+  const gateway = createGatewayServer({ config, store, logger: createLogger('silent'), telemetry: hub, extra });
   const { port } = await gateway.listen();
-  return { url: `http://127.0.0.1:${port}`, close: async () => { await gateway.shutdown(); rmSync(dataDir, { recursive: true, force: true }); } };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      await gateway.shutdown();
+      hub?.flush();
+      await real?.close();
+      rollups?.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 const bearer = (t: string): Record<string, string> => ({ authorization: `Bearer ${t}` });
@@ -214,13 +235,13 @@ const chromiumMissing = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIU
 
 describe('dashboard in headless Chromium', { skip: chromiumMissing, timeout: 50_000 }, () => {
   let browser: Browser | undefined;
-  let full: Booted, empty: Booted, exposed: Booted;
+  let full: Booted, empty: Booted, exposed: Booted, real: Booted;
   before(async () => {
-    [full, empty, exposed] = await Promise.all([boot(sampleData()), boot(emptyData), boot(sampleData(), { host: '0.0.0.0' }, { WAHOOK_ADMIN_TOKEN: TOKEN })]);
+    [full, empty, exposed, real] = await Promise.all([boot(sampleData()), boot(emptyData), boot(sampleData(), { host: '0.0.0.0' }, { WAHOOK_ADMIN_TOKEN: TOKEN }), boot(null)]);
     browser = await chromium.launch({ executablePath: CHROMIUM, timeout: 20_000,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
   });
-  after(async () => { await browser?.close(); await Promise.all([full, empty, exposed].map((g) => g?.close())); });
+  after(async () => { await browser?.close(); await Promise.all([full, empty, exposed, real].map((g) => g?.close())); });
 
   /** Opens a page and records every request and every console error or CSP violation it causes. */
   async function load(url: string): Promise<{ page: Page; requests: string[]; failures: string[] }> {
@@ -255,11 +276,12 @@ describe('dashboard in headless Chromium', { skip: chromiumMissing, timeout: 50_
     assert.ok(rows >= 8, `events table has ${rows} rows`);
     const text = await page.innerText('body');
     assert.ok(!text.includes('16505551234') && text.includes('••••••1234'), 'contacts are masked to the last 4 digits');
-    assert.match(await page.innerText('#cost-verdict'), /Recommendation\s+(AWS Lambda|Dedicated servers)[\s\S]*Lambda\s+\$[\d,.]+ \/ month[\s\S]*Break-even/);
+    assert.match(await page.innerText('#cost-verdict'), /Recommendation\s+(AWS Lambda|Dedicated servers)[\s\S]*Lambda\s+\$[\d,.]+ \/ month[\s\S]*Break-even/i);
     const png = await screenshot(page, 'dashboard');
     t.diagnostic(`screenshot: ${join(tmpdir(), `wahook-dashboard-${process.pid}.png`)}`);
     for (const id of Object.keys(SERIES)) {
       const counts = await seriesPixels(page, png, id);
+      t.diagnostic(`#${id} series pixels ${JSON.stringify(counts)}`);
       for (const [colour, n] of Object.entries(counts)) assert.ok(n > 200, `#${id}: ${n} pixels of ${colour}`);
     }
     assert.deepEqual(requests.filter((u) => !u.startsWith(`${full.url}/`) && !u.startsWith('data:')), [], 'no request leaves the gateway');
@@ -269,8 +291,9 @@ describe('dashboard in headless Chromium', { skip: chromiumMissing, timeout: 50_
   test('an empty gateway shows "no traffic yet" and draws no series (control)', async () => {
     const { page, failures } = await load(`${empty.url}/dashboard`);
     for (const id of Object.keys(SERIES)) assert.equal(await page.getAttribute(`#${id}`, 'data-points'), '0', id);
-    assert.ok(await page.locator('#throughput-chart .empty-note').isVisible());
+    assert.ok(await page.getByText('No traffic yet', { exact: true }).isVisible());
     assert.equal(await page.textContent('#events-table tbody'), 'No events yet');
+    assert.equal(await page.textContent('#stat-p99'), '–', 'no made-up latency without traffic');
     const png = await screenshot(page, 'dashboard-empty');
     for (const id of Object.keys(SERIES)) {
       const counts = await seriesPixels(page, png, id);
@@ -284,6 +307,27 @@ describe('dashboard in headless Chromium', { skip: chromiumMissing, timeout: 50_
     assert.equal((await denied.goto(`${exposed.url}/dashboard`))?.status(), 401);
     const { page, failures } = await load(`${exposed.url}/dashboard?token=${TOKEN}`);
     await page.waitForSelector('#throughput-chart[data-points="60"]');
+    assert.deepEqual(failures, []);
+  });
+
+  test('on the real serve stack, webhooks posted to the edge show up on the page', async (t) => {
+    for (let i = 0; i < 40; i++) {
+      const body = cloudTextBody(`hello ${i}`);
+      assert.equal((await http(`${real.url}/webhook`, { headers: signedHeaders(body, SECRET), body })).status, 200);
+    }
+    assert.equal((await http(`${real.url}/api/live`)).json().received, 40);
+    // The live view counts whole seconds only, so the last posts appear once their second has closed.
+    const counted = async (): Promise<boolean> => (await http(`${real.url}/api/live`)).json().throughput.reduce((a: number, b: number) => a + b, 0) === 40;
+    await until(counted, 5_000, 'the live view to count all 40 deliveries');
+    const { page, failures } = await load(`${real.url}/dashboard`);
+    await page.waitForSelector('#throughput-chart[data-points="60"]');
+    await page.waitForFunction(() => (document.querySelector('#cost-chart img') as HTMLImageElement).naturalWidth > 0);
+    assert.equal(await page.textContent('#stat-received'), '40');
+    assert.equal(await page.textContent('#stat-queue'), '40', 'no worker runs here, so every delivery is pending');
+    const png = await screenshot(page, 'dashboard-real');
+    const counts = await seriesPixels(page, png, 'throughput-chart');
+    t.diagnostic(`#throughput-chart series pixels ${JSON.stringify(counts)}`);
+    assert.ok(counts['#1c7ed6']! > 200);
     assert.deepEqual(failures, []);
   });
 });
