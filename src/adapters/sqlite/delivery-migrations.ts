@@ -7,11 +7,11 @@ export const DELIVERY_MIGRATIONS: readonly string[] = [
     provider TEXT NOT NULL,
     received_at INTEGER NOT NULL,
     -- sha256 of the exact bytes: the same bytes are stored once per tenant and provider, whatever signed them.
+    -- Its index lives in dedupe.db, outside the fsync path (see delivery-writer.ts).
     digest BLOB NOT NULL,
     headers TEXT NOT NULL,
     body BLOB NOT NULL
   );
-  CREATE UNIQUE INDEX deliveries_exact ON deliveries (tenant, provider, digest);
   CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
   CREATE TABLE probe (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, pad BLOB);
   `,

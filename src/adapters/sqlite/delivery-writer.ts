@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AppendResult } from '../../ports/delivery-store.js';
 import { DELIVERY_MIGRATIONS } from './delivery-migrations.js';
+import { DedupeIndex } from './dedupe-index.js';
 import { openDatabase, type Db } from './open.js';
 
 export const DELIVERIES_FILE = 'deliveries.db';
@@ -21,39 +22,57 @@ export interface WireDelivery {
  */
 export class DeliveryWriter {
   readonly db: Db;
-  private readonly commitTx;
+  private readonly dedupe: DedupeIndex;
+  private readonly insert;
+  private readonly bump;
+  private readonly insertTx;
 
   constructor(dataDir: string, busyTimeoutMs: number) {
     this.db = openDatabase(dataDir, DELIVERIES_FILE, DELIVERY_MIGRATIONS, { busyTimeoutMs });
-    const insert = this.db.prepare('INSERT OR IGNORE INTO deliveries (tenant, provider, received_at, digest, headers, body) VALUES (?, ?, ?, ?, ?, ?)');
-    const existing = this.db.prepare('SELECT id FROM deliveries WHERE tenant = ? AND provider = ? AND digest = ?').pluck();
-    const bump = this.db.prepare('INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value');
-    this.commitTx = this.db.transaction((batch: readonly WireDelivery[], rejections: readonly [string, number][]) => {
-      const results: AppendResult[] = [];
-      let stored = 0;
-      for (const d of batch) {
-        // Hashing here, in the writer thread, keeps it off the edge's event loop.
-        const sha = createHash('sha256').update(d.body).digest();
-        const r = insert.run(d.tenant, d.provider, d.receivedAt, sha, d.headers, d.body);
-        if (r.changes === 1) {
-          stored++;
-          results.push({ id: Number(r.lastInsertRowid), duplicate: false });
-        } else results.push({ id: existing.get(d.tenant, d.provider, sha) as number, duplicate: true });
-      }
+    this.dedupe = new DedupeIndex(dataDir, this.db);
+    this.insert = this.db.prepare('INSERT INTO deliveries (tenant, provider, received_at, digest, headers, body) VALUES (?, ?, ?, ?, ?, ?)');
+    this.bump = this.db.prepare('INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value');
+    this.insertTx = this.db.transaction((fresh: readonly { d: WireDelivery; digest: Buffer }[], total: number, rejections: readonly [string, number][]) => {
+      const ids = fresh.map(({ d, digest }) => Number(this.insert.run(d.tenant, d.provider, d.receivedAt, digest, d.headers, d.body).lastInsertRowid));
       let rejected = 0;
       for (const [code, n] of rejections) {
-        bump.run(`rejected.${code}`, n);
+        this.bump.run(`rejected.${code}`, n);
         rejected += n;
       }
-      if (batch.length + rejected > 0) bump.run('received', batch.length + rejected);
-      if (stored > 0) bump.run('stored', stored);
-      if (batch.length > stored) bump.run('duplicates', batch.length - stored);
-      return results;
+      if (total + rejected > 0) this.bump.run('received', total + rejected);
+      if (fresh.length > 0) this.bump.run('stored', fresh.length);
+      if (total > fresh.length) this.bump.run('duplicates', total - fresh.length);
+      return ids;
     });
   }
 
+  /** One synced commit for the batch; exact re-deliveries (also within the batch) are answered with the stored id. */
   commit(batch: readonly WireDelivery[], rejections: readonly [string, number][]): AppendResult[] {
-    return this.commitTx(batch, rejections);
+    const fresh: { d: WireDelivery; digest: Buffer }[] = [];
+    // Per delivery: an existing id (duplicate), or the index into `fresh` it will be stored under.
+    const plan: ({ existing: number } | { fresh: number })[] = [];
+    const inBatch = new Map<string, number>();
+    for (const d of batch) {
+      // Hashing here, in the writer thread, keeps it off the edge's event loop.
+      const digest = createHash('sha256').update(d.body).digest();
+      const key = `${d.tenant}\u0000${d.provider}\u0000${digest.toString('base64')}`;
+      const earlier = inBatch.get(key);
+      if (earlier !== undefined) { plan.push({ fresh: earlier }); continue; }
+      const existing = this.dedupe.lookup(d.tenant, d.provider, digest);
+      if (existing !== undefined) { plan.push({ existing }); continue; }
+      inBatch.set(key, fresh.length);
+      plan.push({ fresh: fresh.length });
+      fresh.push({ d, digest });
+    }
+    const ids = this.insertTx(fresh, batch.length, rejections);
+    this.dedupe.record(fresh.map(({ d, digest }, i) => ({ tenant: d.tenant, provider: d.provider, digest, id: ids[i]! })));
+    const claimed = new Set<number>();
+    return plan.map((p) => {
+      if ('existing' in p) return { id: p.existing, duplicate: true };
+      const duplicate = claimed.has(p.fresh);
+      claimed.add(p.fresh);
+      return { id: ids[p.fresh]!, duplicate };
+    });
   }
 
   /**
@@ -70,6 +89,7 @@ export class DeliveryWriter {
   }
 
   close(): void {
+    this.dedupe.close();
     this.db.close();
   }
 }
