@@ -35,10 +35,11 @@ function mix(total: number): { bodies: string[]; events: number } {
   const bodies: string[] = [];
   let events = 0;
   let m = 0;
+  let round = 0;
   const ts = 1_790_000_000;
   while (bodies.length < total) {
     // One in ten message deliveries batches 10 messages (a burst); the rest carry one.
-    const batch = m % 10 === 0 ? 10 : 1;
+    const batch = round++ % 10 === 0 ? 10 : 1;
     const ids = Array.from({ length: batch }, (_, k) => `wamid.bench.${m + k}`);
     const from = (k: number): string => `1650555${String((m + k) % 5000).padStart(4, '0')}`;
     bodies.push(JSON.stringify(envelope({

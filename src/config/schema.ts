@@ -36,7 +36,7 @@ export const SCHEMA: readonly KeySpec[] = [
   { key: 'shutdownTimeoutMs', type: 'int', default: 10_000, env: 'WAHOOK_SHUTDOWN_TIMEOUT_MS', min: 0, doc: 'Longest wait for in-flight requests on SIGTERM.' },
   { key: 'logLevel', type: 'string', default: 'info', env: 'WAHOOK_LOG_LEVEL', flag: 'log-level', oneOf: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], doc: 'Log level.' },
   { key: 'worker.enabled', type: 'bool', default: true, env: 'WAHOOK_WORKER', flag: 'worker', doc: 'Run the event worker inside `serve` (turn off to run `wahook worker` apart).' },
-  { key: 'worker.batchSize', type: 'int', default: 200, env: 'WAHOOK_WORKER_BATCH', min: 1, max: 10_000, doc: 'Deliveries normalised per transaction.' },
+  { key: 'worker.batchSize', type: 'int', default: 500, env: 'WAHOOK_WORKER_BATCH', min: 1, max: 10_000, doc: 'Deliveries normalised per transaction.' },
   { key: 'worker.concurrency', type: 'int', default: 16, env: 'WAHOOK_WORKER_CONCURRENCY', min: 1, max: 1024, doc: 'Conversations whose handlers run at once.' },
   { key: 'worker.maxAttempts', type: 'int', default: 8, env: 'WAHOOK_WORKER_MAX_ATTEMPTS', min: 1, max: 100, doc: 'Handler attempts before an event is dead-lettered.' },
   { key: 'worker.backoffBaseMs', type: 'int', default: 1_000, env: 'WAHOOK_WORKER_BACKOFF_BASE_MS', min: 1, doc: 'First retry delay; doubles each attempt, with full jitter.' },

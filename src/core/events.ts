@@ -46,18 +46,3 @@ export interface ContactFacts {
 
 export type StatusValue = 'pending' | 'sent' | 'failed' | 'delivered' | 'read' | 'played';
 
-const HEADER: readonly (keyof EventHeader)[] = ['key', 'provider', 'kind', 'type', 'messageId', 'contact', 'timestamp', 'tenant', 'deliveryId'];
-
-/**
- * The header first, then the typed fields: what `wahook events --json` prints
- * and what forwarding posts.
- *
- * @example
- * Object.keys(withHeaderFirst(event)).slice(0, 3) // ['key', 'provider', 'kind']
- */
-export function withHeaderFirst(e: WahookEvent): WahookEvent {
-  const out: Record<string, unknown> = {};
-  for (const k of HEADER) if (e[k] !== undefined) out[k] = e[k];
-  for (const k of Object.keys(e)) if (!(k in out)) out[k] = e[k];
-  return out as WahookEvent;
-}

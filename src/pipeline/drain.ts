@@ -27,7 +27,7 @@ export interface DrainResult extends IngestResult {
  */
 export async function drainOnce(reader: DeliveryReader, store: EventStore, batchSize: number, targets: readonly string[]): Promise<DrainResult> {
   const from = await store.cursor();
-  const batch = await reader.list({ afterId: from, limit: batchSize });
+  const batch = await reader.list({ afterId: from, limit: batchSize, withoutHeaders: true });
   if (batch.length === 0) return { deliveries: 0, inserted: 0, duplicates: 0, applied: true, byKind: {}, cursor: from };
   const to = batch[batch.length - 1]!.id;
   const r = await store.ingest({ deliveries: batch.map(normalizeDelivery), cursor: { from, to }, targets });
@@ -44,7 +44,7 @@ export async function replay(
   let afterId = 0;
   const total = { deliveries: 0, inserted: 0, duplicates: 0 };
   for (;;) {
-    const batch = await reader.list({ ...q, afterId, limit: 500 });
+    const batch = await reader.list({ ...q, afterId, limit: 500, withoutHeaders: true });
     if (batch.length === 0) return total;
     const r = await store.ingest({ deliveries: batch.map(normalizeDelivery), targets });
     total.deliveries += batch.length;

@@ -40,6 +40,8 @@ export interface DeliveryQuery {
   readonly tenant?: string;
   /** Newest first (for inspection) instead of oldest first (for processing). */
   readonly newestFirst?: boolean;
+  /** Skip the stored headers (the worker only needs bodies). */
+  readonly withoutHeaders?: boolean;
 }
 
 /** The edge's write side. */

@@ -29,17 +29,19 @@ test('a worker killed with SIGKILL mid-backlog loses nothing and duplicates no e
   };
   // Act: kill -9 while the backlog is half drained, then restart until drained.
   const first = spawnWahook(['worker'], env);
+  const second = { child: null as ReturnType<typeof spawnWahook> | null };
+  try {
   await until(() => cursor() >= 800, 30_000, 'worker progress');
   first.child.kill('SIGKILL');
   await first.exited;
   const killedAt = cursor();
   assert.ok(killedAt < 3000, `killed at ${killedAt}`);
-  const second = spawnWahook(['worker'], env);
+  second.child = spawnWahook(['worker'], env);
   await until(() => cursor() === 3000, 60_000, 'worker to drain after restart');
   const db = new Database(join(dir, 'events.db'), { readonly: true });
   await until(() => (db.prepare('SELECT count(*) FROM jobs WHERE state = 0').pluck().get() as number) === 0, 60_000, 'handler jobs');
-  second.child.kill('SIGTERM');
-  const { code } = await second.exited;
+  second.child.child.kill('SIGTERM');
+  const { code } = await second.child.exited;
   // Assess
   assert.equal(code, 0);
   assert.equal(db.prepare('SELECT count(*) FROM events').pluck().get(), 12_000);
@@ -48,5 +50,10 @@ test('a worker killed with SIGKILL mid-backlog loses nothing and duplicates no e
   db.close();
   const handled = new Set(readFileSync(out, 'utf8').trim().split('\n'));
   assert.equal(handled.size, 3000, 'every message handled at least once');
-  rmSync(dir, { recursive: true, force: true });
+  } finally {
+    // A failed wait must not leave a worker running after the test.
+    first.child.kill('SIGKILL');
+    second.child?.child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -42,7 +42,7 @@ export class SqliteDeliveryReader implements DeliveryReader {
       provider: r.provider,
       receivedAt: r.received_at,
       bytes: r.body.length,
-      headers: JSON.parse(r.headers) as Record<string, string>,
+      headers: q.withoutHeaders ? {} : (JSON.parse(r.headers) as Record<string, string>),
       body: r.body,
     }));
   }

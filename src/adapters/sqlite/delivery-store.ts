@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { GatewayError } from '../../core/errors.js';
 import type { AppendResult, DeliveryStore, NewDelivery } from '../../ports/delivery-store.js';
-import { DeliveryWriter, type WireDelivery } from './delivery-writer.js';
+import { DELIVERIES_FILE, DeliveryWriter, type WireDelivery } from './delivery-writer.js';
 
 export { DELIVERIES_FILE } from './delivery-writer.js';
 
@@ -69,6 +69,8 @@ function inline(w: DeliveryWriter): WriterCalls {
 
 async function threaded(dataDir: string, busyTimeoutMs: number): Promise<WriterCalls> {
   const thread = new Worker(new URL('./delivery-writer-thread.js', import.meta.url), { workerData: { dataDir, busyTimeoutMs } });
+  const checkpointer = new Worker(new URL('./checkpoint-thread.js', import.meta.url), { workerData: { dataDir, file: DELIVERIES_FILE, intervalMs: 200 } });
+  checkpointer.unref();
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   let seq = 0;
   let dead: Error | null = null;
@@ -104,6 +106,12 @@ async function threaded(dataDir: string, busyTimeoutMs: number): Promise<WriterC
         thread.postMessage({ t: 'close', id });
       });
       await thread.terminate();
+      await new Promise<void>((resolve) => {
+        checkpointer.once('message', () => resolve());
+        checkpointer.once('exit', () => resolve());
+        checkpointer.postMessage('close');
+      });
+      await checkpointer.terminate();
     },
   };
 }

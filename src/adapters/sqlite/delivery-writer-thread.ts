@@ -9,7 +9,7 @@ type Request =
   | { t: 'close'; id: number };
 
 const { dataDir, busyTimeoutMs } = workerData as { dataDir: string; busyTimeoutMs: number };
-const writer = new DeliveryWriter(dataDir, busyTimeoutMs);
+const writer = new DeliveryWriter(dataDir, busyTimeoutMs, true);
 parentPort!.postMessage({ t: 'ready' });
 
 parentPort!.on('message', (m: Request) => {

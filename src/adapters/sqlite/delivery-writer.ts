@@ -27,8 +27,10 @@ export class DeliveryWriter {
   private readonly bump;
   private readonly insertTx;
 
-  constructor(dataDir: string, busyTimeoutMs: number) {
+  /** `externalCheckpoints`: another thread checkpoints, so commits never stop to copy the WAL back. */
+  constructor(dataDir: string, busyTimeoutMs: number, externalCheckpoints = false) {
     this.db = openDatabase(dataDir, DELIVERIES_FILE, DELIVERY_MIGRATIONS, { busyTimeoutMs });
+    if (externalCheckpoints) this.db.pragma('wal_autocheckpoint = 0');
     this.dedupe = new DedupeIndex(dataDir, this.db);
     this.insert = this.db.prepare('INSERT INTO deliveries (tenant, provider, received_at, digest, headers, body) VALUES (?, ?, ?, ?, ?, ?)');
     this.bump = this.db.prepare('INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value');

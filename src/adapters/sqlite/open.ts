@@ -8,6 +8,12 @@ export type Db = Database.Database;
 export interface OpenOptions {
   readonly readonly?: boolean;
   readonly busyTimeoutMs?: number;
+  /**
+   * FULL syncs every commit (what a 200 promises). NORMAL syncs at checkpoints
+   * only: still consistent after power loss, but the last commits may roll
+   * back. Only for data derived from something already durable.
+   */
+  readonly synchronous?: 'FULL' | 'NORMAL';
 }
 
 /**
@@ -21,7 +27,7 @@ export function openDatabase(dataDir: string, file: string, migrations: readonly
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 1000))}`);
   if (!opts.readonly) {
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
+    db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
     migrate(db, file, migrations);
   }
   return db;

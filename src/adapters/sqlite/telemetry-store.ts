@@ -18,7 +18,7 @@ export class SqliteTelemetryStore {
   readonly db: Db;
 
   constructor(dataDir: string) {
-    this.db = openDatabase(dataDir, 'telemetry.db', MIGRATIONS, { busyTimeoutMs: 2000 });
+    this.db = openDatabase(dataDir, 'telemetry.db', MIGRATIONS, { busyTimeoutMs: 2000, synchronous: 'NORMAL' });
   }
 
   save(r: MinuteRollup, retentionDays: number): void {

@@ -18,19 +18,23 @@ export interface Head {
   timestamp?: number | undefined;
 }
 
-/** Header members are written last so a typed field can never shadow them. */
+/**
+ * The header first (the order `wahook events --json` prints), then the typed
+ * fields; a typed field can never shadow a header member. Built in one pass:
+ * this runs for every update of every delivery.
+ */
 export function buildEvent(ref: DeliveryRef, head: Head, fields: Rec): WahookEvent {
-  return {
-    ...compact(fields),
-    ...compact({ messageId: head.messageId, contact: head.contact }),
-    key: head.key,
-    provider: ref.provider,
-    kind: head.kind,
-    type: head.type,
-    timestamp: head.timestamp ?? ref.receivedAt,
-    tenant: ref.tenant,
-    deliveryId: ref.deliveryId,
-  };
+  const e: Rec = { key: head.key, provider: ref.provider, kind: head.kind, type: head.type };
+  if (head.messageId !== undefined) e.messageId = head.messageId;
+  if (head.contact !== undefined) e.contact = head.contact;
+  e.timestamp = head.timestamp ?? ref.receivedAt;
+  e.tenant = ref.tenant;
+  e.deliveryId = ref.deliveryId;
+  for (const k in fields) {
+    const v = fields[k];
+    if (v !== undefined && !(k in e)) e[k] = v;
+  }
+  return e as WahookEvent;
 }
 
 /** Keeps a piece the normaliser could not interpret, byte-for-byte recoverable from `raw`. */

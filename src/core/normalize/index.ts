@@ -1,4 +1,4 @@
-import { withHeaderFirst, type ContactFacts, type DeliveryRef, type WahookEvent } from '../events.js';
+import type { ContactFacts, DeliveryRef, WahookEvent } from '../events.js';
 import { unknownEvent, type Sink } from './build.js';
 import { normalizeCloudApi } from './cloud-api/index.js';
 import { normalizeWasender } from './wasender/index.js';
@@ -39,7 +39,7 @@ export function normalize(ref: DeliveryRef, body: unknown): NormalizeResult {
   }
   // A well-formed but empty batch (no entries, an empty data array) still is a delivery worth keeping.
   if (sink.events.length === 0) sink.events.push(unknownEvent(ref, body, 'delivery contains no updates'));
-  return { events: sink.events.map(withHeaderFirst), contacts: sink.contacts };
+  return sink;
 }
 
 function lastResortEvent(ref: DeliveryRef, body: unknown, error: unknown): WahookEvent {

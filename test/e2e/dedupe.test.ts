@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { SqliteDeliveryStore } from '../../src/adapters/sqlite/delivery-store.js';
+import { tempDir } from '../helpers/gateway.js';
+
+const delivery = (text: string) => ({ tenant: 'default', provider: 'cloud_api' as const, receivedAt: Date.now(), body: Buffer.from(`{"object":"x","entry":[],"t":"${text}"}`), headers: {} });
+
+test('exact re-deliveries are recognised across restarts, within a batch and per tenant', async () => {
+  const dir = tempDir();
+  let store = await SqliteDeliveryStore.open({ dataDir: dir });
+  const [a, b, c] = await Promise.all([store.append(delivery('one')), store.append(delivery('one')), store.append({ ...delivery('one'), tenant: 'acme' })]);
+  assert.deepEqual([a!.duplicate, b!.duplicate, c!.duplicate], [false, true, false]);
+  assert.equal(b!.id, a!.id);
+  await store.close();
+  store = await SqliteDeliveryStore.open({ dataDir: dir });
+  const again = await store.append(delivery('one'));
+  assert.deepEqual(again, { id: a!.id, duplicate: true });
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('a damaged or lagging index never turns a new delivery into a duplicate', async () => {
+  const dir = tempDir();
+  let store = await SqliteDeliveryStore.open({ dataDir: dir, thread: false });
+  const first = await store.append(delivery('kept'));
+  await store.close();
+  // An entry pointing past the table's last row (a crash between the two writes) must not count.
+  const { createHash } = await import('node:crypto');
+  const idx = new Database(join(dir, 'dedupe.db'));
+  idx.prepare('INSERT INTO digests VALUES (?, ?, ?, ?)').run('default', 'cloud_api', createHash('sha256').update(delivery('ghost').body).digest(), first.id + 1);
+  idx.close();
+  store = await SqliteDeliveryStore.open({ dataDir: dir, thread: false });
+  const ghost = await store.append(delivery('ghost'));
+  assert.equal(ghost.duplicate, false);
+  await store.close();
+  // A corrupt file after an unclean stop is rebuilt from deliveries.db, and still recognises what is stored.
+  writeFileSync(join(dir, 'dedupe.db'), Buffer.alloc(8192, 0x41));
+  writeFileSync(join(dir, 'dedupe.open'), '');
+  store = await SqliteDeliveryStore.open({ dataDir: dir, thread: false });
+  assert.deepEqual(await store.append(delivery('kept')), { id: first.id, duplicate: true });
+  assert.equal((await store.append(delivery('fresh'))).duplicate, false);
+  await store.close();
+  const db = new Database(join(dir, 'deliveries.db'), { readonly: true });
+  assert.equal(db.prepare('SELECT count(*) FROM deliveries').pluck().get(), 3);
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
