@@ -19,6 +19,8 @@ export function conversationOf(e: WahookEvent): string {
 export class SqliteEventStore implements EventStore, JobQueue {
   readonly db: Db;
   private readonly st;
+  /** Message states touched by the current transaction, written back when it commits. */
+  private readonly states = new Map<string, { tenant: string; messageId: string; provider: string; contact: string | null; state: MessageStatusState }>();
   private readonly ingestTx;
 
   constructor(dataDir: string, busyTimeoutMs = 5000) {
@@ -59,6 +61,7 @@ export class SqliteEventStore implements EventStore, JobQueue {
     this.ingestTx = this.db.transaction((req: IngestRequest): IngestResult => {
       if (req.cursor && (this.st.cursor.get() as number) !== req.cursor.from) return { inserted: 0, duplicates: 0, applied: false, byKind: {} };
       const byKind = new Map<string, number>();
+      this.states.clear();
       let inserted = 0;
       let duplicates = 0;
       for (const d of req.deliveries) {
@@ -73,6 +76,10 @@ export class SqliteEventStore implements EventStore, JobQueue {
           this.st.contact.run(d.ref.tenant, c.contact, c.profileName ?? null, c.lastInboundAt ?? null, until);
         }
       }
+      for (const m of this.states.values()) {
+        this.st.setState.run(m.tenant, m.messageId, m.provider, m.state.status, m.state.failed ? JSON.stringify(m.state.failed) : null, m.contact);
+      }
+      this.states.clear();
       for (const [kind, n] of byKind) this.st.bump.run(`events.${kind}`, n);
       if (duplicates > 0) this.st.bump.run('duplicates', duplicates);
       if (req.cursor) this.st.setCursor.run(req.cursor.to);
@@ -101,19 +108,28 @@ export class SqliteEventStore implements EventStore, JobQueue {
     return true;
   }
 
-  /** History keeps every distinct status; the current one is a merge that no arrival order can change. */
+  /**
+   * History keeps every distinct status; the current one is a merge that no
+   * arrival order can change. A message's sent/delivered/read usually land in
+   * the same batch, so its state is read once, merged in memory and written
+   * once when the transaction ends.
+   */
   private applyStatus(e: WahookEvent): void {
     const status = typeof e.status === 'string' ? e.status : e.type;
     const recipient = typeof e.recipientParticipantId === 'string' ? e.recipientParticipantId : '';
     const errors = e.errors === undefined ? null : JSON.stringify(e.errors);
     this.st.history.run(e.tenant, e.messageId, status, recipient, e.timestamp, errors);
-    const row = this.st.messageState.get(e.tenant, e.messageId) as { status: string | null; failed: string | null } | undefined;
-    const current: MessageStatusState = {
-      status: (row?.status ?? null) as MessageStatusState['status'],
-      failed: row?.failed ? (JSON.parse(row.failed) as MessageStatusState['failed']) : null,
-    };
-    const next = mergeStatus(current, { status, timestamp: e.timestamp, errors: e.errors });
-    this.st.setState.run(e.tenant, e.messageId, e.provider, next.status, next.failed ? JSON.stringify(next.failed) : null, e.contact ?? null);
+    const id = `${e.tenant}\u0000${e.messageId}`;
+    let cached = this.states.get(id);
+    if (cached === undefined) {
+      const row = this.st.messageState.get(e.tenant, e.messageId) as { status: string | null; failed: string | null } | undefined;
+      cached = {
+        tenant: e.tenant, messageId: e.messageId!, provider: e.provider, contact: e.contact ?? null,
+        state: { status: (row?.status ?? null) as MessageStatusState['status'], failed: row?.failed ? (JSON.parse(row.failed) as MessageStatusState['failed']) : null },
+      };
+      this.states.set(id, cached);
+    }
+    cached.state = mergeStatus(cached.state, { status, timestamp: e.timestamp, errors: e.errors });
   }
 
   async ingest(req: IngestRequest): Promise<IngestResult> {
