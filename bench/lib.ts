@@ -1,24 +1,16 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createHmac } from 'node:crypto';
 import autocannon from 'autocannon';
+import { benchMessageId, cloudTextMessage } from '../src/loadgen/payloads.js';
+import { signCloudApi } from '../src/core/signature.js';
 
 export const SECRET = 'bench-app-secret';
 let seq = 0;
 
 /** ~400-byte Cloud API text message with a unique id, signed per request like Meta does. */
 export function signedRequest(): { body: string; headers: Record<string, string> } {
-  const id = `wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQTdCRDQ1OEI2QUY${(seq++).toString(36)}`;
-  const body = JSON.stringify({
-    object: 'whatsapp_business_account',
-    entry: [{ id: '102290129340398', changes: [{ field: 'messages', value: {
-      messaging_product: 'whatsapp',
-      metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
-      contacts: [{ profile: { name: 'Sheena Nelson' }, wa_id: '16505551234' }],
-      messages: [{ from: '16505551234', id, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: 'Does it come in another color?' } }],
-    } }] }],
-  });
-  const sig = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
+  const body = cloudTextMessage({ id: benchMessageId(20_000_000 + seq++), nowSec: Math.floor(Date.now() / 1000) }).toString('latin1');
+  const sig = signCloudApi(Buffer.from(body, 'latin1'), SECRET);
   return { body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': sig } };
 }
 

@@ -2,20 +2,28 @@ import { signCloudApi } from '../core/signature.js';
 import { buildRequest } from './http-client.js';
 
 /**
- * Realistic Cloud API traffic: a text message with a unique id, signed with
- * the same sign() the gateway verifies with.
+ * A realistic Cloud API text-message delivery. Non-ASCII is \u-escaped as
+ * Meta sends it, so signatures are computed over the same kind of bytes.
+ *
+ * @example cloudTextMessage({ id: 'wamid.1', nowSec: 1790000000, text: 'Olá' })
  */
-export function cloudTextMessage(seq: number, nowSec: number): Buffer {
-  const id = `wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQTdCRDQ1OEI2QUY${seq.toString(36)}`;
-  return Buffer.from(JSON.stringify({
+export function cloudTextMessage(o: { id: string; nowSec: number; text?: string; from?: string; name?: string }): Buffer {
+  const from = o.from ?? '16505551234';
+  const json = JSON.stringify({
     object: 'whatsapp_business_account',
     entry: [{ id: '102290129340398', changes: [{ field: 'messages', value: {
       messaging_product: 'whatsapp',
       metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
-      contacts: [{ profile: { name: 'Sheena Nelson' }, wa_id: '16505551234' }],
-      messages: [{ from: '16505551234', id, timestamp: String(nowSec), type: 'text', text: { body: 'Does it come in another color?' } }],
+      contacts: [{ profile: { name: o.name ?? 'Sheena Nelson' }, wa_id: from }],
+      messages: [{ from, id: o.id, timestamp: String(o.nowSec), type: 'text', text: { body: o.text ?? 'Does it come in another color?' } }],
     } }] }],
-  }));
+  });
+  return Buffer.from(json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+}
+
+/** Message ids shaped like Meta's, unique per sequence number. */
+export function benchMessageId(seq: number): string {
+  return `wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQTdCRDQ1OEI2QUY${seq.toString(36)}`;
 }
 
 /**
@@ -29,7 +37,7 @@ export function signedRequestPool(count: number, secret: string, host = '127.0.0
   const ends = new Uint32Array(count);
   let total = 0;
   for (let i = 0; i < count; i++) {
-    const body = cloudTextMessage(start + i, nowSec);
+    const body = cloudTextMessage({ id: benchMessageId(start + i), nowSec });
     const req = buildRequest(host, path, { 'content-type': 'application/json', 'x-hub-signature-256': signCloudApi(body, secret) }, body);
     parts.push(req);
     total += req.length;

@@ -4,9 +4,7 @@
  * building profiles and catching planner errors.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { defaultPrices } from '../entry/prices.js';
 import { GatewayError } from '../core/errors.js';
 import { parseCostArgs } from './args.js';
 import type { PriceBook } from './prices.js';
@@ -14,29 +12,14 @@ import { loadPrices } from './prices.js';
 import { buildProfile } from './profile.js';
 import type { MeasuredTraffic, TrafficProfile } from './types.js';
 
-/**
- * The directory holding package.json above this module.
- * @example
- * join(projectRoot(), 'prices', 'prices.json');
- */
-export function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('package.json not found above the planner');
-    dir = up;
-  }
-  return dir;
-}
+export { packageRoot as projectRoot } from '../entry/prices.js';
 
 /**
  * A fresh parse of the shipped price list (safe to mutate).
  * @example
  * const json = defaultPricesJson() as { lambda: { requests: { value: number } } };
  */
-export function defaultPricesJson(): unknown {
-  return JSON.parse(readFileSync(join(projectRoot(), 'prices', 'prices.json'), 'utf8')) as unknown;
-}
+export const defaultPricesJson = defaultPrices;
 
 /** The shipped price list, validated. */
 export const book: PriceBook = loadPrices(defaultPricesJson());

@@ -1,24 +1,11 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/entry/prices.js';
 
-let cachedRoot: string | undefined;
-
-/** The directory holding package.json; the same walk works from the sources and from the compiled output. */
-export function projectRoot(): string {
-  if (cachedRoot) return cachedRoot;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('package.json not found above the fixture helper');
-    dir = parent;
-  }
-  cachedRoot = dir;
-  return dir;
-}
+export { packageRoot as projectRoot } from '../../src/entry/prices.js';
 
 function fixturePath(relPath: string): string {
-  return join(projectRoot(), 'test', 'fixtures', relPath);
+  return join(packageRoot(), 'test', 'fixtures', relPath);
 }
 
 /** Raw bytes of a fixture, for tests that sign or hash the body exactly as a provider would send it. */

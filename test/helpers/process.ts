@@ -1,16 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/entry/prices.js';
 
-function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
-  return dir;
-}
-
-export const ROOT = projectRoot();
+export const ROOT = packageRoot();
 export const BIN = join(ROOT, 'bin', 'wahook.js');
 
 export function freePort(): Promise<number> {

@@ -2,21 +2,13 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { GatewayError } from '../../core/errors.js';
 import { signCloudApi } from '../../core/signature.js';
+import { cloudTextMessage } from '../../loadgen/payloads.js';
 import type { Config } from '../../config/load.js';
 import { stringFlag, type ParsedArgs } from './args.js';
 
-/** A Cloud API text message with a non-ASCII body, escaped as Meta sends it. */
-export function sampleCloudApiBody(now: number, id = `wamid.sample.${now}`): string {
-  const ts = Math.floor(now / 1000);
-  return JSON.stringify({
-    object: 'whatsapp_business_account',
-    entry: [{ id: '102290129340398', changes: [{ field: 'messages', value: {
-      messaging_product: 'whatsapp',
-      metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
-      contacts: [{ profile: { name: 'Sheena Nelson' }, wa_id: '16505551234' }],
-      messages: [{ from: '16505551234', id, timestamp: String(ts), type: 'text', text: { body: 'Olá! Does it ship to Zürich?' } }],
-    } }] }],
-  }).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+/** The sample `wahook sign` posts: a text message with a non-ASCII body. */
+export function sampleCloudApiBody(now: number, id = `wamid.sample.${now}`): Buffer {
+  return cloudTextMessage({ id, nowSec: Math.floor(now / 1000), text: 'Olá! Does it ship to Zürich?' });
 }
 
 /**
@@ -30,7 +22,8 @@ export async function signCommand(args: ParsedArgs, config: Config, out: (s: str
   const secret = tenant?.appSecrets[0];
   if (secret === undefined) throw new GatewayError('WAHOOK_ERR_CLI_USAGE', `Tenant "${tenantName}" has no app secret to sign with (use --dev or WAHOOK_APP_SECRET)`);
   const file = stringFlag(args.flags, 'file');
-  const body = Buffer.from(file ? readFileSync(file) : (stringFlag(args.flags, 'body') ?? sampleCloudApiBody(Date.now())));
+  const given = file ? readFileSync(file) : stringFlag(args.flags, 'body');
+  const body = given === undefined ? sampleCloudApiBody(Date.now()) : Buffer.from(given);
   const signature = signCloudApi(body, secret);
   const url = stringFlag(args.flags, 'url') ?? (args.flags.post === true ? `http://127.0.0.1:${config.port}/webhook${tenantName === 'default' ? '' : `/${tenantName}`}` : undefined);
   if (url === undefined) {
