@@ -33,6 +33,7 @@ export function devSecrets(dataDir: string, create: boolean): Record<string, unk
     appSecrets: [randomBytes(24).toString('hex')],
     verifyToken: randomBytes(12).toString('hex'),
     wasenderSecret: randomBytes(24).toString('hex'),
+    adminToken: randomBytes(18).toString('base64url'),
   };
   writeFileSync(path, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   chmodSync(path, 0o600);

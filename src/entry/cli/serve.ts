@@ -20,7 +20,11 @@ function announceDev(config: Config, port: number, err: (s: string) => void): vo
     `\nwahook is running in development mode with generated secrets kept in ${config.dataDir}/dev-secrets.json.\n` +
       `  Send a signed test delivery:  npx wahook sign --dev --url ${base}/webhook\n` +
       `  Sign a body of your own:      npx wahook sign --dev --file body.json\n` +
-      `  Then look inside:             npx wahook deliveries --json   |   npx wahook stats --json\n\n`,
+      `  Then look inside:             npx wahook deliveries --json   |   npx wahook events --json   |   npx wahook stats --json\n` +
+      (config.adminToken
+        ? `  Dashboard (token from the file, never printed by wahook):\n` +
+          `    ${base}/dashboard?token=$(node -p "require('${config.dataDir}/dev-secrets.json').adminToken")\n\n`
+        : '\n'),
   );
 }
 
