@@ -11,9 +11,15 @@ export const REDACT_PATHS = [
   'contact', '*.contact', 'phone', '*.phone', 'from', '*.from', 'wa_id', '*.wa_id', 'recipient_id', '*.recipient_id',
 ];
 
-export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+/** `onWrite` sees the size of every line written, so the cost planner can price logging from what was logged. */
+export function createLogger(level: string, destination?: NodeJS.WritableStream, onWrite?: (bytes: number) => void): Logger {
   return pino(
-    { level, base: { svc: 'wahook' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
+    {
+      level,
+      base: { svc: 'wahook' },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      ...(onWrite ? { hooks: { streamWrite: (s: string) => (onWrite(Buffer.byteLength(s)), s) } } : {}),
+    },
     destination ?? pino.destination({ fd: 2, sync: false }),
   );
 }

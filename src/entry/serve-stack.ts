@@ -13,9 +13,10 @@ import { startWorkerThread } from './worker-host.js';
  * the admin routes (dashboard, API, metrics).
  */
 export async function startServe(config: Config, err: (s: string) => void): Promise<number> {
-  const logger = createLogger(config.logLevel);
+  let hub: TelemetryHub | undefined;
+  const logger = createLogger(config.logLevel, undefined, (bytes) => hub?.logged(bytes));
   const telemetryStore = new SqliteTelemetryStore(resolve(config.dataDir));
-  const hub = new TelemetryHub((r) => {
+  hub = new TelemetryHub((r) => {
     try {
       telemetryStore.save(r, config.telemetryRetentionDays);
     } catch (e) {

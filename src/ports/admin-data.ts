@@ -17,6 +17,8 @@ export interface MinuteRollup {
   readonly cpuMsPerDelivery: number;
   /** Highest one-second delivery rate seen in the minute. */
   readonly peakRps: number;
+  /** Bytes wahook itself logged in the minute (what a Lambda would send to CloudWatch besides platform lines). */
+  readonly logBytes: number;
 }
 
 /** A live snapshot for the dashboard (cheap: served every couple of seconds). */

@@ -61,6 +61,10 @@ export class TelemetryHub implements Telemetry {
     this.recorder.edge(o, Date.now());
   }
 
+  logged(bytes: number): void {
+    this.recorder.logged(bytes);
+  }
+
   worker(m: WorkerMessage): void {
     if (m.t === 'drain') {
       for (const [kind, n] of Object.entries(m.byKind)) this.metrics.events.labels(kind).inc(n);

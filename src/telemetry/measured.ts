@@ -2,6 +2,13 @@ import type { MinuteRollup } from '../ports/admin-data.js';
 import type { MeasuredTraffic } from '../planner/index.js';
 
 /**
+ * What a Lambda writes to CloudWatch for every invocation whatever the code
+ * does: the START, END and REPORT platform lines, about 250–400 bytes
+ * (estimate in shared pricing notes; not measurable from a server).
+ */
+export const PLATFORM_LOG_BYTES = 325;
+
+/**
  * Summarises stored minute rollups into what the cost planner reads. The
  * window runs from the first minute with traffic to `now`, so quiet hours
  * count as quiet (they are what makes a month cheap on Lambda).
@@ -24,5 +31,7 @@ export function measuredTraffic(rollups: readonly MinuteRollup[], now: number): 
     p50Ms: weighted((r) => r.p50Ms),
     p99Ms: weighted((r) => r.p99Ms),
     cpuMsPerDelivery: weighted((r) => r.cpuMsPerDelivery),
+    // The platform lines plus what wahook measurably logged per delivery.
+    logBytesPerDelivery: PLATFORM_LOG_BYTES + rollups.reduce((n, r) => n + r.logBytes, 0) / deliveries,
   };
 }

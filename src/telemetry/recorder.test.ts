@@ -29,7 +29,7 @@ test('a minute rolls up deliveries, bytes, latency, CPU per delivery and the pea
   const m = r.tick(t0 + 60_001, 1400)!;
   assert.deepEqual(
     { ...m },
-    { minute: t0, deliveries: 40, events: 120, bytesIn: 20_000, duplicates: 1, rejected: 1, p50Ms: 2.1, p99Ms: 8.1, cpuMsPerDelivery: 10, peakRps: 30 },
+    { minute: t0, deliveries: 40, events: 120, bytesIn: 20_000, duplicates: 1, rejected: 1, p50Ms: 2.1, p99Ms: 8.1, cpuMsPerDelivery: 10, peakRps: 30, logBytes: 0 },
   );
   assert.equal(r.tick(t0 + 125_000, 1500), null, 'an idle minute writes nothing');
 });

@@ -11,6 +11,7 @@ interface MinuteAcc {
   bytesIn: number;
   duplicates: number;
   rejected: number;
+  logBytes: number;
   latency: LatencyHistogram;
   perSecond: Map<number, number>;
   cpuStartMs: number;
@@ -30,7 +31,7 @@ export class TrafficRecorder {
   }
 
   private fresh(now: number, cpuMs: number): MinuteAcc {
-    return { minute: Math.floor(now / MINUTE) * MINUTE, deliveries: 0, events: 0, bytesIn: 0, duplicates: 0, rejected: 0, latency: new LatencyHistogram(), perSecond: new Map(), cpuStartMs: cpuMs };
+    return { minute: Math.floor(now / MINUTE) * MINUTE, deliveries: 0, events: 0, bytesIn: 0, duplicates: 0, rejected: 0, logBytes: 0, latency: new LatencyHistogram(), perSecond: new Map(), cpuStartMs: cpuMs };
   }
 
   /** Only stored deliveries count as traffic; rejections are counted apart. */
@@ -59,6 +60,10 @@ export class TrafficRecorder {
     this.acc.events += n;
   }
 
+  logged(bytes: number): void {
+    this.acc.logBytes += bytes;
+  }
+
   /** Closes the minute when it is over; returns its rollup (or null). Call about once a second. */
   tick(now: number, cpuMs: number): MinuteRollup | null {
     for (const sec of this.seconds.keys()) if (sec < Math.floor(now / 1000) - 120) this.seconds.delete(sec);
@@ -77,6 +82,7 @@ export class TrafficRecorder {
       p99Ms: a.latency.percentile(0.99),
       cpuMsPerDelivery: a.deliveries > 0 ? (cpuMs - a.cpuStartMs) / a.deliveries : 0,
       peakRps: Math.max(0, ...a.perSecond.values()),
+      logBytes: a.logBytes,
     };
   }
 

@@ -54,6 +54,9 @@ test('serve exposes Prometheus metrics, keeps minute rollups, and `wahook cost` 
     assert.equal(report.inputs.volume.source, 'measured');
     assert.ok(report.inputs.volume.value > 0);
     assert.equal(report.inputs.cpuMsPerDelivery.source, 'measured');
+    // The gateway logged its start and shutdown lines: measured bytes on top of the platform lines.
+    assert.equal(report.inputs.logBytes.source, 'measured');
+    assert.ok(report.inputs.logBytes.value > 325, String(report.inputs.logBytes.value));
     assert.ok(report.lambda.monthlyUsd > 0 && report.dedicated.monthlyUsd > 0);
   } finally {
     server.child.kill('SIGKILL');

@@ -7,7 +7,7 @@ import { SqliteTelemetryStore } from './telemetry-store.js';
 import { measuredTraffic } from '../../telemetry/measured.js';
 
 const DAY = 86_400_000;
-const rollup = (minute: number, deliveries: number, peakRps = 5) => ({ minute, deliveries, events: deliveries * 2, bytesIn: deliveries * 600, duplicates: 0, rejected: 0, p50Ms: 2, p99Ms: 9, cpuMsPerDelivery: 0.2, peakRps });
+const rollup = (minute: number, deliveries: number, peakRps = 5) => ({ minute, deliveries, events: deliveries * 2, bytesIn: deliveries * 600, duplicates: 0, rejected: 0, p50Ms: 2, p99Ms: 9, cpuMsPerDelivery: 0.2, peakRps, logBytes: deliveries * 10 });
 
 test('rollups are kept for the retention window and summarised for the planner', () => {
   const dir = mkdtempSync(join(tmpdir(), 'wahook-tel-'));
@@ -27,6 +27,7 @@ test('rollups are kept for the retention window and summarised for the planner',
   assert.equal(m.deliveries, 55);
   assert.equal(m.peakRps, 12);
   assert.equal(m.windowMinutes, 34 * 24 * 60);
+  assert.equal(m.logBytesPerDelivery, 325 + 10);
   assert.equal(measuredTraffic([], now), null);
   store.close();
   rmSync(dir, { recursive: true, force: true });

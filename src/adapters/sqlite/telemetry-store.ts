@@ -6,7 +6,8 @@ const MIGRATIONS = [
     minute INTEGER PRIMARY KEY,
     deliveries INTEGER NOT NULL, events INTEGER NOT NULL, bytes_in INTEGER NOT NULL,
     duplicates INTEGER NOT NULL, rejected INTEGER NOT NULL,
-    p50_ms REAL NOT NULL, p99_ms REAL NOT NULL, cpu_ms_per_delivery REAL NOT NULL, peak_rps INTEGER NOT NULL
+    p50_ms REAL NOT NULL, p99_ms REAL NOT NULL, cpu_ms_per_delivery REAL NOT NULL, peak_rps INTEGER NOT NULL,
+    log_bytes INTEGER NOT NULL DEFAULT 0
   );`,
 ];
 
@@ -24,12 +25,12 @@ export class SqliteTelemetryStore {
   save(r: MinuteRollup, retentionDays: number): void {
     this.db.transaction(() => {
       this.db
-        .prepare(`INSERT INTO minutes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (minute) DO UPDATE SET
+        .prepare(`INSERT INTO minutes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (minute) DO UPDATE SET
           deliveries = deliveries + excluded.deliveries, events = events + excluded.events, bytes_in = bytes_in + excluded.bytes_in,
           duplicates = duplicates + excluded.duplicates, rejected = rejected + excluded.rejected,
           p50_ms = max(p50_ms, excluded.p50_ms), p99_ms = max(p99_ms, excluded.p99_ms),
-          cpu_ms_per_delivery = excluded.cpu_ms_per_delivery, peak_rps = max(peak_rps, excluded.peak_rps)`)
-        .run(r.minute, r.deliveries, r.events, r.bytesIn, r.duplicates, r.rejected, r.p50Ms, r.p99Ms, r.cpuMsPerDelivery, r.peakRps);
+          cpu_ms_per_delivery = excluded.cpu_ms_per_delivery, peak_rps = max(peak_rps, excluded.peak_rps), log_bytes = log_bytes + excluded.log_bytes`)
+        .run(r.minute, r.deliveries, r.events, r.bytesIn, r.duplicates, r.rejected, r.p50Ms, r.p99Ms, r.cpuMsPerDelivery, r.peakRps, r.logBytes);
       this.db.prepare('DELETE FROM minutes WHERE minute < ?').run(r.minute - retentionDays * 86_400_000);
     })();
   }
@@ -38,7 +39,7 @@ export class SqliteTelemetryStore {
     const rows = this.db.prepare('SELECT * FROM minutes WHERE minute >= ? ORDER BY minute').all(sinceMs) as Record<string, number>[];
     return rows.map((r) => ({
       minute: r.minute!, deliveries: r.deliveries!, events: r.events!, bytesIn: r.bytes_in!, duplicates: r.duplicates!, rejected: r.rejected!,
-      p50Ms: r.p50_ms!, p99Ms: r.p99_ms!, cpuMsPerDelivery: r.cpu_ms_per_delivery!, peakRps: r.peak_rps!,
+      p50Ms: r.p50_ms!, p99Ms: r.p99_ms!, cpuMsPerDelivery: r.cpu_ms_per_delivery!, peakRps: r.peak_rps!, logBytes: r.log_bytes!,
     }));
   }
 
