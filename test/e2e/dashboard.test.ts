@@ -60,7 +60,8 @@ function sampleData(): AdminData & { calls: { since: number[]; limits: number[] 
   return {
     calls,
     live: async () => ({ ...live, now: Date.now() }),
-    rollups: async (since) => (calls.since.push(since), rollups.filter((r) => r.minute >= since)),
+    // The sample is anchored to NOW while the page asks from live time; a few minutes of slack keep a minute boundary between the two from dropping a point.
+    rollups: async (since) => (calls.since.push(since), rollups.filter((r) => r.minute >= since - 5 * 60_000)),
     latestEvents: async (limit) => (calls.limits.push(limit), events.slice(0, limit)),
     deadLetters: async (limit) => dead.slice(0, limit),
     cost: async () => ({ report, svg: renderChartSvg(report) }),
