@@ -32,6 +32,15 @@ function tenantOf(name: string, opts: ReceiveOptions): TenantConfig {
   return t;
 }
 
+/** A malformed escape in the path is an unknown route, not a server error. */
+function segment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new GatewayError('WAHOOK_ERR_HTTP_NOT_FOUND');
+  }
+}
+
 function header(headers: Headers, name: string): string | undefined {
   const v = headers[name];
   return Array.isArray(v) ? v[0] : v;
@@ -59,10 +68,10 @@ export function routeRequest(method: string, path: string, headers: Headers, opt
   let provider: Provider = 'cloud_api';
   if (parts.length === 3) {
     if (parts[2] === 'wasender') provider = 'wasender';
-    else tenantName = decodeURIComponent(parts[2]!);
+    else tenantName = segment(parts[2]!);
   } else if (parts.length === 4) {
     if (parts[3] !== 'wasender') throw new GatewayError('WAHOOK_ERR_HTTP_NOT_FOUND');
-    tenantName = decodeURIComponent(parts[2]!);
+    tenantName = segment(parts[2]!);
     provider = 'wasender';
   }
   if (method === 'GET' && provider === 'cloud_api') return { kind: 'handshake', tenant: tenantOf(tenantName, opts) };

@@ -96,6 +96,8 @@ describe('receiving edge: Cloud API', () => {
     assertError(await http(`${g.url}/webhook`, { method: 'DELETE' }), 405, 'WAHOOK_ERR_HTTP_METHOD');
     assertError(await http(`${g.url}/nope`), 404, 'WAHOOK_ERR_HTTP_NOT_FOUND');
     assertError(await http(`${g.url}/webhook/nobody`, { body, headers: signedHeaders(body, SECRET) }), 404, 'WAHOOK_ERR_TENANT_UNKNOWN');
+    assertError(await http(`${g.url}/webhook/%E0%A4%A`, { body, headers: signedHeaders(body, SECRET) }), 404, 'WAHOOK_ERR_HTTP_NOT_FOUND');
+    assertError(await http(`${g.url}/webhook/a/b/c`, { body, headers: signedHeaders(body, SECRET) }), 404, 'WAHOOK_ERR_HTTP_NOT_FOUND');
   });
 
   test('an exact re-delivery is stored once and still answered 200', async () => {
