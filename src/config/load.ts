@@ -22,6 +22,7 @@ export interface WorkerConfig {
   readonly backoffBaseMs: number;
   readonly backoffMaxMs: number;
   readonly pollMs: number;
+  readonly handlerTimeoutMs: number;
 }
 
 export interface Config {
@@ -208,6 +209,7 @@ export function loadConfig(src: ConfigSources): Config {
       backoffBaseMs: v['worker.backoffBaseMs'] as number,
       backoffMaxMs: v['worker.backoffMaxMs'] as number,
       pollMs: v['worker.pollMs'] as number,
+      handlerTimeoutMs: v['worker.handlerTimeoutMs'] as number,
     },
     handlers: v.handlers as string | undefined,
     forwardUrl: v.forwardUrl as string | undefined,
@@ -219,6 +221,9 @@ export function loadConfig(src: ConfigSources): Config {
     tenants,
     configFile: src.configFile,
   };
+  if (config.headersTimeoutMs > config.requestTimeoutMs) {
+    throw invalid('headersTimeoutMs', `must not exceed requestTimeoutMs (${config.requestTimeoutMs})`);
+  }
   if (config.forwardUrl !== undefined) {
     if (!/^https?:\/\//.test(config.forwardUrl)) throw invalid('forwardUrl', 'expected an http(s) URL');
     if (config.forwardSecret === undefined || !/^whsec_[A-Za-z0-9+/=]+$/.test(config.forwardSecret)) {

@@ -41,6 +41,7 @@ export const SCHEMA: readonly KeySpec[] = [
   { key: 'worker.maxAttempts', type: 'int', default: 8, env: 'WAHOOK_WORKER_MAX_ATTEMPTS', min: 1, max: 100, doc: 'Handler attempts before an event is dead-lettered.' },
   { key: 'worker.backoffBaseMs', type: 'int', default: 1_000, env: 'WAHOOK_WORKER_BACKOFF_BASE_MS', min: 1, doc: 'First retry delay; doubles each attempt, with full jitter.' },
   { key: 'worker.backoffMaxMs', type: 'int', default: 300_000, env: 'WAHOOK_WORKER_BACKOFF_MAX_MS', min: 1, doc: 'Ceiling of the retry delay.' },
+  { key: 'worker.handlerTimeoutMs', type: 'int', default: 60_000, env: 'WAHOOK_HANDLER_TIMEOUT_MS', min: 1, doc: 'A handler still running after this long counts as failed and is retried.' },
   { key: 'worker.pollMs', type: 'int', default: 50, env: 'WAHOOK_WORKER_POLL_MS', min: 1, doc: 'Idle poll interval of the worker.' },
   { key: 'handlers', type: 'string', env: 'WAHOOK_HANDLERS', flag: 'handlers', doc: 'Path of a module exporting event handlers.' },
   { key: 'forwardUrl', type: 'string', env: 'WAHOOK_FORWARD_URL', flag: 'forward-url', doc: 'POST every event to this URL, signed with Standard Webhooks headers.' },

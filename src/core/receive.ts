@@ -27,9 +27,9 @@ export interface ReceiveOptions {
 const SIMPLE: Record<string, Route['kind']> = { '/healthz': 'healthz', '/readyz': 'readyz', '/metrics': 'metrics', '/dashboard': 'dashboard' };
 
 function tenantOf(name: string, opts: ReceiveOptions): TenantConfig {
-  const t = opts.tenants[name];
-  if (t === undefined) throw new GatewayError('WAHOOK_ERR_TENANT_UNKNOWN');
-  return t;
+  // Own keys only: `/webhook/constructor` must be an unknown tenant, not Object.prototype.constructor.
+  if (!Object.hasOwn(opts.tenants, name)) throw new GatewayError('WAHOOK_ERR_TENANT_UNKNOWN');
+  return opts.tenants[name]!;
 }
 
 /** A malformed escape in the path is an unknown route, not a server error. */

@@ -63,7 +63,9 @@ export function createAccessCheck(config: Pick<Config, 'host' | 'adminToken' | '
   const cookie = token === undefined ? undefined : assetCookieValue(token);
   return {
     allowed(req, kind, query) {
-      const needed = kind === 'metrics' ? config.metricsRequireToken : adminNeedsToken;
+      // A loopback bind behind a reverse proxy still serves the network: a proxied request is never "local".
+      const proxied = req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined;
+      const needed = kind === 'metrics' ? config.metricsRequireToken : adminNeedsToken || proxied;
       if (!needed) return true;
       if (token === undefined || cookie === undefined) return false;
       const auth = req.headers.authorization;

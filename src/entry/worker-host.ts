@@ -6,23 +6,62 @@ export type WorkerMessage =
   | { t: 'drain'; deliveries: number; inserted: number; duplicates: number; byKind: Record<string, number>; ms: number }
   | { t: 'job'; target: string; kind: string; ok: boolean; ms: number };
 
-/** Starts the worker thread beside the edge; `stop` waits for in-flight jobs to finish. */
-export async function startWorkerThread(config: Config, logger: Logger, onMessage?: (m: WorkerMessage) => void): Promise<{ stop(): Promise<void> }> {
+function spawn(config: Config, onMessage?: (m: WorkerMessage) => void): Promise<Worker> {
   const thread = new Worker(new URL('./worker-thread.js', import.meta.url), { workerData: { config } });
-  await new Promise<void>((resolve, reject) => {
-    thread.once('error', reject);
+  return new Promise((resolve, reject) => {
+    const failed = (e: unknown): void => reject(e instanceof Error ? e : new Error(`worker thread exited with ${String(e)}`));
+    thread.once('error', failed);
+    thread.once('exit', failed);
     thread.on('message', (m: { t: string }) => {
-      if (m.t === 'ready') resolve();
-      else if (m.t === 'drain' || m.t === 'job') onMessage?.(m as WorkerMessage);
+      if (m.t === 'ready') {
+        thread.off('error', failed);
+        thread.off('exit', failed);
+        resolve(thread);
+      } else if (m.t === 'drain' || m.t === 'job') onMessage?.(m as WorkerMessage);
     });
-    thread.once('exit', (code) => reject(new Error(`worker thread exited with ${code}`)));
   });
-  thread.on('error', (e) => logger.error({ err: e }, 'worker thread failed'));
+}
+
+/**
+ * Runs the worker thread beside the edge and keeps it running: a thread that
+ * dies (a crash in user code, a failed write) is restarted after a second,
+ * and its cursor makes the restart lose and repeat nothing. `stop` lets
+ * in-flight jobs finish for up to `shutdownTimeoutMs`.
+ */
+export async function startWorkerThread(config: Config, logger: Logger, onMessage?: (m: WorkerMessage) => void): Promise<{ stop(): Promise<void> }> {
+  let thread: Worker | null = await spawn(config, onMessage);
+  let stopping = false;
+  const supervise = (t: Worker): void => {
+    t.once('error', (e) => logger.error({ err: e }, 'worker thread failed'));
+    t.once('exit', (code) => {
+      if (thread !== t) return;
+      thread = null;
+      if (stopping) return;
+      logger.error({ code }, 'worker thread exited; restarting in 1 s');
+      setTimeout(() => {
+        if (stopping) return;
+        spawn(config, onMessage).then(
+          (next) => {
+            if (stopping) return void next.terminate();
+            thread = next;
+            supervise(next);
+          },
+          (e: unknown) => logger.error({ err: e }, 'worker thread did not restart'),
+        );
+      }, 1000).unref();
+    });
+  };
+  supervise(thread);
   return {
     stop: async () => {
-      const exited = new Promise((r) => thread.once('exit', r));
-      thread.postMessage({ t: 'stop' });
+      stopping = true;
+      const t = thread;
+      if (t === null) return;
+      const exited = new Promise((r) => t.once('exit', r));
+      t.postMessage({ t: 'stop' });
+      const timer = setTimeout(() => void t.terminate(), config.shutdownTimeoutMs);
       await exited;
+      clearTimeout(timer);
     },
   };
 }

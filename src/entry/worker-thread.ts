@@ -21,6 +21,9 @@ if (platform() === 'linux') {
   }
 }
 const logger = createLogger(config.logLevel);
+// User handlers run in this thread: an exception they leave behind (a throw in a timer) is logged, not fatal.
+process.on('uncaughtException', (err) => logger.error({ err }, 'uncaught exception in the worker (user handler?)'));
+process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection in the worker (user handler?)'));
 const worker = await startWorker(config, logger, {
   onDrain: (deliveries, inserted, duplicates, ms, byKind) => parentPort?.postMessage({ t: 'drain', deliveries, inserted, duplicates, byKind, ms }),
   onJob: (job, ok, ms) => parentPort?.postMessage({ t: 'job', target: job.target, kind: job.event.kind, ok, ms }),

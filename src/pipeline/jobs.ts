@@ -11,6 +11,18 @@ export interface JobRunnerOptions {
   readonly now?: () => number;
   readonly random?: () => number;
   readonly onResult?: (job: Job, ok: boolean, ms: number, error?: string) => void;
+  /** A job still running after this long counts as failed (and is retried). */
+  readonly timeoutMs?: number;
+  readonly onQueueError?: (e: unknown) => void;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number | undefined): Promise<T> {
+  if (ms === undefined) return p;
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -61,15 +73,22 @@ export class JobRunner {
     const now = this.opts.now ?? Date.now;
     try {
       if (target === undefined) throw new Error(`no target "${job.target}" is configured`);
-      await target(job);
-      await this.queue.complete(job);
-      this.opts.onResult?.(job, true, performance.now() - started);
+      await withTimeout(Promise.resolve().then(() => target(job)), this.opts.timeoutMs);
     } catch (e) {
       const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
       const attempt = job.attempts + 1;
       const retryAt = attempt >= this.opts.maxAttempts ? null : now() + backoffMs(job.attempts, { baseMs: this.opts.backoffBaseMs, maxMs: this.opts.backoffMaxMs }, this.opts.random ?? Math.random);
-      await this.queue.fail(job, message, retryAt, now());
+      // If even recording the failure fails, the job stays pending at the head of its lane and runs again.
+      await this.queue.fail(job, message, retryAt, now()).catch((qe: unknown) => this.opts.onQueueError?.(qe));
       this.opts.onResult?.(job, false, performance.now() - started, message);
+      return;
+    }
+    try {
+      await this.queue.complete(job);
+      this.opts.onResult?.(job, true, performance.now() - started);
+    } catch (e) {
+      // Not recorded as done: the job runs again (handlers are keyed for exactly this).
+      this.opts.onQueueError?.(e);
     }
   }
 }

@@ -52,8 +52,10 @@ export async function startWorker(config: Config, logger: Logger, hooks: WorkerH
     maxAttempts: config.worker.maxAttempts,
     backoffBaseMs: config.worker.backoffBaseMs,
     backoffMaxMs: config.worker.backoffMaxMs,
+    timeoutMs: config.worker.handlerTimeoutMs,
+    onQueueError: (e) => logger.error({ err: e }, 'job state not saved; it will run again'),
     onResult: (job, ok, ms, error) => {
-      if (!ok) logger.warn({ key: job.event.key, target: job.target, attempt: job.attempts + 1, error }, 'job failed');
+      if (!ok) logger.warn({ seq: job.seq, kind: job.event.kind, type: job.event.type, target: job.target, attempt: job.attempts + 1, error }, 'job failed');
       hooks.onJob?.(job, ok, ms, error);
     },
   });

@@ -101,9 +101,11 @@ export class SqliteEventStore implements EventStore, JobQueue {
       this.st.session.run(e.tenant, sessionId, status, e.timestamp);
     }
     const conversation = conversationOf(e);
+    // Ready from now: lanes are claimed by run_at, so new work queues behind retries already due.
+    const now = Date.now();
     for (const target of targets) {
-      this.st.job.run(seq, target, conversation, 0, e.timestamp);
-      this.st.lane.run(conversation, target, seq, 0);
+      this.st.job.run(seq, target, conversation, now, now);
+      this.st.lane.run(conversation, target, seq, now);
     }
     return true;
   }

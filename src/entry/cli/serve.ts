@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { GatewayError } from '../../core/errors.js';
 import { assertServable, type Config } from '../../config/load.js';
 import { createDeliveryStore } from '../../compose.js';
 import { createGatewayServer, type ExtraHandler } from '../server.js';
@@ -34,7 +35,16 @@ export async function serveCommand(config: Config, logger: Logger, err: (s: stri
   if (config.insecureSkipSignature) logger.warn('signature verification is OFF (--insecure-skip-signature): never use this in production');
   const store = await createDeliveryStore(config);
   const gateway = createGatewayServer({ config, store, logger, telemetry: hooks.telemetry, extra: hooks.extra });
-  const { port } = await gateway.listen();
+  let port: number;
+  try {
+    ({ port } = await gateway.listen());
+  } catch (e) {
+    // The writer thread would keep the process alive: close it so a failed start exits and can be restarted.
+    await store.close();
+    await hooks.stop?.();
+    const err = e as NodeJS.ErrnoException;
+    throw new GatewayError('WAHOOK_ERR_CONFIG_INVALID', `Invalid config key "port": cannot listen on ${config.host}:${config.port} (${err.code ?? err.message})`);
+  }
   const extra = await hooks.start?.(config, logger);
   logger.info({ host: config.host, port, dataDir: config.dataDir, tenants: Object.keys(config.tenants) }, 'wahook listening');
   announceDev(config, port, err);
