@@ -23,7 +23,7 @@ const MINUTES_PER_MONTH = 730 * 60;
 export const PEAK_TO_AVERAGE: Record<ProfileKind, number> = { steady: 3, campaign: 1000 };
 
 export const DEFAULTS = {
-  /** The reference's worked example (200 ms at 512 MB); a Lambda ack also waits on the SQS send. */
+  /** The common worked example in AWS cost write-ups (200 ms at 512 MB); a Lambda ack also waits on the SQS send. */
   durationMs: 200,
   memoryMb: 512,
   /** AWS: INITs "typically occur in under 1% of invocations" (INIT billing blog, 2025). */

@@ -4,7 +4,7 @@ import type { MeasuredTraffic } from '../planner/index.js';
 /**
  * What a Lambda writes to CloudWatch for every invocation whatever the code
  * does: the START, END and REPORT platform lines, about 250–400 bytes
- * (estimate in shared pricing notes; not measurable from a server).
+ * (an estimate from published Lambda cost write-ups; a server cannot measure it).
  */
 export const PLATFORM_LOG_BYTES = 325;
 
