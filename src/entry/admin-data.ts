@@ -9,6 +9,7 @@ import { buildProfile, loadPrices, parseCostArgs, plan, renderChartSvg } from '.
 import { measuredTraffic } from '../telemetry/measured.js';
 import type { TelemetryHub } from '../telemetry/hub.js';
 import { edgeStatsFrom } from './cli/inspect.js';
+import { pipelineState } from './cli/stats.js';
 import { defaultPrices } from './prices.js';
 
 const RETENTION_MS = 35 * 86_400_000;
@@ -21,11 +22,7 @@ export function createAdminData(config: Config, hub: TelemetryHub, telemetry: Sq
   const query = new SqliteEventQuery(events.db);
   const prices = loadPrices(defaultPrices());
 
-  const pipeline = async (now: number) => {
-    const p = await query.stats();
-    const oldest = await reader.oldestAfter(p.cursor);
-    return { p, queueDepth: oldest?.count ?? 0, oldestPendingAgeMs: oldest ? Math.max(0, now - oldest.receivedAt) : 0 };
-  };
+  const pipeline = (now: number) => pipelineState(reader, query, now);
 
   return {
     async live(): Promise<LiveSnapshot> {

@@ -5,6 +5,8 @@ import { SqliteEventQuery } from '../../adapters/sqlite/event-query.js';
 import { SqliteEventStore } from '../../adapters/sqlite/event-store.js';
 import { edgeStatsFrom } from './inspect.js';
 import type { ParsedArgs } from './args.js';
+import type { DeliveryReader } from '../../ports/delivery-store.js';
+import type { EventQuery, PipelineStats } from '../../ports/event-store.js';
 
 export interface Stats {
   received: number;
@@ -20,21 +22,27 @@ export interface Stats {
   jobsPending: number;
 }
 
+/** Pipeline state plus the backlog behind the worker's cursor: what the CLI, dashboard and metrics report. */
+export async function pipelineState(reader: DeliveryReader, query: EventQuery, now: number): Promise<{ p: PipelineStats; queueDepth: number; oldestPendingAgeMs: number }> {
+  const p = await query.stats();
+  const oldest = await reader.oldestAfter(p.cursor);
+  return { p, queueDepth: oldest?.count ?? 0, oldestPendingAgeMs: oldest ? Math.max(0, now - oldest.receivedAt) : 0 };
+}
+
 /** Edge counters plus pipeline state; readable while `serve` runs. */
 export async function collectStats(config: Config, now = Date.now()): Promise<Stats> {
   const reader = createDeliveryReader(config);
   const store = new SqliteEventStore(resolve(config.dataDir));
   try {
     const edge = edgeStatsFrom(await reader.counters());
-    const p = await new SqliteEventQuery(store.db).stats();
-    const oldest = await reader.oldestAfter(p.cursor);
+    const { p, queueDepth, oldestPendingAgeMs } = await pipelineState(reader, new SqliteEventQuery(store.db), now);
     return {
       ...edge,
       events: p.events,
       eventsByKind: p.eventsByKind,
       eventDuplicates: p.duplicates,
-      queueDepth: oldest?.count ?? 0,
-      oldestPendingAgeMs: oldest ? Math.max(0, now - oldest.receivedAt) : 0,
+      queueDepth,
+      oldestPendingAgeMs,
       deadLetters: p.deadLetters,
       jobsPending: p.jobsPending,
     };
