@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { GatewayError } from '../../core/errors.js';
 import type { AppendResult, DeliveryStore, NewDelivery } from '../../ports/delivery-store.js';
-import { DELIVERIES_FILE, DeliveryWriter, type WireDelivery } from './delivery-writer.js';
+import { DELIVERIES_FILE, DeliveryWriter, packBatch, type WireDelivery, type WriterRequest } from './delivery-writer.js';
 
 export { DELIVERIES_FILE } from './delivery-writer.js';
 
@@ -22,47 +22,13 @@ export interface SqliteDeliveryStoreOptions {
 
 /** The writer's calls, whether it runs on this thread or in its own. */
 interface WriterCalls {
-  call(msg: Record<string, unknown>): Promise<unknown>;
+  call(msg: WriterRequest): Promise<unknown>;
   close(): Promise<void>;
-}
-
-/**
- * Bodies are views into pooled socket buffers, and cloning a view copies its
- * whole backing buffer (KBs per request). So a batch's bodies are packed into
- * one exact-size buffer that is transferred, not copied, to the writer.
- */
-export function packBatch(batch: readonly WireDelivery[]): { meta: Omit<WireDelivery, 'body'>[]; bodies: Uint8Array; ends: number[] } {
-  let total = 0;
-  for (const d of batch) total += d.body.length;
-  const bodies = new Uint8Array(total);
-  const ends: number[] = [];
-  let at = 0;
-  for (const d of batch) {
-    bodies.set(d.body, at);
-    at += d.body.length;
-    ends.push(at);
-  }
-  return { meta: batch.map(({ body: _body, ...rest }) => rest), bodies, ends };
-}
-
-export function unpackBatch(m: { meta: Omit<WireDelivery, 'body'>[]; bodies: Uint8Array; ends: number[] }): WireDelivery[] {
-  let start = 0;
-  return m.meta.map((d, i) => {
-    const end = m.ends[i]!;
-    const body = m.bodies.subarray(start, end);
-    start = end;
-    return { ...d, body };
-  });
 }
 
 function inline(w: DeliveryWriter): WriterCalls {
   return {
-    async call(m) {
-      if (m.t === 'commit') return w.commit(unpackBatch(m as never), m.rejections as [string, number][]);
-      if (m.t === 'probe') return w.probe(m.bytes as number);
-      const st = w.db.prepare(m.sql as string);
-      return st.reader ? st.all() : st.run().changes;
-    },
+    call: async (m) => w.handle(m),
     async close() { w.close(); },
   };
 }
@@ -95,8 +61,7 @@ async function threaded(dataDir: string, busyTimeoutMs: number): Promise<WriterC
         if (dead) return reject(dead);
         const id = ++seq;
         waiting.set(id, { resolve, reject });
-        const bodies = msg.bodies as Uint8Array | undefined;
-        thread.postMessage({ ...msg, id }, bodies ? [bodies.buffer as ArrayBuffer] : []);
+        thread.postMessage({ ...msg, id }, msg.t === 'commit' ? [msg.bodies.buffer as ArrayBuffer] : []);
       }),
     close: async () => {
       if (dead) return;

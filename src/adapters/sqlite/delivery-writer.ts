@@ -6,6 +6,43 @@ import { openDatabase, type Db } from './open.js';
 
 export const DELIVERIES_FILE = 'deliveries.db';
 
+export type PackedBatch = { meta: Omit<WireDelivery, 'body'>[]; bodies: Uint8Array; ends: number[] };
+
+export type WriterRequest =
+  | ({ t: 'commit'; rejections: [string, number][] } & PackedBatch)
+  | { t: 'probe'; bytes: number }
+  | { t: 'exec'; sql: string }
+  | { t: 'close' };
+
+/**
+ * Bodies are views into pooled socket buffers, and cloning a view copies its
+ * whole backing buffer (KBs per request). So a batch's bodies are packed into
+ * one exact-size buffer that is transferred, not copied, to the writer.
+ */
+export function packBatch(batch: readonly WireDelivery[]): PackedBatch {
+  let total = 0;
+  for (const d of batch) total += d.body.length;
+  const bodies = new Uint8Array(total);
+  const ends: number[] = [];
+  let at = 0;
+  for (const d of batch) {
+    bodies.set(d.body, at);
+    at += d.body.length;
+    ends.push(at);
+  }
+  return { meta: batch.map(({ body: _body, ...rest }) => rest), bodies, ends };
+}
+
+export function unpackBatch(m: PackedBatch): WireDelivery[] {
+  let start = 0;
+  return m.meta.map((d, i) => {
+    const end = m.ends[i]!;
+    const body = m.bodies.subarray(start, end);
+    start = end;
+    return { ...d, body };
+  });
+}
+
 /** What crosses to the writer: plain data, cheap to clone between threads. */
 export interface WireDelivery {
   readonly tenant: string;
@@ -88,6 +125,26 @@ export class DeliveryWriter {
       this.db.prepare('DELETE FROM probe WHERE pad IS NOT NULL').run();
     }
     this.db.prepare('INSERT OR REPLACE INTO probe (id, at) VALUES (1, ?)').run(Date.now());
+  }
+
+  /** One SQL statement on the writer's connection (operations and tests, e.g. a checkpoint). */
+  exec(sql: string): unknown {
+    const st = this.db.prepare(sql);
+    return st.reader ? st.all() : st.run().changes;
+  }
+
+  /** The writer's calls as messages: the same dispatch whether it runs inline or in its own thread. */
+  handle(m: WriterRequest): unknown {
+    switch (m.t) {
+      case 'commit':
+        return this.commit(unpackBatch(m), m.rejections);
+      case 'probe':
+        return this.probe(m.bytes);
+      case 'exec':
+        return this.exec(m.sql);
+      case 'close':
+        return this.close();
+    }
   }
 
   close(): void {
