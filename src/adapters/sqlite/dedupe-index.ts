@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './open.js';
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS digests (
@@ -26,41 +27,48 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS digests (
  * drop one. An index not closed cleanly is checked, and rebuilt if damaged.
  */
 export class DedupeIndex {
-  private db: Db;
-  private find;
-  private add;
-  private readonly verify;
+  private db!: Db;
+  private find!: Statement;
+  private add!: Statement;
+  private readonly verify: Statement;
+  private readonly path: string;
   private readonly dirtyMarker: string;
 
-  constructor(private readonly dataDir: string, private readonly deliveries: Db) {
+  constructor(dataDir: string, private readonly deliveries: Db) {
+    this.path = join(dataDir, 'dedupe.db');
     this.dirtyMarker = join(dataDir, 'dedupe.open');
     const unclean = existsSync(this.dirtyMarker);
     writeFileSync(this.dirtyMarker, '');
-    this.db = this.open(unclean);
-    this.reconcile();
-    this.find = this.db.prepare('SELECT id FROM digests WHERE tenant = ? AND provider = ? AND digest = ?').pluck();
-    this.add = this.db.prepare('INSERT OR REPLACE INTO digests (tenant, provider, digest, id) VALUES (?, ?, ?, ?)');
     this.verify = deliveries.prepare('SELECT 1 FROM deliveries WHERE id = ? AND tenant = ? AND provider = ? AND digest = ?').pluck();
+    this.attach(unclean);
   }
 
-  private open(checkFirst: boolean): Db {
-    const path = join(this.dataDir, 'dedupe.db');
-    const connect = (): Db => {
-      const db = new Database(path);
-      db.pragma('journal_mode = MEMORY');
-      db.pragma('synchronous = OFF');
-      db.pragma('cache_size = -65536');
-      db.exec(SCHEMA);
-      return db;
-    };
+  /** Opens (after a check when it was not closed cleanly), prepares, and brings the index level with deliveries.db. */
+  private attach(checkFirst: boolean): void {
     try {
-      const db = connect();
-      if (checkFirst && db.pragma('quick_check', { simple: true }) !== 'ok') throw new Error('dedupe index damaged');
-      return db;
+      this.db = this.connect();
+      if (checkFirst && this.db.pragma('quick_check', { simple: true }) !== 'ok') throw new Error('dedupe index damaged');
     } catch {
-      for (const f of ['', '-journal', '-wal', '-shm']) rmSync(path + f, { force: true });
-      return connect();
+      try { this.db?.close(); } catch { /* already unusable */ }
+      this.removeFiles();
+      this.db = this.connect();
     }
+    this.find = this.db.prepare('SELECT id FROM digests WHERE tenant = ? AND provider = ? AND digest = ?').pluck();
+    this.add = this.db.prepare('INSERT OR REPLACE INTO digests (tenant, provider, digest, id) VALUES (?, ?, ?, ?)');
+    this.reconcile();
+  }
+
+  private connect(): Db {
+    const db = new Database(this.path);
+    db.pragma('journal_mode = MEMORY');
+    db.pragma('synchronous = OFF');
+    db.pragma('cache_size = -65536');
+    db.exec(SCHEMA);
+    return db;
+  }
+
+  private removeFiles(): void {
+    for (const f of ['', '-journal', '-wal', '-shm']) rmSync(this.path + f, { force: true });
   }
 
   /** Drops entries beyond the table's last row (a crash between the two writes) and indexes the missing tail. */
@@ -69,9 +77,8 @@ export class DedupeIndex {
     this.db.prepare('DELETE FROM digests WHERE id > ?').run(maxId);
     const indexed = (this.db.prepare('SELECT coalesce(max(id), 0) FROM digests').pluck().get() as number) ?? 0;
     const rows = this.deliveries.prepare('SELECT tenant, provider, digest, id FROM deliveries WHERE id > ? ORDER BY id').iterate(indexed);
-    const add = this.db.prepare('INSERT OR REPLACE INTO digests (tenant, provider, digest, id) VALUES (?, ?, ?, ?)');
     this.db.transaction(() => {
-      for (const r of rows as Iterable<{ tenant: string; provider: string; digest: Buffer; id: number }>) add.run(r.tenant, r.provider, r.digest, r.id);
+      for (const r of rows as Iterable<{ tenant: string; provider: string; digest: Buffer; id: number }>) this.add.run(r.tenant, r.provider, r.digest, r.id);
     })();
   }
 
@@ -100,11 +107,8 @@ export class DedupeIndex {
 
   private rebuild(): void {
     try { this.db.close(); } catch { /* already unusable */ }
-    for (const f of ['', '-journal']) rmSync(join(this.dataDir, 'dedupe.db') + f, { force: true });
-    this.db = this.open(false);
-    this.reconcile();
-    this.find = this.db.prepare('SELECT id FROM digests WHERE tenant = ? AND provider = ? AND digest = ?').pluck();
-    this.add = this.db.prepare('INSERT OR REPLACE INTO digests (tenant, provider, digest, id) VALUES (?, ?, ?, ?)');
+    this.removeFiles();
+    this.attach(false);
   }
 
   close(): void {
