@@ -5,7 +5,9 @@
  *   A. `wahook worker` alone drains the backlog: events/s and peak RSS.
  *   B. `wahook serve` drains the same backlog again (fresh data dir) while the
  *      edge takes an open-loop load; edge p99 during the drain.
- *   C. The same load on the drained gateway: baseline p99 for comparison.
+ *   C. Baselines for B's p99: the same load on a fresh empty gateway for as
+ *      long as B's drain took (both from process start), and the same load on
+ *      B's gateway once drained.
  * Run alone on the machine:  npm run bench:drain -- [--deliveries 100000] [--rate 1000]
  */
 import { fork } from 'node:child_process';
@@ -83,7 +85,7 @@ function cursorOf(dir: string): { cursor: number; events: number } {
   }
 }
 
-async function drain(dir: string, args: string[], port: number | null, load: boolean) {
+async function drain(dir: string, args: string[], port: number | null, load: boolean, baselineMs = 0) {
   const env = { ...process.env, WAHOOK_APP_SECRET: SECRET, WAHOOK_DATA_DIR: dir, WAHOOK_HOST: '127.0.0.1', WAHOOK_LOG_LEVEL: 'warn', ...(port ? { PORT: String(port) } : {}) };
   const child = fork(bin, args, { env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   let peakRss = 0;
@@ -93,13 +95,14 @@ async function drain(dir: string, args: string[], port: number | null, load: boo
   if (port) while (!(await fetch(`http://127.0.0.1:${port}/healthz`).then(() => true, () => false))) await new Promise((r) => setTimeout(r, 20));
   const pool = signedRequestPool(port ? 120_000 : 0, SECRET, '127.0.0.1', '/webhook', 10_000_000);
   let next = 0;
-  const target = DELIVERIES;
+  // An empty gateway (the baseline) has nothing to drain: it takes the same load for `baselineMs`.
+  const target = baselineMs > 0 ? 0 : DELIVERIES;
   let drainedAt = 0;
   let eventsAtDrain = 0;
   const watch = (async () => {
     for (;;) {
       const c = cursorOf(dir);
-      if (c.cursor >= target) {
+      if (target === 0 ? performance.now() - started >= baselineMs : c.cursor >= target) {
         drainedAt = performance.now();
         eventsAtDrain = c.events;
         return;
@@ -108,15 +111,13 @@ async function drain(dir: string, args: string[], port: number | null, load: boo
     }
   })();
   if (load && port) {
-    // Offer load for as long as the drain lasts, in 5-second slices.
-    const slices: Awaited<ReturnType<typeof runLoad>>[] = [];
-    while (drainedAt === 0) slices.push(await runLoad({ host: '127.0.0.1', port, connections: 20, durationMs: 5000, rate: RATE, next: () => pool.at(next++ % pool.size) }));
-    loadReport = slices.sort((a, b) => b.latencyMs.p99 - a.latencyMs.p99)[Math.floor(slices.length / 2)]!;
+    // One open-loop run for exactly as long as the drain lasts: p99 over every request it answered meanwhile.
+    loadReport = await runLoad({ host: '127.0.0.1', port, connections: 20, durationMs: 600_000, rate: RATE, next: () => pool.at(next++ % pool.size), stop: () => drainedAt !== 0 });
   }
   await watch;
   const seconds = (drainedAt - started) / 1000;
   let baseline: Awaited<ReturnType<typeof runLoad>> | null = null;
-  if (port) baseline = await runLoad({ host: '127.0.0.1', port, connections: 20, durationMs: 10_000, rate: RATE, next: () => pool.at(next++ % pool.size) });
+  if (port && baselineMs === 0) baseline = await runLoad({ host: '127.0.0.1', port, connections: 20, durationMs: 10_000, rate: RATE, next: () => pool.at(next++ % pool.size) });
   clearInterval(sampler);
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
@@ -136,14 +137,19 @@ const dirA = copy();
 const a = await drain(dirA, ['worker'], null, false);
 const dirB = copy();
 const b = await drain(dirB, ['serve'], 21_900, true); // below the ephemeral port range
+// The same load on a fresh gateway with nothing to drain, from its start and for as long as B's drain took:
+// the fair baseline for B, since both include the process's first seconds (JIT warm-up, cold caches).
+const dirC = mkdtempSync(join(tmpdir(), 'wahook-drain-empty-'));
+const c = await drain(dirC, ['serve'], 21_901, true, b.seconds * 1000);
 const result = {
   conditions: { deliveries: DELIVERIES, distinctEvents: events, edgeRate: RATE, edgeConnections: 20, node: process.version },
   workerAlone: { seconds: a.seconds, events: a.events, eventsPerSecond: a.events / a.seconds, peakRssMb: a.peakRssMb },
   serveWhileDraining: {
     seconds: b.seconds, events: b.events, eventsPerSecond: b.events / b.seconds, peakRssMb: b.peakRssMb,
     edgeDuringDrain: b.loadReport && { rps: b.loadReport.rps, p50: b.loadReport.latencyMs.p50, p99: b.loadReport.latencyMs.p99, p999: b.loadReport.latencyMs.p999, non2xx: b.loadReport.non2xx, errors: b.loadReport.errors },
+    edgeNoBacklog: c.loadReport && { rps: c.loadReport.rps, p50: c.loadReport.latencyMs.p50, p99: c.loadReport.latencyMs.p99, p999: c.loadReport.latencyMs.p999, non2xx: c.loadReport.non2xx, errors: c.loadReport.errors },
     edgeAfterDrain: b.baseline && { rps: b.baseline.rps, p50: b.baseline.latencyMs.p50, p99: b.baseline.latencyMs.p99, p999: b.baseline.latencyMs.p999, non2xx: b.baseline.non2xx, errors: b.baseline.errors },
   },
 };
 console.log(JSON.stringify(result, null, 2));
-for (const d of [seedDir, dirA, dirB]) rmSync(d, { recursive: true, force: true });
+for (const d of [seedDir, dirA, dirB, dirC]) rmSync(d, { recursive: true, force: true });

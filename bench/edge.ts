@@ -2,7 +2,7 @@
  * Edge benchmark: one load generator drives (a) bare node:http, (b) the common
  * Express receiver and (c) `wahook serve` on the embedded default, in one run,
  * each in its own process, and prints medians and ratios. Run alone:
- *   npm run bench:edge -- [--duration 10] [--warmup 3] [--rounds 3] [--rate 5000]
+ *   npm run bench:edge -- [--duration 10] [--warmup 3] [--rounds 3] [--rate 5000] [--modes c100,rate5000]
  * Generators: wahook's own lean generator (prebuilt signed requests, open loop
  * for the constant rate), plus autocannon at 100 connections as a second opinion.
  */
@@ -41,12 +41,15 @@ let cursor = 0;
 const next = (): Buffer => pool.at(cursor++ % pool.size);
 
 type Mode = { name: string; connections: number; rate?: number; generator: 'lean' | 'autocannon' };
-const MODES: Mode[] = [
+const ALL_MODES: Mode[] = [
   { name: 'c10', connections: 10, generator: 'lean' },
   { name: 'c100', connections: 100, generator: 'lean' },
   { name: `rate${RATE}`, connections: 20, rate: RATE, generator: 'lean' },
   { name: 'c100-autocannon', connections: 100, generator: 'autocannon' },
 ];
+// `--modes c100,rate5000` runs a subset while iterating; the recorded runs use all of them.
+const only = process.argv.indexOf('--modes');
+const MODES = only === -1 ? ALL_MODES : ALL_MODES.filter((m) => process.argv[only + 1]!.split(',').includes(m.name));
 
 async function drive(port: number, mode: Mode, seconds: number) {
   if (mode.generator === 'autocannon') {

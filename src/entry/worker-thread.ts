@@ -1,8 +1,8 @@
-import { platform, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config/load.js';
 import { createLogger } from './logger.js';
 import { startWorker } from '../pipeline/worker.js';
+import { runAsBackground } from './thread-priority.js';
 
 /**
  * `serve` runs the worker in its own thread: normalising a backlog is CPU
@@ -10,17 +10,10 @@ import { startWorker } from '../pipeline/worker.js';
  * Progress is posted to the main thread for metrics.
  */
 const config = workerData.config as Config;
-// On Linux a thread's nice value is its own (NPTL), and pid 0 means this thread: the worker yields the
-// CPU to the edge whenever both want it and still uses every idle cycle, so draining a backlog does not
-// cost the edge its p99. Elsewhere it would renice the whole process, so it is Linux only.
-if (platform() === 'linux') {
-  try {
-    setPriority(0, 10);
-  } catch {
-    /* not permitted: run at normal priority */
-  }
-}
+// The edge's p99 comes first: draining a backlog uses only the CPU the edge leaves idle.
+const priority = runAsBackground();
 const logger = createLogger(config.logLevel);
+logger.debug({ priority }, 'worker thread priority');
 // User handlers run in this thread: an exception they leave behind (a throw in a timer) is logged, not fatal.
 process.on('uncaughtException', (err) => logger.error({ err }, 'uncaught exception in the worker (user handler?)'));
 process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection in the worker (user handler?)'));

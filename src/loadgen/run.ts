@@ -9,6 +9,8 @@ export interface LoadOptions {
   readonly rate?: number;
   /** Returns the next request's bytes; each call must give a new unique delivery. */
   readonly next: () => Buffer;
+  /** Ends the run early once it returns true (checked before each request). */
+  readonly stop?: () => boolean;
 }
 
 export interface LoadReport {
@@ -51,6 +53,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
       // Stagger open-loop connections evenly across one interval.
       let due = started + (interval * i) / o.connections;
       for (;;) {
+        if (o.stop?.()) break;
         const now = performance.now();
         let dueAt = now;
         if (o.rate) {
