@@ -7,6 +7,7 @@ import { createAdminData } from './admin-data.js';
 import { serveCommand } from './cli/serve.js';
 import { createLogger } from './logger.js';
 import { startWorkerThread } from './worker-host.js';
+import { EdgeActivity } from '../pipeline/pacing.js';
 
 /**
  * Composition of `wahook serve`: the edge, the worker thread, telemetry and
@@ -25,10 +26,17 @@ export async function startServe(config: Config, err: (s: string) => void): Prom
   });
   const admin = createAdminData(config, hub, telemetryStore);
   hub.start();
+  // The worker thread eases off while the edge takes webhooks (see EdgeActivity).
+  const activity = new EdgeActivity();
   return serveCommand(config, logger, err, {
-    telemetry: hub,
+    telemetry: {
+      edge: (o) => {
+        if (o.route === 'webhook') activity.note();
+        hub.edge(o);
+      },
+    },
     extra: createAdminHandler({ config, data: admin }),
-    start: async (c, log) => (c.worker.enabled ? startWorkerThread(c, log, (m) => hub.worker(m)) : undefined),
+    start: async (c, log) => (c.worker.enabled ? startWorkerThread(c, log, (m) => hub.worker(m), activity.shared) : undefined),
     stop: async () => {
       hub.flush();
       await admin.close();

@@ -6,8 +6,8 @@ export type WorkerMessage =
   | { t: 'drain'; deliveries: number; inserted: number; duplicates: number; byKind: Record<string, number>; ms: number }
   | { t: 'job'; target: string; kind: string; ok: boolean; ms: number };
 
-function spawn(config: Config, onMessage?: (m: WorkerMessage) => void): Promise<Worker> {
-  const thread = new Worker(new URL('./worker-thread.js', import.meta.url), { workerData: { config } });
+function spawn(config: Config, onMessage?: (m: WorkerMessage) => void, edgeActivity?: Int32Array): Promise<Worker> {
+  const thread = new Worker(new URL('./worker-thread.js', import.meta.url), { workerData: { config, edgeActivity } });
   return new Promise((resolve, reject) => {
     const failed = (e: unknown): void => reject(e instanceof Error ? e : new Error(`worker thread exited with ${String(e)}`));
     thread.once('error', failed);
@@ -28,8 +28,8 @@ function spawn(config: Config, onMessage?: (m: WorkerMessage) => void): Promise<
  * and its cursor makes the restart lose and repeat nothing. `stop` lets
  * in-flight jobs finish for up to `shutdownTimeoutMs`.
  */
-export async function startWorkerThread(config: Config, logger: Logger, onMessage?: (m: WorkerMessage) => void): Promise<{ stop(): Promise<void> }> {
-  let thread: Worker | null = await spawn(config, onMessage);
+export async function startWorkerThread(config: Config, logger: Logger, onMessage?: (m: WorkerMessage) => void, edgeActivity?: Int32Array): Promise<{ stop(): Promise<void> }> {
+  let thread: Worker | null = await spawn(config, onMessage, edgeActivity);
   let stopping = false;
   const supervise = (t: Worker): void => {
     t.once('error', (e) => logger.error({ err: e }, 'worker thread failed'));
@@ -40,7 +40,7 @@ export async function startWorkerThread(config: Config, logger: Logger, onMessag
       logger.error({ code }, 'worker thread exited; restarting in 1 s');
       setTimeout(() => {
         if (stopping) return;
-        spawn(config, onMessage).then(
+        spawn(config, onMessage, edgeActivity).then(
           (next) => {
             if (stopping) return void next.terminate();
             thread = next;

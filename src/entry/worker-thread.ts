@@ -3,6 +3,7 @@ import type { Config } from '../config/load.js';
 import { createLogger } from './logger.js';
 import { startWorker } from '../pipeline/worker.js';
 import { runAsBackground } from './thread-priority.js';
+import { EdgeActivity } from '../pipeline/pacing.js';
 
 /**
  * `serve` runs the worker in its own thread: normalising a backlog is CPU
@@ -10,6 +11,7 @@ import { runAsBackground } from './thread-priority.js';
  * Progress is posted to the main thread for metrics.
  */
 const config = workerData.config as Config;
+const edge = workerData.edgeActivity ? new EdgeActivity(workerData.edgeActivity as Int32Array) : undefined;
 // The edge's p99 comes first: draining a backlog uses only the CPU the edge leaves idle.
 const priority = runAsBackground();
 const logger = createLogger(config.logLevel);
@@ -18,6 +20,7 @@ logger.debug({ priority }, 'worker thread priority');
 process.on('uncaughtException', (err) => logger.error({ err }, 'uncaught exception in the worker (user handler?)'));
 process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection in the worker (user handler?)'));
 const worker = await startWorker(config, logger, {
+  pace: edge?.pacer(),
   onDrain: (deliveries, inserted, duplicates, ms, byKind) => parentPort?.postMessage({ t: 'drain', deliveries, inserted, duplicates, byKind, ms }),
   onJob: (job, ok, ms) => parentPort?.postMessage({ t: 'job', target: job.target, kind: job.event.kind, ok, ms }),
 });

@@ -12,6 +12,8 @@ import type { Job } from '../ports/event-store.js';
 export interface WorkerHooks {
   readonly onDrain?: (deliveries: number, inserted: number, duplicates: number, ms: number, byKind: Record<string, number>) => void;
   readonly onJob?: (job: Job, ok: boolean, ms: number, error?: string) => void;
+  /** After a busy step of `ms`, how long to rest before the next (see EdgeActivity); default 0. */
+  readonly pace?: (ms: number) => number;
 }
 
 export interface RunningWorker {
@@ -64,8 +66,8 @@ export async function startWorker(config: Config, logger: Logger, hooks: WorkerH
   const loop = (async () => {
     while (!stopping) {
       let busy = false;
+      const started = performance.now();
       try {
-        const started = performance.now();
         const r = await drainOnce(reader, store, config.worker.batchSize, targetNames);
         if (r.deliveries > 0) {
           busy = true;
@@ -76,7 +78,10 @@ export async function startWorker(config: Config, logger: Logger, hooks: WorkerH
         logger.error({ err: e }, 'worker step failed; retrying');
       }
       if (!busy) await new Promise<void>((r) => { wake = r; setTimeout(r, config.worker.pollMs); });
-      else await new Promise<void>((r) => setImmediate(r));
+      else {
+        const rest = hooks.pace?.(performance.now() - started) ?? 0;
+        await new Promise<void>((r) => (rest > 0 ? setTimeout(r, rest) : setImmediate(r)));
+      }
     }
   })();
   logger.info({ targets: targetNames }, 'worker started');

@@ -1,0 +1,33 @@
+/**
+ * The edge's webhook traffic as a counter shared with the worker thread (one
+ * Int32 in a SharedArrayBuffer, so noting a request costs one atomic add).
+ *
+ * Why the worker paces itself: at the CPU it already yields (idle class),
+ * but its synced writes share the disk with the edge's, and each edge fsync
+ * can wait behind them. Measured on a 400k-delivery backlog at 1,000 edge
+ * req/s: edge p99 7.97 ms while the worker drained at full speed, 3.99 ms on
+ * an empty gateway, and 4.9 ms when the worker rested as long as it had
+ * worked whenever the edge had traffic (the drain still ran at 22.8k events/s).
+ */
+export class EdgeActivity {
+  readonly shared: Int32Array;
+
+  constructor(shared?: Int32Array) {
+    this.shared = shared ?? new Int32Array(new SharedArrayBuffer(4));
+  }
+
+  note(): void {
+    Atomics.add(this.shared, 0, 1);
+  }
+
+  /** After a busy step of `ms`, how long the worker rests: as long again if the edge took webhooks meanwhile, else 0. */
+  pacer(): (ms: number) => number {
+    let seen = Atomics.load(this.shared, 0);
+    return (ms) => {
+      const now = Atomics.load(this.shared, 0);
+      const busy = now !== seen;
+      seen = now;
+      return busy ? ms : 0;
+    };
+  }
+}
