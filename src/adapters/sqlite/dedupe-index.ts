@@ -17,6 +17,18 @@ export interface DigestKey {
   readonly lo: number;
 }
 
+/** A delivery's digest with its index key, computed once per delivery for the lookup and the record. */
+export interface Digested {
+  readonly tenant: string;
+  readonly provider: string;
+  readonly digest: Uint8Array;
+  readonly key: DigestKey;
+}
+
+export function digested(tenant: string, provider: string, digest: Uint8Array): Digested {
+  return { tenant, provider, digest, key: digestKey(tenant, provider, digest) };
+}
+
 const salts = new Map<string, [number, number]>();
 /** The index key of a delivery's digest (sha256 of its bytes) under its tenant and provider. */
 export function digestKey(tenant: string, provider: string, digest: Uint8Array): DigestKey {
@@ -128,8 +140,7 @@ export class DedupeIndex {
   }
 
   /** The stored id of these exact bytes, confirmed against deliveries.db; undefined when new. */
-  lookup(tenant: string, provider: string, digest: Uint8Array): number | undefined {
-    const key = digestKey(tenant, provider, digest);
+  lookup({ tenant, provider, digest, key }: Digested): number | undefined {
     if (!this.filter.mayContain(key.hi, key.lo)) return undefined;
     let id: number | undefined;
     try {
@@ -142,12 +153,11 @@ export class DedupeIndex {
   }
 
   /** Records committed deliveries. A failure here never fails the delivery: the index is rebuilt instead. */
-  record(rows: readonly { tenant: string; provider: string; digest: Uint8Array; id: number }[]): void {
+  record(rows: readonly { key: DigestKey; id: number }[]): void {
     try {
       this.db.transaction(() => {
-        for (const r of rows) {
-          const key = digestKey(r.tenant, r.provider, r.digest);
-          this.add.run(key.fp, r.id);
+        for (const { key, id } of rows) {
+          this.add.run(key.fp, id);
           this.filter.add(key.hi, key.lo);
         }
       })();

@@ -48,7 +48,11 @@ export function packBatch(batch: readonly WireDelivery[]): PackedBatch {
     at += d.body.length;
     const bodyEnd = at;
     at += bytes.write(d.headers, at, 'utf8');
-    rows.set([s, d.receivedAt, bodyEnd, at], i * FIELDS);
+    const r = i * FIELDS;
+    rows[r] = s;
+    rows[r + 1] = d.receivedAt;
+    rows[r + 2] = bodyEnd;
+    rows[r + 3] = at;
   });
   return { bytes, rows, scopes };
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AppendResult } from '../../ports/delivery-store.js';
 import { DELIVERY_MIGRATIONS } from './delivery-migrations.js';
-import { DedupeIndex } from './dedupe-index.js';
+import { DedupeIndex, digested, type Digested } from './dedupe-index.js';
 import { openDatabase, type Db } from './open.js';
 import { packResults, unpackBatch, type PackedBatch, type WireDelivery } from './delivery-wire.js';
 
@@ -34,8 +34,8 @@ export class DeliveryWriter {
     this.dedupe = new DedupeIndex(dataDir, this.db);
     this.insert = this.db.prepare('INSERT INTO deliveries (tenant, provider, received_at, digest, headers, body) VALUES (?, ?, ?, ?, ?, ?)');
     this.bump = this.db.prepare('INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value');
-    this.insertTx = this.db.transaction((fresh: readonly { d: WireDelivery; digest: Buffer }[], total: number, rejections: readonly [string, number][]) => {
-      const ids = fresh.map(({ d, digest }) => Number(this.insert.run(d.tenant, d.provider, d.receivedAt, digest, d.headers, d.body).lastInsertRowid));
+    this.insertTx = this.db.transaction((fresh: readonly { d: WireDelivery; dd: Digested }[], total: number, rejections: readonly [string, number][]) => {
+      const ids = fresh.map(({ d, dd }) => Number(this.insert.run(d.tenant, d.provider, d.receivedAt, dd.digest, d.headers, d.body).lastInsertRowid));
       let rejected = 0;
       for (const [code, n] of rejections) {
         this.bump.run(`rejected.${code}`, n);
@@ -50,7 +50,7 @@ export class DeliveryWriter {
 
   /** One synced commit for the batch; exact re-deliveries (also within the batch) are answered with the stored id. */
   commit(batch: readonly WireDelivery[], rejections: readonly [string, number][]): AppendResult[] {
-    const fresh: { d: WireDelivery; digest: Buffer }[] = [];
+    const fresh: { d: WireDelivery; dd: Digested }[] = [];
     // Per delivery: an existing id (duplicate), or the index into `fresh` it will be stored under.
     const plan: ({ existing: number } | { fresh: number })[] = [];
     const inBatch = new Map<string, number>();
@@ -60,14 +60,15 @@ export class DeliveryWriter {
       const key = `${d.tenant}\u0000${d.provider}\u0000${digest.toString('base64')}`;
       const earlier = inBatch.get(key);
       if (earlier !== undefined) { plan.push({ fresh: earlier }); continue; }
-      const existing = this.dedupe.lookup(d.tenant, d.provider, digest);
+      const dd = digested(d.tenant, d.provider, digest);
+      const existing = this.dedupe.lookup(dd);
       if (existing !== undefined) { plan.push({ existing }); continue; }
       inBatch.set(key, fresh.length);
       plan.push({ fresh: fresh.length });
-      fresh.push({ d, digest });
+      fresh.push({ d, dd });
     }
     const ids = this.insertTx(fresh, batch.length, rejections);
-    this.dedupe.record(fresh.map(({ d, digest }, i) => ({ tenant: d.tenant, provider: d.provider, digest, id: ids[i]! })));
+    this.dedupe.record(fresh.map(({ dd }, i) => ({ key: dd.key, id: ids[i]! })));
     const claimed = new Set<number>();
     return plan.map((p) => {
       if ('existing' in p) return { id: p.existing, duplicate: true };
