@@ -96,13 +96,13 @@ async function drain(dir: string, args: string[], port: number | null, load: boo
   const pool = signedRequestPool(port ? 120_000 : 0, SECRET, '127.0.0.1', '/webhook', 10_000_000);
   let next = 0;
   // An empty gateway (the baseline) has nothing to drain: it takes the same load for `baselineMs`.
-  const target = baselineMs > 0 ? 0 : DELIVERIES;
+  const done = (cursor: number): boolean => (baselineMs > 0 ? performance.now() - started >= baselineMs : cursor >= DELIVERIES);
   let drainedAt = 0;
   let eventsAtDrain = 0;
   const watch = (async () => {
     for (;;) {
       const c = cursorOf(dir);
-      if (target === 0 ? performance.now() - started >= baselineMs : c.cursor >= target) {
+      if (done(c.cursor)) {
         drainedAt = performance.now();
         eventsAtDrain = c.events;
         return;

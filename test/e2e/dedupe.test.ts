@@ -23,27 +23,35 @@ test('exact re-deliveries are recognised across restarts, within a batch and per
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Stores one delivery with a fresh store and closes it, as a gateway that stopped would leave it. */
+async function storedOnce(dir: string, text: string) {
+  const store = await SqliteDeliveryStore.open({ dataDir: dir, thread: false });
+  const r = await store.append(delivery(text));
+  await store.close();
+  return r;
+}
+
+/** After a reopen: `kept` is still recognised under its id, and `fresh` is stored as new. */
+async function recognisedAfterReopen(dir: string, kept: { id: number; text: string }, fresh: string): Promise<void> {
+  const store = await SqliteDeliveryStore.open({ dataDir: dir, thread: false });
+  assert.deepEqual(await store.append(delivery(kept.text)), { id: kept.id, duplicate: true });
+  assert.equal((await store.append(delivery(fresh))).duplicate, false);
+  await store.close();
+}
+
 test('a damaged or lagging index never turns a new delivery into a duplicate', async () => {
   const dir = tempDir();
-  let store = await SqliteDeliveryStore.open({ dataDir: dir, thread: false });
-  const first = await store.append(delivery('kept'));
-  await store.close();
+  const first = await storedOnce(dir, 'kept');
   // An entry pointing past the table's last row (a crash between the two writes) must not count.
   const { createHash } = await import('node:crypto');
   const idx = new Database(join(dir, 'dedupe.db'));
   idx.prepare('INSERT INTO digests VALUES (?, ?)').run(digestKey('default', 'cloud_api', createHash('sha256').update(delivery('ghost').body).digest()).fp, first.id + 1);
   idx.close();
-  store = await SqliteDeliveryStore.open({ dataDir: dir, thread: false });
-  const ghost = await store.append(delivery('ghost'));
-  assert.equal(ghost.duplicate, false);
-  await store.close();
+  assert.equal((await storedOnce(dir, 'ghost')).duplicate, false);
   // A corrupt file after an unclean stop is rebuilt from deliveries.db, and still recognises what is stored.
   writeFileSync(join(dir, 'dedupe.db'), Buffer.alloc(8192, 0x41));
   writeFileSync(join(dir, 'dedupe.open'), '');
-  store = await SqliteDeliveryStore.open({ dataDir: dir, thread: false });
-  assert.deepEqual(await store.append(delivery('kept')), { id: first.id, duplicate: true });
-  assert.equal((await store.append(delivery('fresh'))).duplicate, false);
-  await store.close();
+  await recognisedAfterReopen(dir, { id: first.id, text: 'kept' }, 'fresh');
   const db = new Database(join(dir, 'deliveries.db'), { readonly: true });
   assert.equal(db.prepare('SELECT count(*) FROM deliveries').pluck().get(), 3);
   db.close();
@@ -52,16 +60,11 @@ test('a damaged or lagging index never turns a new delivery into a duplicate', a
 
 test('an index in an older layout is rebuilt on open and still recognises what is stored', async () => {
   const dir = tempDir();
-  let store = await SqliteDeliveryStore.open({ dataDir: dir, thread: false });
-  const first = await store.append(delivery('kept'));
-  await store.close();
+  const first = await storedOnce(dir, 'kept');
   rmSync(join(dir, 'dedupe.db'));
   const old = new Database(join(dir, 'dedupe.db'));
   old.exec('CREATE TABLE digests (tenant TEXT NOT NULL, provider TEXT NOT NULL, digest BLOB NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (tenant, provider, digest)) WITHOUT ROWID');
   old.close();
-  store = await SqliteDeliveryStore.open({ dataDir: dir, thread: false });
-  assert.deepEqual(await store.append(delivery('kept')), { id: first.id, duplicate: true });
-  assert.equal((await store.append(delivery('new'))).duplicate, false);
-  await store.close();
+  await recognisedAfterReopen(dir, { id: first.id, text: 'kept' }, 'new');
   rmSync(dir, { recursive: true, force: true });
 });

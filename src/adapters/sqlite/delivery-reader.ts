@@ -3,6 +3,7 @@ import type { DeliveryQuery, DeliveryReader, StoredDelivery } from '../../ports/
 import { DELIVERY_MIGRATIONS } from './delivery-migrations.js';
 import { DELIVERIES_FILE } from './delivery-writer.js';
 import { openDatabase, type Db } from './open.js';
+import { where } from './where.js';
 
 interface Row {
   id: number;
@@ -24,18 +25,9 @@ export class SqliteDeliveryReader implements DeliveryReader {
   }
 
   async list(q: DeliveryQuery): Promise<StoredDelivery[]> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (q.afterId !== undefined) { where.push('id > ?'); args.push(q.afterId); }
-    if (q.since !== undefined) { where.push('received_at >= ?'); args.push(q.since); }
-    if (q.until !== undefined) { where.push('received_at < ?'); args.push(q.until); }
-    if (q.tenant !== undefined) { where.push('tenant = ?'); args.push(q.tenant); }
-    const sql =
-      'SELECT id, tenant, provider, received_at, headers, body FROM deliveries' +
-      (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
-      ` ORDER BY id ${q.newestFirst ? 'DESC' : 'ASC'} LIMIT ?`;
-    args.push(q.limit ?? 1000);
-    const rows = this.db.prepare(sql).all(...args) as Row[];
+    const w = where([['id > ?', q.afterId], ['received_at >= ?', q.since], ['received_at < ?', q.until], ['tenant = ?', q.tenant]]);
+    const sql = `SELECT id, tenant, provider, received_at, headers, body FROM deliveries${w.sql} ORDER BY id ${q.newestFirst ? 'DESC' : 'ASC'} LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...w.args, q.limit ?? 1000) as Row[];
     return rows.map((r) => ({
       id: r.id,
       tenant: r.tenant,

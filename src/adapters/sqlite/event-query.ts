@@ -1,21 +1,16 @@
 import type { WahookEvent } from '../../core/events.js';
 import type { DeadLetter, EventFilter, EventQuery, MessageView, PipelineStats } from '../../ports/event-store.js';
 import type { Db } from './open.js';
+import { where } from './where.js';
 
 /** Reads of events.db for the CLI and dashboard; safe beside a running worker (WAL). */
 export class SqliteEventQuery implements EventQuery {
   constructor(private readonly db: Db) {}
 
   async events(f: EventFilter): Promise<WahookEvent[]> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (f.kind !== undefined) { where.push('kind = ?'); args.push(f.kind); }
-    if (f.type !== undefined) { where.push('type = ?'); args.push(f.type); }
-    if (f.since !== undefined) { where.push('ts >= ?'); args.push(f.since); }
-    if (f.tenant !== undefined) { where.push('tenant = ?'); args.push(f.tenant); }
-    const sql = `SELECT json FROM events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${f.newestFirst ? 'DESC' : 'ASC'} LIMIT ?`;
-    args.push(f.limit ?? 1000);
-    return (this.db.prepare(sql).pluck().all(...args) as string[]).map((j) => JSON.parse(j) as WahookEvent);
+    const w = where([['kind = ?', f.kind], ['type = ?', f.type], ['ts >= ?', f.since], ['tenant = ?', f.tenant]]);
+    const sql = `SELECT json FROM events${w.sql} ORDER BY seq ${f.newestFirst ? 'DESC' : 'ASC'} LIMIT ?`;
+    return (this.db.prepare(sql).pluck().all(...w.args, f.limit ?? 1000) as string[]).map((j) => JSON.parse(j) as WahookEvent);
   }
 
   async messages(limit: number): Promise<MessageView[]> {
