@@ -19,12 +19,8 @@ import Database from 'better-sqlite3';
 import { SqliteDeliveryStore } from '../src/adapters/sqlite/delivery-store.js';
 import { runLoad } from '../src/loadgen/run.js';
 import { signedRequestPool } from '../src/loadgen/payloads.js';
-import { procStat, SECRET } from './lib.js';
+import { arg, procStat, SECRET } from './lib.js';
 
-const arg = (name: string, def: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? def : Number(process.argv[i + 1]);
-};
 const DELIVERIES = arg('deliveries', 100_000);
 const RATE = arg('rate', 1000);
 const bin = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'bin', 'wahook.js');

@@ -13,12 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { SqliteDeliveryReader } from '../src/adapters/sqlite/delivery-reader.js';
 import { runLoad } from '../src/loadgen/run.js';
 import { signedRequestPool } from '../src/loadgen/payloads.js';
-import { SECRET, load as autocannonLoad, procStat, startChild } from './lib.js';
+import { SECRET, arg, load as autocannonLoad, median, procStat, startChild } from './lib.js';
 
-const arg = (name: string, def: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? def : Number(process.argv[i + 1]);
-};
 const DURATION = arg('duration', 10);
 const WARMUP = arg('warmup', 3);
 const ROUNDS = arg('rounds', 3);
@@ -50,6 +46,9 @@ const ALL_MODES: Mode[] = [
 // `--modes c100,rate5000` runs a subset while iterating; the recorded runs use all of them.
 const only = process.argv.indexOf('--modes');
 const MODES = only === -1 ? ALL_MODES : ALL_MODES.filter((m) => process.argv[only + 1]!.split(',').includes(m.name));
+// `--servers wahook` likewise measures one server alone (ratios then need the others from the same run).
+const onlyServers = process.argv.indexOf('--servers');
+const RUN_SERVERS = onlyServers === -1 ? SERVERS : SERVERS.filter((s) => process.argv[onlyServers + 1]!.split(',').some((w) => s.startsWith(w)));
 
 async function drive(port: number, mode: Mode, seconds: number) {
   if (mode.generator === 'autocannon') {
@@ -86,13 +85,12 @@ async function measure(server: ServerName, mode: Mode, port: number): Promise<Ro
   }
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const rows: Row[] = [];
 // Below the ephemeral range (32768–60999), where client sockets could already hold the port.
 let port = 21100;
 for (let round = 0; round < ROUNDS; round++) {
   for (const mode of MODES) {
-    for (const server of SERVERS) {
+    for (const server of RUN_SERVERS) {
       const row = await measure(server, mode, port++);
       if (server === 'wahook serve') row.stored = (globalThis as { lastStored?: number }).lastStored;
       rows.push(row);
@@ -102,7 +100,7 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 const summary: Record<string, Record<string, number>> = {};
 for (const mode of MODES) {
-  for (const server of SERVERS) {
+  for (const server of RUN_SERVERS) {
     const rs = rows.filter((r) => r.mode === mode.name && r.server === server);
     summary[`${mode.name} | ${server}`] = {
       rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), p999: median(rs.map((r) => r.p999)),
@@ -112,7 +110,7 @@ for (const mode of MODES) {
 }
 const rps = (mode: string, server: ServerName): number => summary[`${mode} | ${server}`]!.rps!;
 const ratios: Record<string, number> = {};
-for (const mode of MODES) {
+for (const mode of RUN_SERVERS.length === SERVERS.length ? MODES : []) {
   ratios[`${mode.name}: wahook / express`] = rps(mode.name, 'wahook serve') / rps(mode.name, 'express');
   ratios[`${mode.name}: wahook / bare`] = rps(mode.name, 'wahook serve') / rps(mode.name, 'bare node:http');
 }

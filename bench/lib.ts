@@ -5,6 +5,14 @@ import { benchMessageId, cloudTextMessage } from '../src/loadgen/payloads.js';
 import { signCloudApi } from '../src/core/signature.js';
 
 export const SECRET = 'bench-app-secret';
+
+/** `--name value` from the command line, as a number. */
+export const arg = (name: string, def: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? def : Number(process.argv[i + 1]);
+};
+
+export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 let seq = 0;
 
 /** ~400-byte Cloud API text message with a unique id, signed per request like Meta does. */

@@ -68,3 +68,24 @@ test('an index in an older layout is rebuilt on open and still recognises what i
   await recognisedAfterReopen(dir, { id: first.id, text: 'kept' }, 'new');
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('index entries a crash left uncommitted are indexed again at the next start', async () => {
+  const dir = tempDir();
+  // A gateway that stores one delivery and is killed at once: its index entry is still in the open index transaction.
+  const storeUrl = new URL('../../src/adapters/sqlite/delivery-store.js', import.meta.url).href;
+  const script = `
+    const { SqliteDeliveryStore } = await import(${JSON.stringify(storeUrl)});
+    const store = await SqliteDeliveryStore.open({ dataDir: ${JSON.stringify(dir)} });
+    const r = await store.append({ tenant: 'default', provider: 'cloud_api', receivedAt: Date.now(), body: Buffer.from('{"object":"x","entry":[],"t":"crash"}'), headers: {} });
+    process.stdout.write(JSON.stringify(r), () => process.kill(process.pid, 'SIGKILL'));`;
+  const { spawnSync } = await import('node:child_process');
+  // A file, not `-e`: the writer thread inherits the process's flags, and `--input-type` would fail it.
+  const file = join(dir, 'crash.mjs');
+  writeFileSync(file, script);
+  const child = spawnSync(process.execPath, [file], { encoding: 'utf8' });
+  assert.equal(child.signal, 'SIGKILL');
+  const stored = JSON.parse(child.stdout) as { id: number; duplicate: boolean };
+  assert.equal(stored.duplicate, false);
+  await recognisedAfterReopen(dir, { id: stored.id, text: 'crash' }, 'after');
+  rmSync(dir, { recursive: true, force: true });
+});

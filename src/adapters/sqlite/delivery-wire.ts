@@ -73,10 +73,6 @@ export function unpackBatch(m: PackedBatch): WireDelivery[] {
 }
 
 /** Results travel back as ids, negated for duplicates (ids are positive). */
-export function packResults(results: readonly AppendResult[]): Float64Array {
-  return Float64Array.from(results, (r) => (r.duplicate ? -r.id : r.id));
-}
-
 export function unpackResult(packed: Float64Array, i: number): AppendResult {
   const v = packed[i]!;
   return v < 0 ? { id: -v, duplicate: true } : { id: v, duplicate: false };
