@@ -29,7 +29,11 @@ interface WriterCalls {
 
 function inline(w: DeliveryWriter): WriterCalls {
   return {
-    call: async (m) => w.handle(m),
+    call: async (m) => {
+      const r = w.handle(m);
+      w.indexCommitted();
+      return r;
+    },
     async close() { w.close(); },
   };
 }

@@ -1,7 +1,7 @@
 import { createHash, hash } from 'node:crypto';
 import type { AppendResult } from '../../ports/delivery-store.js';
 import { DELIVERY_MIGRATIONS } from './delivery-migrations.js';
-import { DedupeIndex, digested, type Digested } from './dedupe-index.js';
+import { DedupeIndex, digested, type DigestKey, type Digested } from './dedupe-index.js';
 import { openDatabase, type Db } from './open.js';
 import { unpackBatch, type PackedBatch, type WireDelivery } from './delivery-wire.js';
 
@@ -35,6 +35,7 @@ export class DeliveryWriter {
   private readonly insert;
   private readonly bump;
   private readonly insertTx;
+  private unindexed: { key: DigestKey; id: number }[] = [];
 
   /** `externalCheckpoints`: another thread checkpoints, so commits never stop to copy the WAL back. */
   constructor(dataDir: string, busyTimeoutMs: number, externalCheckpoints = false) {
@@ -63,6 +64,7 @@ export class DeliveryWriter {
    * reads them (unpackResult): each id, negated for a duplicate.
    */
   commit(batch: readonly WireDelivery[], rejections: readonly [string, number][]): Float64Array {
+    this.indexCommitted();
     const fresh: { d: WireDelivery; dd: Digested }[] = [];
     // Per delivery: an existing id (negated), or 1 + the index into `fresh` it is stored under (filled in below).
     const plan = new Float64Array(batch.length);
@@ -83,7 +85,7 @@ export class DeliveryWriter {
       fresh.push({ d, dd });
     }
     const ids = this.insertTx(fresh, batch.length, rejections);
-    this.dedupe.record(fresh.map(({ dd }, i) => ({ key: dd.key, id: ids[i]! })));
+    this.unindexed = fresh.map(({ dd }, i) => ({ key: dd.key, id: ids[i]! }));
     for (let i = 0; i < plan.length; i++) {
       const p = plan[i]!;
       if (p < 0) continue;
@@ -126,7 +128,19 @@ export class DeliveryWriter {
     }
   }
 
+  /**
+   * Indexes the last commit's deliveries. The writer thread calls it after
+   * answering, so the edge's 200s do not wait for it; commit() calls it first
+   * in any case, so every lookup sees every earlier delivery.
+   */
+  indexCommitted(): void {
+    if (this.unindexed.length === 0) return;
+    this.dedupe.record(this.unindexed);
+    this.unindexed = [];
+  }
+
   close(): void {
+    this.indexCommitted();
     this.dedupe.close();
     this.db.close();
   }
