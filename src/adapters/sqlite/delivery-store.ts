@@ -1,7 +1,7 @@
-import { Worker } from 'node:worker_threads';
 import { GatewayError } from '../../core/errors.js';
 import type { AppendResult, DeliveryStore, NewDelivery } from '../../ports/delivery-store.js';
-import { DELIVERIES_FILE, DeliveryWriter, type WriterRequest } from './delivery-writer.js';
+import { DeliveryWriter } from './delivery-writer.js';
+import { inline, threaded, type WriterCalls } from './writer-link.js';
 import { packBatch, unpackResult, type WireDelivery } from './delivery-wire.js';
 
 export { DELIVERIES_FILE } from './delivery-writer.js';
@@ -19,71 +19,6 @@ export interface SqliteDeliveryStoreOptions {
   readonly thread?: boolean;
   /** Called after each commit with its size, for telemetry. */
   readonly onCommit?: (rows: number, ms: number) => void;
-}
-
-/** The writer's calls, whether it runs on this thread or in its own. */
-interface WriterCalls {
-  call(msg: WriterRequest): Promise<unknown>;
-  close(): Promise<void>;
-}
-
-function inline(w: DeliveryWriter): WriterCalls {
-  return {
-    call: async (m) => {
-      const r = w.handle(m);
-      w.indexCommitted();
-      return r;
-    },
-    async close() { w.close(); },
-  };
-}
-
-async function threaded(dataDir: string, busyTimeoutMs: number): Promise<WriterCalls> {
-  const thread = new Worker(new URL('./delivery-writer-thread.js', import.meta.url), { workerData: { dataDir, busyTimeoutMs } });
-  const checkpointer = new Worker(new URL('./checkpoint-thread.js', import.meta.url), { workerData: { dataDir, file: DELIVERIES_FILE, intervalMs: 200 } });
-  checkpointer.unref();
-  const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
-  let seq = 0;
-  let dead: Error | null = null;
-  await new Promise<void>((resolve, reject) => {
-    thread.once('message', () => resolve());
-    thread.once('error', reject);
-  });
-  thread.on('message', (m: { id: number; ok: boolean; value?: unknown; message?: string; code?: string }) => {
-    const w = waiting.get(m.id);
-    waiting.delete(m.id);
-    if (m.ok) w?.resolve(m.value);
-    else w?.reject(Object.assign(new Error(m.message), { code: m.code }));
-  });
-  thread.on('exit', (code) => {
-    dead = new Error(`delivery writer thread exited (${code})`);
-    for (const w of waiting.values()) w.reject(dead);
-    waiting.clear();
-  });
-  return {
-    call: (msg) =>
-      new Promise((resolve, reject) => {
-        if (dead) return reject(dead);
-        const id = ++seq;
-        waiting.set(id, { resolve, reject });
-        thread.postMessage({ ...msg, id }, msg.t === 'commit' ? [msg.bytes.buffer as ArrayBuffer, msg.rows.buffer as ArrayBuffer] : []);
-      }),
-    close: async () => {
-      if (dead) return;
-      await new Promise<void>((resolve) => {
-        const id = ++seq;
-        waiting.set(id, { resolve: () => resolve(), reject: () => resolve() });
-        thread.postMessage({ t: 'close', id });
-      });
-      await thread.terminate();
-      await new Promise<void>((resolve) => {
-        checkpointer.once('message', () => resolve());
-        checkpointer.once('exit', () => resolve());
-        checkpointer.postMessage('close');
-      });
-      await checkpointer.terminate();
-    },
-  };
 }
 
 /**
@@ -118,6 +53,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
   }
 
   append(delivery: NewDelivery): Promise<AppendResult> {
+    this.writer.poll();
     if (this.closed) return Promise.reject(new GatewayError('WAHOOK_ERR_SHUTTING_DOWN'));
     return new Promise((resolve, reject) => {
       const wire: WireDelivery = { tenant: delivery.tenant, provider: delivery.provider, receivedAt: delivery.receivedAt, body: delivery.body, headers: JSON.stringify(delivery.headers) };

@@ -1,16 +1,22 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { DeliveryWriter, type WriterRequest } from './delivery-writer.js';
+import type { WriterAnswer } from './writer-link.js';
 
-const { dataDir, busyTimeoutMs } = workerData as { dataDir: string; busyTimeoutMs: number };
+const { dataDir, busyTimeoutMs, answers, answered } = workerData as { dataDir: string; busyTimeoutMs: number; answers: MessagePort; answered: Int32Array };
+const answer = (a: WriterAnswer): void => {
+  answers.postMessage(a);
+  Atomics.add(answered, 0, 1);
+};
 const writer = new DeliveryWriter(dataDir, busyTimeoutMs, true);
 parentPort!.postMessage({ t: 'ready' });
 
 parentPort!.on('message', (m: WriterRequest & { id: number }) => {
   try {
-    parentPort!.postMessage({ id: m.id, ok: true, value: writer.handle(m) });
-    if (m.t === 'commit') writer.indexCommitted();
+    answer({ id: m.id, ok: true, value: writer.handle(m) });
   } catch (e) {
     const err = e as { message?: string; code?: string };
-    parentPort!.postMessage({ id: m.id, ok: false, message: err.message ?? String(e), code: err.code });
+    answer({ id: m.id, ok: false, message: err.message ?? String(e), code: err.code });
   }
+  // After answering, so the edge's 200s never wait for the index.
+  if (m.t === 'commit') writer.indexCommitted();
 });
