@@ -8,8 +8,10 @@ import type { Db } from './open.js';
 
 // Bump when the layout changes: the index is derived, so an old one is simply rebuilt.
 const VERSION = 2;
-// How long index entries may stay uncommitted (see record()).
+// How long, and how many, index entries may stay uncommitted (see record()). The count bounds the
+// memory of one transaction: each entry can dirty one page, kept twice (page and its journal copy).
 const FLUSH_MS = 500;
+const FLUSH_ENTRIES = 4096;
 const SCHEMA = 'CREATE TABLE IF NOT EXISTS digests (fp INTEGER PRIMARY KEY, id INTEGER NOT NULL)';
 
 export interface DigestKey {
@@ -62,8 +64,8 @@ export function digestKey(tenant: string, provider: string, digest: Uint8Array):
  *   lookups without touching SQLite, and the key is one 64-bit integer, not
  *   tenant, provider and 32 bytes: the writer's CPU per row fell from
  *   20 to 12–13 µs (in-process micro-benchmark, 50-row batches).
- * - Entries are committed every FLUSH_MS, not with every batch: together
- *   with a one-shot sha256, writer CPU fell from 10.1–11.0 to 7.3–7.5 µs
+ * - Entries are committed every FLUSH_MS or FLUSH_ENTRIES, not with every batch: together
+ *   with a one-shot sha256, writer CPU fell from 10.1–11.0 to 7.3–7.8 µs
  *   per row (`npm run bench:writer`, 200k rows in 50-row batches).
  *
  * Why that is safe: an entry is written only after its delivery is
@@ -80,6 +82,7 @@ export class DedupeIndex {
   private filter!: BloomFilter;
   private capacity = 0;
   private openedAt = 0;
+  private pending = 0;
   private readonly verify: Statement;
   private readonly path: string;
   private readonly dirtyMarker: string;
@@ -160,9 +163,9 @@ export class DedupeIndex {
 
   /**
    * Records committed deliveries. A failure here never fails the delivery: the index is rebuilt instead.
-   * Entries are written inside one long transaction, committed every
-   * FLUSH_MS: a batch's random keys then dirty each index page once per
-   * interval instead of once per batch. What a crash loses of it is
+   * Entries are written inside one longer transaction, committed every
+   * FLUSH_MS or FLUSH_ENTRIES: a batch's random keys then dirty each index
+   * page once per transaction instead of once per batch. What a crash loses of it is
    * indexed again from deliveries.db at the next start (reconcile).
    */
   record(rows: readonly { key: DigestKey; id: number }[]): void {
@@ -170,12 +173,14 @@ export class DedupeIndex {
       if (!this.db.inTransaction) {
         this.db.exec('BEGIN');
         this.openedAt = performance.now();
+        this.pending = 0;
       }
       for (const { key, id } of rows) {
         this.add.run(key.fp, id);
         this.filter.add(key.hi, key.lo);
       }
-      if (performance.now() - this.openedAt >= FLUSH_MS) this.db.exec('COMMIT');
+      this.pending += rows.length;
+      if (this.pending >= FLUSH_ENTRIES || performance.now() - this.openedAt >= FLUSH_MS) this.db.exec('COMMIT');
     } catch {
       this.rebuild();
       return;
