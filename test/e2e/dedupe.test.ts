@@ -91,3 +91,18 @@ test('index entries a crash left uncommitted are indexed again at the next start
   await recognisedAfterReopen(dir, { id: stored.id, text: 'crash' }, 'after');
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('after an unclean stop, a hole in the index below its last entry is filled again', async () => {
+  const dir = tempDir();
+  const first = await storedOnce(dir, 'a');
+  const middle = await storedOnce(dir, 'b');
+  await storedOnce(dir, 'c');
+  // A torn index transaction: a later entry reached the file, an earlier one did not.
+  const idx = new Database(join(dir, 'dedupe.db'));
+  assert.equal(idx.prepare('DELETE FROM digests WHERE id = ?').run(middle.id).changes, 1);
+  idx.close();
+  writeFileSync(join(dir, 'dedupe.open'), '');
+  await recognisedAfterReopen(dir, { id: middle.id, text: 'b' }, 'd');
+  await recognisedAfterReopen(dir, { id: first.id, text: 'a' }, 'e');
+  rmSync(dir, { recursive: true, force: true });
+});

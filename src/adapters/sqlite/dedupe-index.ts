@@ -73,7 +73,8 @@ export function digestKey(tenant: string, provider: string, digest: Uint8Array):
  * tenant, provider) before a delivery is called a duplicate. So a lagging or
  * damaged index, or two digests sharing 64 bits, can at worst store a
  * re-delivery twice (the event store still deduplicates it), never drop one.
- * An index not closed cleanly is checked, and rebuilt if damaged.
+ * An index not closed cleanly is checked and rebuilt if damaged, and the
+ * rows of its last transactions are indexed again.
  */
 export class DedupeIndex {
   private db!: Db;
@@ -111,7 +112,7 @@ export class DedupeIndex {
     this.db.exec(SCHEMA);
     this.find = this.db.prepare('SELECT id FROM digests WHERE fp = ?').pluck();
     this.add = this.db.prepare('INSERT OR REPLACE INTO digests (fp, id) VALUES (?, ?)');
-    this.reconcile();
+    this.reconcile(checkFirst);
     this.fill(0);
   }
 
@@ -127,12 +128,18 @@ export class DedupeIndex {
     for (const f of ['', '-journal', '-wal', '-shm']) rmSync(this.path + f, { force: true });
   }
 
-  /** Drops entries beyond the table's last row (a crash between the two writes) and indexes the missing tail. */
-  private reconcile(): void {
+  /**
+   * Drops entries beyond the table's last row (a crash between the two
+   * writes) and indexes the missing tail. After an unclean stop the last
+   * index transactions may have reached the file only in part (it has no
+   * journal on disk), so their rows are indexed again too.
+   */
+  private reconcile(unclean: boolean): void {
     const maxId = (this.deliveries.prepare('SELECT coalesce(max(id), 0) FROM deliveries').pluck().get() as number) ?? 0;
     this.db.prepare('DELETE FROM digests WHERE id > ?').run(maxId);
     const indexed = (this.db.prepare('SELECT coalesce(max(id), 0) FROM digests').pluck().get() as number) ?? 0;
-    const rows = this.deliveries.prepare('SELECT tenant, provider, digest, id FROM deliveries WHERE id > ? ORDER BY id').iterate(indexed);
+    const from = unclean ? Math.max(0, indexed - 2 * FLUSH_ENTRIES) : indexed;
+    const rows = this.deliveries.prepare('SELECT tenant, provider, digest, id FROM deliveries WHERE id > ? ORDER BY id').iterate(from);
     this.db.transaction(() => {
       for (const r of rows as Iterable<{ tenant: string; provider: string; digest: Buffer; id: number }>) this.add.run(digestKey(r.tenant, r.provider, r.digest).fp, r.id);
     })();
