@@ -29,7 +29,7 @@ function target(name: ServerName, dataDir: string): { script: string; args: stri
   return { script: join(here, '..', '..', 'bin', 'wahook.js'), args: ['serve', '--no-worker', '--log-level', 'warn'], env: { WAHOOK_APP_SECRET: SECRET, WAHOOK_DATA_DIR: dataDir, WAHOOK_HOST: '127.0.0.1' } };
 }
 
-interface Row { server: ServerName; mode: string; rps: number; p50: number; p99: number; p999: number; errors: number; cpuUsPerReq: number; peakRssMb: number; acked: number; stored?: number }
+interface Row { server: ServerName; mode: string; rps: number; p50: number; p99: number; p999: number; errors: number; cpuUsPerReq: number; generatorCpuUsPerReq: number; peakRssMb: number; acked: number; stored?: number }
 
 // Unique within any one server run (a run sends well under this many), so wahook never sees a byte-identical retry.
 const pool = signedRequestPool(400_000, SECRET);
@@ -68,10 +68,13 @@ async function measure(server: ServerName, mode: Mode, port: number): Promise<Ro
     const before = procStat(child.pid!);
     let peak = before.rssMb;
     const sampler = setInterval(() => (peak = Math.max(peak, procStat(child.pid!).rssMb)), 200);
+    // Both generators run in this process, so its CPU is the generator's: the share of the two cores the server did not get.
+    const generatorCpu = process.cpuUsage();
     const r = await drive(port, mode, DURATION);
+    const generator = process.cpuUsage(generatorCpu);
     clearInterval(sampler);
     const after = procStat(child.pid!);
-    const row: Row = { server, mode: mode.name, rps: r.rps, p50: r.p50, p99: r.p99, p999: r.p999, errors: r.errors, cpuUsPerReq: ((after.cpuMs - before.cpuMs) * 1000) / Math.max(1, r.sent), peakRssMb: Math.max(peak, after.hwmMb), acked: warm.ok + r.ok };
+    const row: Row = { server, mode: mode.name, rps: r.rps, p50: r.p50, p99: r.p99, p999: r.p999, errors: r.errors, cpuUsPerReq: ((after.cpuMs - before.cpuMs) * 1000) / Math.max(1, r.sent), generatorCpuUsPerReq: (generator.user + generator.system) / Math.max(1, r.sent), peakRssMb: Math.max(peak, after.hwmMb), acked: warm.ok + r.ok };
     return row;
   } finally {
     child.kill('SIGTERM');
@@ -94,7 +97,7 @@ for (let round = 0; round < ROUNDS; round++) {
       const row = await measure(server, mode, port++);
       if (server === 'wahook serve') row.stored = (globalThis as { lastStored?: number }).lastStored;
       rows.push(row);
-      process.stderr.write(`round ${round + 1} ${mode.name.padEnd(16)} ${server.padEnd(15)} ${row.rps.toFixed(0).padStart(6)} req/s  p99 ${row.p99.toFixed(1)} ms  cpu ${row.cpuUsPerReq.toFixed(0)} us/req\n`);
+      process.stderr.write(`round ${round + 1} ${mode.name.padEnd(16)} ${server.padEnd(15)} ${row.rps.toFixed(0).padStart(6)} req/s  p99 ${row.p99.toFixed(1)} ms  cpu ${row.cpuUsPerReq.toFixed(0)} us/req  generator ${row.generatorCpuUsPerReq.toFixed(0)} us/req\n`);
     }
   }
 }
@@ -104,7 +107,7 @@ for (const mode of MODES) {
     const rs = rows.filter((r) => r.mode === mode.name && r.server === server);
     summary[`${mode.name} | ${server}`] = {
       rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), p999: median(rs.map((r) => r.p999)),
-      errors: rs.reduce((n, r) => n + r.errors, 0), cpuUsPerReq: median(rs.map((r) => r.cpuUsPerReq)), peakRssMb: Math.max(...rs.map((r) => r.peakRssMb)),
+      errors: rs.reduce((n, r) => n + r.errors, 0), cpuUsPerReq: median(rs.map((r) => r.cpuUsPerReq)), generatorCpuUsPerReq: median(rs.map((r) => r.generatorCpuUsPerReq)), peakRssMb: Math.max(...rs.map((r) => r.peakRssMb)),
     };
   }
 }
