@@ -25,6 +25,15 @@ test('exact re-deliveries are recognised across restarts, within a batch and per
   rmSync(dir, { recursive: true, force: true });
 });
 
+function storedCount(dir: string): number {
+  const db = new Database(join(dir, 'deliveries.db'), { readonly: true });
+  try {
+    return db.prepare('SELECT count(*) FROM deliveries').pluck().get() as number;
+  } finally {
+    db.close();
+  }
+}
+
 /** Stores one delivery with a fresh store and closes it, as a gateway that stopped would leave it. */
 async function storedOnce(dir: string, text: string) {
   const store = await SqliteDeliveryStore.open({ dataDir: dir, thread: false });
@@ -54,9 +63,7 @@ test('a damaged or lagging index never turns a new delivery into a duplicate', a
   writeFileSync(join(dir, 'dedupe.db'), Buffer.alloc(8192, 0x41));
   writeFileSync(join(dir, 'dedupe.open'), '');
   await recognisedAfterReopen(dir, { id: first.id, text: 'kept' }, 'fresh');
-  const db = new Database(join(dir, 'deliveries.db'), { readonly: true });
-  assert.equal(db.prepare('SELECT count(*) FROM deliveries').pluck().get(), 3);
-  db.close();
+  assert.equal(storedCount(dir), 3);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -104,5 +111,60 @@ test('after an unclean stop, a hole in the index below its last entry is filled 
   writeFileSync(join(dir, 'dedupe.open'), '');
   await recognisedAfterReopen(dir, { id: middle.id, text: 'b' }, 'd');
   await recognisedAfterReopen(dir, { id: first.id, text: 'a' }, 'e');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Two different bodies whose digests share the 32 bits the writer keys a batch by (found by search, ~80k hashes). */
+async function collidingBodies(): Promise<[Buffer, Buffer]> {
+  const { createHash } = await import('node:crypto');
+  const seen = new Map<number, Buffer>();
+  for (let n = 0; ; n++) {
+    const body = delivery(`collide-${n}`).body;
+    const bits = createHash('sha256').update(body).digest().readUInt32LE(4);
+    const other = seen.get(bits);
+    if (other !== undefined) return [other, body];
+    seen.set(bits, body);
+  }
+}
+
+test('a re-delivery inside a batch is found even when another delivery shares its 32-bit batch key', async () => {
+  const dir = tempDir();
+  const [x, y] = await collidingBodies();
+  const store = await SqliteDeliveryStore.open({ dataDir: dir });
+  const at = (body: Buffer) => ({ ...delivery(''), body });
+  // Appended in one tick, so they commit as one batch.
+  const [rx, ry, again] = await Promise.all([store.append(at(x)), store.append(at(y)), store.append(at(y))]);
+  assert.deepEqual([rx!.duplicate, ry!.duplicate, again], [false, false, { id: ry!.id, duplicate: true }]);
+  await store.close();
+  assert.equal(storedCount(dir), 2);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('an index that cannot even be rebuilt is set aside, never fails a commit, and comes back', async () => {
+  const dir = tempDir();
+  const { DeliveryWriter } = await import('../../src/adapters/sqlite/delivery-writer.js');
+  const { packBatch, unpackBatch, unpackResult } = await import('../../src/adapters/sqlite/delivery-wire.js');
+  const writer = new DeliveryWriter(dir, 1000);
+  const commit = (text: string) => {
+    const d = delivery(text);
+    const packed = writer.commit(unpackBatch(packBatch([{ ...d, headers: '{}' }])), []);
+    writer.indexCommitted();
+    return unpackResult(packed, 0);
+  };
+  const first = commit('kept');
+  // Break the index under the writer: its connection fails, and a directory where its file was stops the rebuild.
+  (writer as unknown as { dedupe: { db: Database.Database } }).dedupe.db.close();
+  rmSync(join(dir, 'dedupe.db'), { force: true });
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(join(dir, 'dedupe.db'));
+  assert.equal(commit('other').duplicate, false);
+  // Set aside: the re-delivery is stored again rather than dropped.
+  assert.equal(commit('kept').duplicate, false);
+  rmSync(join(dir, 'dedupe.db'), { recursive: true, force: true });
+  await new Promise((r) => setTimeout(r, 1100));
+  // Rebuilt from deliveries.db on the next use after the retry delay.
+  assert.equal(commit('kept').duplicate, true);
+  assert.ok(first.id > 0);
+  writer.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -12,6 +12,7 @@ const VERSION = 2;
 // memory of one transaction: each entry can dirty one page, kept twice (page and its journal copy).
 const FLUSH_MS = 500;
 const FLUSH_ENTRIES = 4096;
+const REBUILD_RETRY_MS = 1000;
 const SCHEMA = 'CREATE TABLE IF NOT EXISTS digests (fp INTEGER PRIMARY KEY, id INTEGER NOT NULL)';
 
 export interface DigestKey {
@@ -64,9 +65,10 @@ export function digestKey(tenant: string, provider: string, digest: Uint8Array):
  *   lookups without touching SQLite, and the key is one 64-bit integer, not
  *   tenant, provider and 32 bytes: the writer's CPU per row fell from
  *   20 to 12–13 µs (in-process micro-benchmark, 50-row batches).
- * - Entries are committed every FLUSH_MS or FLUSH_ENTRIES, not with every batch: together
- *   with a one-shot sha256, writer CPU fell from 10.1–11.0 to 7.3–7.8 µs
- *   per row (`npm run bench:writer`, 200k rows in 50-row batches).
+ * - Entries are committed in transactions of up to FLUSH_ENTRIES, at most
+ *   FLUSH_MS old, not with every batch: together with a one-shot sha256,
+ *   writer CPU fell from 10.1–11.0 to 7.3–7.8 µs per row
+ *   (`npm run bench:writer`, 200k rows in 50-row batches).
  *
  * Why that is safe: an entry is written only after its delivery is
  * committed, and every hit is checked against the durable row (full digest,
@@ -84,6 +86,7 @@ export class DedupeIndex {
   private capacity = 0;
   private openedAt = 0;
   private pending = 0;
+  private brokenSince: number | null = null;
   private readonly verify: Statement;
   private readonly path: string;
   private readonly dirtyMarker: string;
@@ -157,7 +160,7 @@ export class DedupeIndex {
 
   /** The stored id of these exact bytes, confirmed against deliveries.db; undefined when new. */
   lookup({ tenant, provider, digest, key }: Digested): number | undefined {
-    if (!this.filter.mayContain(key.hi, key.lo)) return undefined;
+    if (!this.usable() || !this.filter.mayContain(key.hi, key.lo)) return undefined;
     let id: number | undefined;
     try {
       id = this.find.get(key.fp) as number | undefined;
@@ -169,39 +172,73 @@ export class DedupeIndex {
   }
 
   /**
-   * Records committed deliveries. A failure here never fails the delivery: the index is rebuilt instead.
-   * Entries are written inside one longer transaction, committed every
-   * FLUSH_MS or FLUSH_ENTRIES: a batch's random keys then dirty each index
-   * page once per transaction instead of once per batch. What a crash loses of it is
-   * indexed again from deliveries.db at the next start (reconcile).
+   * Records committed deliveries. A failure here never fails a delivery and
+   * never throws: the index is rebuilt instead (see rebuild()).
+   *
+   * Entries are written inside one longer transaction of at most
+   * FLUSH_ENTRIES, committed once it is FLUSH_MS old (here, or by
+   * flushIfDue() when no more come): a batch's random keys then dirty each
+   * index page once per transaction instead of once per batch. A crash loses
+   * at most the open transaction and tears at most the one being committed;
+   * both are indexed again from deliveries.db at the next start (reconcile).
    */
   record(rows: readonly { key: DigestKey; id: number }[]): void {
+    if (!this.usable()) return;
     try {
-      if (!this.db.inTransaction) {
-        this.db.exec('BEGIN');
-        this.openedAt = performance.now();
-        this.pending = 0;
-      }
       for (const { key, id } of rows) {
+        if (this.db.inTransaction && this.pending >= FLUSH_ENTRIES) this.db.exec('COMMIT');
+        if (!this.db.inTransaction) {
+          this.db.exec('BEGIN');
+          this.openedAt = performance.now();
+          this.pending = 0;
+        }
         this.add.run(key.fp, id);
         this.filter.add(key.hi, key.lo);
+        this.pending++;
       }
-      this.pending += rows.length;
-      if (this.pending >= FLUSH_ENTRIES || performance.now() - this.openedAt >= FLUSH_MS) this.db.exec('COMMIT');
+      this.flushIfDue();
+      if (this.filter.size > this.capacity) this.fill(this.capacity * 2);
     } catch {
       this.rebuild();
-      return;
     }
-    if (this.filter.size > this.capacity) this.fill(this.capacity * 2);
   }
 
+  /** Commits the open transaction once it is FLUSH_MS old. */
+  flushIfDue(): void {
+    if (this.brokenSince !== null || !this.db.inTransaction || performance.now() - this.openedAt < FLUSH_MS) return;
+    try {
+      this.db.exec('COMMIT');
+    } catch {
+      this.rebuild();
+    }
+  }
+
+  /**
+   * Starts the index again from deliveries.db. If even that fails (a full
+   * disk), the index is left aside: lookups answer "new" and nothing is
+   * recorded, so a re-delivery may be stored twice but none is dropped, and
+   * the rebuild is tried again after REBUILD_RETRY_MS.
+   */
   private rebuild(): void {
     try { this.db.close(); } catch { /* already unusable */ }
-    this.removeFiles();
-    this.attach(false);
+    try {
+      this.removeFiles();
+      this.attach(false);
+      this.brokenSince = null;
+    } catch {
+      this.brokenSince = performance.now();
+    }
+  }
+
+  private usable(): boolean {
+    if (this.brokenSince === null) return true;
+    if (performance.now() - this.brokenSince < REBUILD_RETRY_MS) return false;
+    this.rebuild();
+    return this.brokenSince === null;
   }
 
   close(): void {
+    if (this.brokenSince !== null) return; // left unclean on purpose: the next start checks it
     if (this.db.inTransaction) this.db.exec('COMMIT');
     this.db.close();
     rmSync(this.dirtyMarker, { force: true });

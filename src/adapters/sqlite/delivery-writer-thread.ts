@@ -17,6 +17,8 @@ parentPort!.on('message', (m: WriterRequest & { id: number }) => {
     const err = e as { message?: string; code?: string };
     answer({ id: m.id, ok: false, message: err.message ?? String(e), code: err.code });
   }
-  // After answering, so the edge's 200s never wait for the index.
+  // After answering, so the edge's 200s never wait for the index. It never throws (a failing index is set aside).
   if (m.t === 'commit') writer.indexCommitted();
 });
+// When deliveries stop coming, the index's last entries are still committed within about twice FLUSH_MS.
+setInterval(() => writer.flushIndexIfDue(), 500).unref();

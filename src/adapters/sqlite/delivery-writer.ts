@@ -18,6 +18,11 @@ function sameDelivery(a: Digested, b: Digested): boolean {
   return a.tenant === b.tenant && a.provider === b.provider && Buffer.from(a.digest).equals(b.digest);
 }
 
+function indexOf(fresh: readonly { dd: Digested }[], dd: Digested): number | undefined {
+  const i = fresh.findIndex((f) => sameDelivery(f.dd, dd));
+  return i === -1 ? undefined : i;
+}
+
 export type WriterRequest =
   | ({ t: 'commit'; rejections: [string, number][] } & PackedBatch)
   | { t: 'probe'; bytes: number }
@@ -75,11 +80,13 @@ export class DeliveryWriter {
       const d = batch[i]!;
       // Hashing here, in the writer thread, keeps it off the edge's event loop.
       const dd = digested(d.tenant, d.provider, sha256(d.body));
-      const earlier = inBatch.get(dd.key.lo);
-      if (earlier !== undefined && sameDelivery(fresh[earlier]!.dd, dd)) { plan[i] = earlier + 1; continue; }
+      let earlier = inBatch.get(dd.key.lo);
+      // Two different deliveries sharing those 32 bits: look for this one's twin among all of the batch's.
+      if (earlier !== undefined && !sameDelivery(fresh[earlier]!.dd, dd)) earlier = indexOf(fresh, dd);
+      if (earlier !== undefined) { plan[i] = earlier + 1; continue; }
       const existing = this.dedupe.lookup(dd);
       if (existing !== undefined) { plan[i] = -existing; continue; }
-      if (earlier === undefined) inBatch.set(dd.key.lo, fresh.length);
+      if (!inBatch.has(dd.key.lo)) inBatch.set(dd.key.lo, fresh.length);
       plan[i] = fresh.length + 1;
       firstOf.add(i);
       fresh.push({ d, dd });
@@ -137,6 +144,11 @@ export class DeliveryWriter {
     if (this.unindexed.length === 0) return;
     this.dedupe.record(this.unindexed);
     this.unindexed = [];
+  }
+
+  /** Commits the index's open transaction once it is old enough (the writer thread calls it when idle). */
+  flushIndexIfDue(): void {
+    this.dedupe.flushIfDue();
   }
 
   close(): void {

@@ -53,6 +53,8 @@ export async function threaded(dataDir: string, busyTimeoutMs: number): Promise<
   };
   answers.on('message', settle);
   thread.on('exit', (code) => {
+    // Answers the thread posted before it died are still in the port: settle them first.
+    for (let r = receiveMessageOnPort(answers); r !== undefined; r = receiveMessageOnPort(answers)) settle(r.message as WriterAnswer);
     dead = new Error(`delivery writer thread exited (${code})`);
     for (const w of waiting.values()) w.reject(dead);
     waiting.clear();
