@@ -13,6 +13,7 @@ const VERSION = 2;
 const FLUSH_MS = 500;
 const FLUSH_ENTRIES = 4096;
 const REBUILD_RETRY_MS = 1000;
+const REBUILD_RETRY_MAX_MS = 60_000;
 const SCHEMA = 'CREATE TABLE IF NOT EXISTS digests (fp INTEGER PRIMARY KEY, id INTEGER NOT NULL)';
 
 export interface DigestKey {
@@ -87,6 +88,7 @@ export class DedupeIndex {
   private openedAt = 0;
   private pending = 0;
   private brokenSince: number | null = null;
+  private retryMs = REBUILD_RETRY_MS;
   private readonly verify: Statement;
   private readonly path: string;
   private readonly dirtyMarker: string;
@@ -217,7 +219,7 @@ export class DedupeIndex {
    * Starts the index again from deliveries.db. If even that fails (a full
    * disk), the index is left aside: lookups answer "new" and nothing is
    * recorded, so a re-delivery may be stored twice but none is dropped, and
-   * the rebuild is tried again after REBUILD_RETRY_MS.
+   * the rebuild is tried again after REBUILD_RETRY_MS, then ever less often.
    */
   private rebuild(): void {
     try { this.db.close(); } catch { /* already unusable */ }
@@ -225,14 +227,17 @@ export class DedupeIndex {
       this.removeFiles();
       this.attach(false);
       this.brokenSince = null;
+      this.retryMs = REBUILD_RETRY_MS;
     } catch {
+      // A rebuild reads all of deliveries.db: while it keeps failing, try less and less often.
+      if (this.brokenSince !== null) this.retryMs = Math.min(REBUILD_RETRY_MAX_MS, this.retryMs * 2);
       this.brokenSince = performance.now();
     }
   }
 
   private usable(): boolean {
     if (this.brokenSince === null) return true;
-    if (performance.now() - this.brokenSince < REBUILD_RETRY_MS) return false;
+    if (performance.now() - this.brokenSince < this.retryMs) return false;
     this.rebuild();
     return this.brokenSince === null;
   }
