@@ -1,3 +1,5 @@
+import { SharedCounter } from '../core/shared-counter.js';
+
 /**
  * The edge's webhook traffic as a counter shared with the worker thread (one
  * Int32 in a SharedArrayBuffer, so noting a request costs one atomic add).
@@ -10,24 +12,23 @@
  * worked whenever the edge had traffic (the drain still ran at 22.8k events/s).
  */
 export class EdgeActivity {
-  readonly shared: Int32Array;
+  private readonly counter: SharedCounter;
 
   constructor(shared?: Int32Array) {
-    this.shared = shared ?? new Int32Array(new SharedArrayBuffer(4));
+    this.counter = new SharedCounter(shared);
+  }
+
+  get shared(): Int32Array {
+    return this.counter.shared;
   }
 
   note(): void {
-    Atomics.add(this.shared, 0, 1);
+    this.counter.bump();
   }
 
   /** After a busy step of `ms`, how long the worker rests: as long again if the edge took webhooks meanwhile, else 0. */
   pacer(): (ms: number) => number {
-    let seen = Atomics.load(this.shared, 0);
-    return (ms) => {
-      const now = Atomics.load(this.shared, 0);
-      const busy = now !== seen;
-      seen = now;
-      return busy ? ms : 0;
-    };
+    const edgeWasBusy = this.counter.watcher();
+    return (ms) => (edgeWasBusy() ? ms : 0);
   }
 }

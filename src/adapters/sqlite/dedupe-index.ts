@@ -10,7 +10,7 @@ import type { Db } from './open.js';
 const VERSION = 2;
 // How long, and how many, index entries may stay uncommitted (see record()). The count bounds the
 // memory of one transaction: each entry can dirty one page, kept twice (page and its journal copy).
-const FLUSH_MS = 500;
+export const INDEX_FLUSH_MS = 500;
 const FLUSH_ENTRIES = 4096;
 const REBUILD_RETRY_MS = 1000;
 const REBUILD_RETRY_MAX_MS = 60_000;
@@ -67,7 +67,7 @@ export function digestKey(tenant: string, provider: string, digest: Uint8Array):
  *   tenant, provider and 32 bytes: the writer's CPU per row fell from
  *   20 to 12–13 µs (in-process micro-benchmark, 50-row batches).
  * - Entries are committed in transactions of up to FLUSH_ENTRIES, at most
- *   FLUSH_MS old, not with every batch: together with a one-shot sha256,
+ *   INDEX_FLUSH_MS old, not with every batch: together with a one-shot sha256,
  *   writer CPU fell from 10.1–11.0 to 7.3–7.8 µs per row
  *   (`npm run bench:writer`, 200k rows in 50-row batches).
  *
@@ -178,7 +178,7 @@ export class DedupeIndex {
    * never throws: the index is rebuilt instead (see rebuild()).
    *
    * Entries are written inside one longer transaction of at most
-   * FLUSH_ENTRIES, committed once it is FLUSH_MS old (here, or by
+   * FLUSH_ENTRIES, committed once it is INDEX_FLUSH_MS old (here, or by
    * flushIfDue() when no more come): a batch's random keys then dirty each
    * index page once per transaction instead of once per batch. A crash loses
    * at most the open transaction and tears at most the one being committed;
@@ -205,9 +205,9 @@ export class DedupeIndex {
     }
   }
 
-  /** Commits the open transaction once it is FLUSH_MS old. */
+  /** Commits the open transaction once it is INDEX_FLUSH_MS old. */
   flushIfDue(): void {
-    if (this.brokenSince !== null || !this.db.inTransaction || performance.now() - this.openedAt < FLUSH_MS) return;
+    if (this.brokenSince !== null || !this.db.inTransaction || performance.now() - this.openedAt < INDEX_FLUSH_MS) return;
     try {
       this.db.exec('COMMIT');
     } catch {

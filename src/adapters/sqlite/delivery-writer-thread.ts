@@ -1,11 +1,15 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { DeliveryWriter, type WriterRequest } from './delivery-writer.js';
 import type { WriterAnswer } from './writer-link.js';
+import { SharedCounter } from '../../core/shared-counter.js';
+import { INDEX_FLUSH_MS } from './dedupe-index.js';
 
 const { dataDir, busyTimeoutMs, answers, answered } = workerData as { dataDir: string; busyTimeoutMs: number; answers: MessagePort; answered: Int32Array };
+const answeredCount = new SharedCounter(answered);
+// Posted first, counted second: when the edge sees the count move, the answer is already in the port.
 const answer = (a: WriterAnswer): void => {
   answers.postMessage(a);
-  Atomics.add(answered, 0, 1);
+  answeredCount.bump();
 };
 const writer = new DeliveryWriter(dataDir, busyTimeoutMs, true);
 parentPort!.postMessage({ t: 'ready' });
@@ -20,5 +24,5 @@ parentPort!.on('message', (m: WriterRequest & { id: number }) => {
   // After answering, so the edge's 200s never wait for the index. It never throws (a failing index is set aside).
   if (m.t === 'commit') writer.indexCommitted();
 });
-// When deliveries stop coming, the index's last entries are still committed within about twice FLUSH_MS.
-setInterval(() => writer.flushIndexIfDue(), 500).unref();
+// When deliveries stop coming, the index's last entries are still committed within about twice INDEX_FLUSH_MS.
+setInterval(() => writer.flushIndexIfDue(), INDEX_FLUSH_MS).unref();

@@ -15,10 +15,17 @@ const sha256: (b: Uint8Array) => Buffer = typeof hash === 'function'
   : (b) => createHash('sha256').update(b).digest();
 
 function sameDelivery(a: Digested, b: Digested): boolean {
-  return a.tenant === b.tenant && a.provider === b.provider && Buffer.from(a.digest).equals(b.digest);
+  return a.tenant === b.tenant && a.provider === b.provider && Buffer.compare(a.digest, b.digest) === 0;
 }
 
-function indexOf(fresh: readonly { dd: Digested }[], dd: Digested): number | undefined {
+/** A delivery to store, with the position in its batch where it first appeared. */
+interface Fresh {
+  readonly d: WireDelivery;
+  readonly dd: Digested;
+  readonly at: number;
+}
+
+function indexOf(fresh: readonly Fresh[], dd: Digested): number | undefined {
   const i = fresh.findIndex((f) => sameDelivery(f.dd, dd));
   return i === -1 ? undefined : i;
 }
@@ -49,7 +56,7 @@ export class DeliveryWriter {
     this.dedupe = new DedupeIndex(dataDir, this.db);
     this.insert = this.db.prepare('INSERT INTO deliveries (tenant, provider, received_at, digest, headers, body) VALUES (?, ?, ?, ?, ?, ?)');
     this.bump = this.db.prepare('INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value');
-    this.insertTx = this.db.transaction((fresh: readonly { d: WireDelivery; dd: Digested }[], total: number, rejections: readonly [string, number][]) => {
+    this.insertTx = this.db.transaction((fresh: readonly Fresh[], total: number, rejections: readonly [string, number][]) => {
       const ids = fresh.map(({ d, dd }) => Number(this.insert.run(d.tenant, d.provider, d.receivedAt, dd.digest, d.headers, d.body).lastInsertRowid));
       let rejected = 0;
       for (const [code, n] of rejections) {
@@ -70,10 +77,9 @@ export class DeliveryWriter {
    */
   commit(batch: readonly WireDelivery[], rejections: readonly [string, number][]): Float64Array {
     this.indexCommitted();
-    const fresh: { d: WireDelivery; dd: Digested }[] = [];
+    const fresh: Fresh[] = [];
     // Per delivery: an existing id (negated), or 1 + the index into `fresh` it is stored under (filled in below).
     const plan = new Float64Array(batch.length);
-    const firstOf = new Set<number>();
     // Re-deliveries inside one batch are rare: found by 32 bits of the key, confirmed by the full digest.
     const inBatch = new Map<number, number>();
     for (let i = 0; i < batch.length; i++) {
@@ -88,8 +94,7 @@ export class DeliveryWriter {
       if (existing !== undefined) { plan[i] = -existing; continue; }
       if (!inBatch.has(dd.key.lo)) inBatch.set(dd.key.lo, fresh.length);
       plan[i] = fresh.length + 1;
-      firstOf.add(i);
-      fresh.push({ d, dd });
+      fresh.push({ d, dd, at: i });
     }
     const ids = this.insertTx(fresh, batch.length, rejections);
     this.unindexed = fresh.map(({ dd }, i) => ({ key: dd.key, id: ids[i]! }));
@@ -97,7 +102,8 @@ export class DeliveryWriter {
       const p = plan[i]!;
       if (p < 0) continue;
       const id = ids[p - 1]!;
-      plan[i] = firstOf.has(i) ? id : -id;
+      // Only its first appearance in the batch is the stored one; later ones are re-deliveries.
+      plan[i] = fresh[p - 1]!.at === i ? id : -id;
     }
     return plan;
   }

@@ -1,4 +1,5 @@
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { SharedCounter } from '../../core/shared-counter.js';
 import { DELIVERIES_FILE, type DeliveryWriter, type WriterRequest } from './delivery-writer.js';
 
 /** What the writer thread posts back for each call. */
@@ -33,9 +34,9 @@ export function inline(w: DeliveryWriter): WriterCalls {
 export async function threaded(dataDir: string, busyTimeoutMs: number): Promise<WriterCalls> {
   // Answers come back on their own port, and the writer bumps `answered` after each one.
   const { port1: answers, port2 } = new MessageChannel();
-  const answered = new Int32Array(new SharedArrayBuffer(4));
-  let seen = 0;
-  const thread = new Worker(new URL('./delivery-writer-thread.js', import.meta.url), { workerData: { dataDir, busyTimeoutMs, answers: port2, answered }, transferList: [port2] });
+  const answered = new SharedCounter();
+  const answeredSinceLastPoll = answered.watcher();
+  const thread = new Worker(new URL('./delivery-writer-thread.js', import.meta.url), { workerData: { dataDir, busyTimeoutMs, answers: port2, answered: answered.shared }, transferList: [port2] });
   const checkpointer = new Worker(new URL('./checkpoint-thread.js', import.meta.url), { workerData: { dataDir, file: DELIVERIES_FILE, intervalMs: 200 } });
   checkpointer.unref();
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
@@ -51,10 +52,13 @@ export async function threaded(dataDir: string, busyTimeoutMs: number): Promise<
     if (m.ok) w?.resolve(m.value);
     else w?.reject(Object.assign(new Error(m.message), { code: m.code }));
   };
+  const settleArrived = (): void => {
+    for (let r = receiveMessageOnPort(answers); r !== undefined; r = receiveMessageOnPort(answers)) settle(r.message as WriterAnswer);
+  };
   answers.on('message', settle);
   thread.on('exit', (code) => {
     // Answers the thread posted before it died are still in the port: settle them first.
-    for (let r = receiveMessageOnPort(answers); r !== undefined; r = receiveMessageOnPort(answers)) settle(r.message as WriterAnswer);
+    settleArrived();
     dead = new Error(`delivery writer thread exited (${code})`);
     for (const w of waiting.values()) w.reject(dead);
     waiting.clear();
@@ -67,10 +71,7 @@ export async function threaded(dataDir: string, busyTimeoutMs: number): Promise<
      * every request takes the answer within one request's time.
      */
     poll: () => {
-      const now = Atomics.load(answered, 0);
-      if (now === seen) return;
-      seen = now;
-      for (let r = receiveMessageOnPort(answers); r !== undefined; r = receiveMessageOnPort(answers)) settle(r.message as WriterAnswer);
+      if (answeredSinceLastPoll()) settleArrived();
     },
     call: (msg) =>
       new Promise((resolve, reject) => {
