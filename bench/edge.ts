@@ -21,11 +21,14 @@ const ROUNDS = arg('rounds', 3);
 const RATE = arg('rate', 5000);
 const here = fileURLToPath(new URL('.', import.meta.url));
 const SERVERS = ['bare node:http', 'express', 'wahook serve'] as const;
-type ServerName = (typeof SERVERS)[number];
+// Not in the default run: `--servers ...,minimal` adds the floor of a verifying, durable receiver (bench/servers/minimal.ts).
+const EXTRA_SERVERS = ['minimal receiver'] as const;
+type ServerName = (typeof SERVERS)[number] | (typeof EXTRA_SERVERS)[number];
 
 function target(name: ServerName, dataDir: string): { script: string; args: string[]; env: Record<string, string> } {
   if (name === 'bare node:http') return { script: join(here, 'servers', 'bare.js'), args: [], env: {} };
   if (name === 'express') return { script: join(here, 'servers', 'express.js'), args: [], env: {} };
+  if (name === 'minimal receiver') return { script: join(here, 'servers', 'minimal.js'), args: [], env: { WAHOOK_DATA_DIR: dataDir } };
   return { script: join(here, '..', '..', 'bin', 'wahook.js'), args: ['serve', '--no-worker', '--log-level', 'warn'], env: { WAHOOK_APP_SECRET: SECRET, WAHOOK_DATA_DIR: dataDir, WAHOOK_HOST: '127.0.0.1' } };
 }
 
@@ -48,7 +51,7 @@ const only = process.argv.indexOf('--modes');
 const MODES = only === -1 ? ALL_MODES : ALL_MODES.filter((m) => process.argv[only + 1]!.split(',').includes(m.name));
 // `--servers wahook` likewise measures one server alone (ratios then need the others from the same run).
 const onlyServers = process.argv.indexOf('--servers');
-const RUN_SERVERS = onlyServers === -1 ? SERVERS : SERVERS.filter((s) => process.argv[onlyServers + 1]!.split(',').some((w) => s.startsWith(w)));
+const RUN_SERVERS: readonly ServerName[] = onlyServers === -1 ? SERVERS : [...SERVERS, ...EXTRA_SERVERS].filter((s) => process.argv[onlyServers + 1]!.split(',').some((w) => s.startsWith(w)));
 
 async function drive(port: number, mode: Mode, seconds: number) {
   if (mode.generator === 'autocannon') {
@@ -113,9 +116,13 @@ for (const mode of MODES) {
 }
 const rps = (mode: string, server: ServerName): number => summary[`${mode} | ${server}`]!.rps!;
 const ratios: Record<string, number> = {};
-for (const mode of RUN_SERVERS.length === SERVERS.length ? MODES : []) {
+for (const mode of SERVERS.every((s) => RUN_SERVERS.includes(s)) ? MODES : []) {
   ratios[`${mode.name}: wahook / express`] = rps(mode.name, 'wahook serve') / rps(mode.name, 'express');
   ratios[`${mode.name}: wahook / bare`] = rps(mode.name, 'wahook serve') / rps(mode.name, 'bare node:http');
+  if (RUN_SERVERS.includes('minimal receiver')) {
+    ratios[`${mode.name}: minimal / express`] = rps(mode.name, 'minimal receiver') / rps(mode.name, 'express');
+    ratios[`${mode.name}: minimal / bare`] = rps(mode.name, 'minimal receiver') / rps(mode.name, 'bare node:http');
+  }
 }
 const wahookRows = rows.filter((r) => r.server === 'wahook serve');
 console.log(JSON.stringify({

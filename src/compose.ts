@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Config } from './config/load.js';
 import { SqliteDeliveryReader } from './adapters/sqlite/delivery-reader.js';
@@ -9,7 +10,16 @@ import type { DeliveryReader, DeliveryStore } from './ports/delivery-store.js';
  * the data dir); PostgreSQL, Redis and SQS adapters plug in here by config.
  */
 export function createDeliveryStore(config: Config, onCommit?: (rows: number, ms: number) => void): Promise<DeliveryStore> {
-  return SqliteDeliveryStore.open({ dataDir: resolve(config.dataDir), busyTimeoutMs: config.storeBusyTimeoutMs, onCommit });
+  return SqliteDeliveryStore.open({ dataDir: resolve(config.dataDir), busyTimeoutMs: config.storeBusyTimeoutMs, onCommit, thread: writerThread(config.storeWriter), serving: true });
+}
+
+/**
+ * A writer thread overlaps the next batch's HTTP work with this one's commit,
+ * which pays with two cores. On one core the two threads only take turns, and
+ * each hand-off costs wake-ups: there the event loop commits itself.
+ */
+export function writerThread(choice: Config['storeWriter'], cores = availableParallelism()): boolean {
+  return choice === 'thread' || (choice === 'auto' && cores >= 2);
 }
 
 export function createDeliveryReader(config: Config): DeliveryReader {

@@ -36,6 +36,7 @@ export interface Config {
   readonly requestTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
   readonly storeBusyTimeoutMs: number;
+  readonly storeWriter: 'auto' | 'thread' | 'inline';
   readonly shutdownTimeoutMs: number;
   readonly logLevel: string;
   readonly worker: WorkerConfig;
@@ -199,6 +200,7 @@ export function loadConfig(src: ConfigSources): Config {
     requestTimeoutMs: v.requestTimeoutMs as number,
     keepAliveTimeoutMs: v.keepAliveTimeoutMs as number,
     storeBusyTimeoutMs: v.storeBusyTimeoutMs as number,
+    storeWriter: v.storeWriter as Config['storeWriter'],
     shutdownTimeoutMs: v.shutdownTimeoutMs as number,
     logLevel: v.logLevel as string,
     worker: {

@@ -3,22 +3,22 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { digestKey } from '../../src/adapters/sqlite/dedupe-index.js';
+import { digestKey, fpOf } from '../../src/adapters/sqlite/dedupe-index.js';
 import { SqliteDeliveryStore } from '../../src/adapters/sqlite/delivery-store.js';
 import { tempDir } from '../helpers/gateway.js';
 
 const delivery = (text: string) => ({ tenant: 'default', provider: 'cloud_api' as const, receivedAt: Date.now(), body: Buffer.from(`{"object":"x","entry":[],"t":"${text}"}`), headers: {} });
 
-test('exact re-deliveries are recognised across restarts, within a batch and per tenant', async () => {
+for (const writer of [{ name: 'writer thread', opts: {} }, { name: 'inline writer', opts: { thread: false, serving: true } }]) test(`exact re-deliveries are recognised across restarts, within a batch and per tenant (${writer.name})`, async () => {
   const dir = tempDir();
-  let store = await SqliteDeliveryStore.open({ dataDir: dir });
+  let store = await SqliteDeliveryStore.open({ dataDir: dir, ...writer.opts });
   const [a, b, c] = await Promise.all([store.append(delivery('one')), store.append(delivery('one')), store.append({ ...delivery('one'), tenant: 'acme' })]);
   assert.deepEqual([a!.duplicate, b!.duplicate, c!.duplicate], [false, true, false]);
   assert.equal(b!.id, a!.id);
   // The next batch sees the last one's digests, though the writer indexes them after answering.
   assert.deepEqual(await store.append(delivery('one')), { id: a!.id, duplicate: true });
   await store.close();
-  store = await SqliteDeliveryStore.open({ dataDir: dir });
+  store = await SqliteDeliveryStore.open({ dataDir: dir, ...writer.opts });
   const again = await store.append(delivery('one'));
   assert.deepEqual(again, { id: a!.id, duplicate: true });
   await store.close();
@@ -56,7 +56,8 @@ test('a damaged or lagging index never turns a new delivery into a duplicate', a
   // An entry pointing past the table's last row (a crash between the two writes) must not count.
   const { createHash } = await import('node:crypto');
   const idx = new Database(join(dir, 'dedupe.db'));
-  idx.prepare('INSERT INTO digests VALUES (?, ?)').run(digestKey('default', 'cloud_api', createHash('sha256').update(delivery('ghost').body).digest()).fp, first.id + 1);
+  const ghost = digestKey('default', 'cloud_api', createHash('sha256').update(delivery('ghost').body).digest());
+  idx.prepare('INSERT INTO digests VALUES (?, ?)').run(fpOf(ghost.hi, ghost.lo), first.id + 1);
   idx.close();
   assert.equal((await storedOnce(dir, 'ghost')).duplicate, false);
   // A corrupt file after an unclean stop is rebuilt from deliveries.db, and still recognises what is stored.
@@ -99,18 +100,53 @@ test('index entries a crash left uncommitted are indexed again at the next start
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Stores deliveries with the writer itself and lets its idle ticks move their index entries from memory to the index file. */
+async function storedInIndexFile(dir: string, texts: string[]) {
+  const { DeliveryWriter } = await import('../../src/adapters/sqlite/delivery-writer.js');
+  const { packBatch, unpackBatch, unpackResult } = await import('../../src/adapters/sqlite/delivery-wire.js');
+  const writer = new DeliveryWriter(dir, 1000);
+  const ids = texts.map((text) => {
+    const r = unpackResult(writer.commit(unpackBatch(packBatch([{ ...delivery(text), headers: '{}' }])), []), 0);
+    writer.indexCommitted();
+    return r.id;
+  });
+  // The first tick sees the last record; the second is idle and moves the entries.
+  writer.indexTick();
+  writer.indexTick();
+  writer.close();
+  return ids;
+}
+
 test('after an unclean stop, a hole in the index below its last entry is filled again', async () => {
   const dir = tempDir();
-  const first = await storedOnce(dir, 'a');
-  const middle = await storedOnce(dir, 'b');
-  await storedOnce(dir, 'c');
+  const [first, middle] = await storedInIndexFile(dir, ['a', 'b', 'c']);
   // A torn index transaction: a later entry reached the file, an earlier one did not.
   const idx = new Database(join(dir, 'dedupe.db'));
-  assert.equal(idx.prepare('DELETE FROM digests WHERE id = ?').run(middle.id).changes, 1);
+  assert.equal(idx.prepare('DELETE FROM digests WHERE id = ?').run(middle).changes, 1);
   idx.close();
   writeFileSync(join(dir, 'dedupe.open'), '');
-  await recognisedAfterReopen(dir, { id: middle.id, text: 'b' }, 'd');
-  await recognisedAfterReopen(dir, { id: first.id, text: 'a' }, 'e');
+  await recognisedAfterReopen(dir, { id: middle!, text: 'b' }, 'd');
+  await recognisedAfterReopen(dir, { id: first!, text: 'a' }, 'e');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('entries wait in memory while deliveries come, reach the index file when the writer is idle, and are found in both', async () => {
+  const dir = tempDir();
+  const [id] = await storedInIndexFile(dir, ['filed']);
+  const filed = (): number => {
+    const idx = new Database(join(dir, 'dedupe.db'), { readonly: true });
+    try {
+      return idx.prepare('SELECT count(*) FROM digests').pluck().get() as number;
+    } finally {
+      idx.close();
+    }
+  };
+  assert.equal(filed(), 1);
+  // Stored and closed without an idle tick: the entry is only in memory, and a clean start takes it again from deliveries.db.
+  const recent = await storedOnce(dir, 'recent');
+  assert.equal(filed(), 1);
+  await recognisedAfterReopen(dir, { id: recent.id, text: 'recent' }, 'later');
+  await recognisedAfterReopen(dir, { id: id!, text: 'filed' }, 'last');
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -152,14 +188,17 @@ test('an index that cannot even be rebuilt is set aside, never fails a commit, a
     return unpackResult(packed, 0);
   };
   const first = commit('kept');
+  // Idle ticks move the entry to the index file, where the next lookup has to read it.
+  writer.indexTick();
+  writer.indexTick();
   // Break the index under the writer: its connection fails, and a directory where its file was stops the rebuild.
   (writer as unknown as { dedupe: { db: Database.Database } }).dedupe.db.close();
   rmSync(join(dir, 'dedupe.db'), { force: true });
   const { mkdirSync } = await import('node:fs');
   mkdirSync(join(dir, 'dedupe.db'));
-  assert.equal(commit('other').duplicate, false);
-  // Set aside: the re-delivery is stored again rather than dropped.
+  // Set aside: the re-delivery is stored again rather than dropped, and other deliveries still commit.
   assert.equal(commit('kept').duplicate, false);
+  assert.equal(commit('other').duplicate, false);
   rmSync(join(dir, 'dedupe.db'), { recursive: true, force: true });
   await new Promise((r) => setTimeout(r, 1100));
   // Rebuilt from deliveries.db on the next use after the retry delay.

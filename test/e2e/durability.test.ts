@@ -8,11 +8,11 @@ import { tempDir } from '../helpers/gateway.js';
 
 const SECRET = 'durability-secret';
 
-test('every acknowledged delivery survives SIGKILL of the server', async () => {
+for (const writer of ['thread', 'inline']) test(`every acknowledged delivery survives SIGKILL of the server (store writer: ${writer})`, async () => {
   // Prepare
   const dataDir = tempDir();
   const port = await freePort();
-  const env = { WAHOOK_APP_SECRET: SECRET, WAHOOK_DATA_DIR: dataDir, PORT: String(port), WAHOOK_HOST: '127.0.0.1', WAHOOK_WORKER: 'false' };
+  const env = { WAHOOK_APP_SECRET: SECRET, WAHOOK_DATA_DIR: dataDir, PORT: String(port), WAHOOK_HOST: '127.0.0.1', WAHOOK_WORKER: 'false', WAHOOK_STORE_WRITER: writer };
   const server = spawnWahook(['serve'], env);
   try {
     await waitForHttp(`http://127.0.0.1:${port}/healthz`);

@@ -17,6 +17,8 @@ export interface SqliteDeliveryStoreOptions {
   readonly busyTimeoutMs?: number;
   /** Commit in a writer thread (default) or on the calling thread. */
   readonly thread?: boolean;
+  /** With `thread: false`: checkpoint in a thread of its own and flush the index on a timer, as a long-running server needs. */
+  readonly serving?: boolean;
   /** Called after each commit with its size, for telemetry. */
   readonly onCommit?: (rows: number, ms: number) => void;
 }
@@ -46,8 +48,8 @@ export class SqliteDeliveryStore implements DeliveryStore {
   static async open(opts: SqliteDeliveryStoreOptions): Promise<SqliteDeliveryStore> {
     const busy = opts.busyTimeoutMs ?? 1000;
     // Opening here first surfaces config and schema errors synchronously at start.
-    const probe = new DeliveryWriter(opts.dataDir, busy);
-    if (opts.thread === false) return new SqliteDeliveryStore(opts, inline(probe));
+    const probe = new DeliveryWriter(opts.dataDir, busy, opts.thread === false && opts.serving === true);
+    if (opts.thread === false) return new SqliteDeliveryStore(opts, opts.serving ? inline(probe, opts.dataDir) : inline(probe));
     probe.close();
     return new SqliteDeliveryStore(opts, await threaded(opts.dataDir, busy));
   }
@@ -99,10 +101,13 @@ export class SqliteDeliveryStore implements DeliveryStore {
   private schedule(): void {
     if (this.scheduled || this.inFlight) return;
     this.scheduled = true;
-    queueMicrotask(() => {
+    const go = (): void => {
       this.scheduled = false;
       void this.flush();
-    });
+    };
+    // On this thread a commit blocks: gather the whole I/O phase's requests into it first.
+    if (this.writer.sameThread) setImmediate(go);
+    else queueMicrotask(go);
   }
 
   private async flush(): Promise<void> {
@@ -114,7 +119,8 @@ export class SqliteDeliveryStore implements DeliveryStore {
     this.inFlight = true;
     const started = performance.now();
     try {
-      const results = (await this.writer.call({ t: 'commit', ...packBatch(batch.map((p) => p.wire)), rejections })) as Float64Array;
+      const rows = batch.map((p) => p.wire);
+      const results = (await this.writer.call(this.writer.sameThread ? { t: 'commitRows', rows, rejections } : { t: 'commit', ...packBatch(rows), rejections })) as Float64Array;
       if (batch.length > 0) this.failedBytes = 0;
       this.opts.onCommit?.(batch.length, performance.now() - started);
       for (let i = 0; i < batch.length; i++) batch[i]!.resolve(unpackResult(results, i));

@@ -2,7 +2,7 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { DeliveryWriter, type WriterRequest } from './delivery-writer.js';
 import type { WriterAnswer } from './writer-link.js';
 import { SharedCounter } from '../../core/shared-counter.js';
-import { INDEX_FLUSH_MS } from './dedupe-index.js';
+import { INDEX_TICK_MS } from './dedupe-index.js';
 
 const { dataDir, busyTimeoutMs, answers, answered } = workerData as { dataDir: string; busyTimeoutMs: number; answers: MessagePort; answered: Int32Array };
 const answeredCount = new SharedCounter(answered);
@@ -24,5 +24,5 @@ parentPort!.on('message', (m: WriterRequest & { id: number }) => {
   // After answering, so the edge's 200s never wait for the index. It never throws (a failing index is set aside).
   if (m.t === 'commit') writer.indexCommitted();
 });
-// When deliveries stop coming, the index's last entries are still committed within about twice INDEX_FLUSH_MS.
-setInterval(() => writer.flushIndexIfDue(), INDEX_FLUSH_MS).unref();
+// Between bursts the index moves its recent entries to its file; when deliveries stop, its last transaction is committed.
+setInterval(() => writer.indexTick(), INDEX_TICK_MS).unref();

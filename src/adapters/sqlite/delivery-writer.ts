@@ -32,6 +32,8 @@ function indexOf(fresh: readonly Fresh[], dd: Digested): number | undefined {
 
 export type WriterRequest =
   | ({ t: 'commit'; rejections: [string, number][] } & PackedBatch)
+  // On the writer's own thread nothing crosses a thread: the rows as they are.
+  | { t: 'commitRows'; rows: readonly WireDelivery[]; rejections: [string, number][] }
   | { t: 'probe'; bytes: number }
   | { t: 'exec'; sql: string }
   | { t: 'close' };
@@ -132,6 +134,8 @@ export class DeliveryWriter {
     switch (m.t) {
       case 'commit':
         return this.commit(unpackBatch(m), m.rejections);
+      case 'commitRows':
+        return this.commit(m.rows, m.rejections);
       case 'probe':
         return this.probe(m.bytes);
       case 'exec':
@@ -152,9 +156,9 @@ export class DeliveryWriter {
     this.unindexed = [];
   }
 
-  /** Commits the index's open transaction once it is old enough (the writer thread calls it when idle). */
-  flushIndexIfDue(): void {
-    this.dedupe.flushIfDue();
+  /** The index's timer (every INDEX_TICK_MS): it moves entries to its file while the writer is idle. */
+  indexTick(): void {
+    this.dedupe.tick();
   }
 
   close(): void {

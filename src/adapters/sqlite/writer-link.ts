@@ -1,6 +1,7 @@
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { SharedCounter } from '../../core/shared-counter.js';
 import { DELIVERIES_FILE, type DeliveryWriter, type WriterRequest } from './delivery-writer.js';
+import { INDEX_TICK_MS } from './dedupe-index.js';
 
 /** What the writer thread posts back for each call. */
 export interface WriterAnswer {
@@ -13,21 +14,59 @@ export interface WriterAnswer {
 
 /** The writer's calls, whether it runs on this thread or in its own. */
 export interface WriterCalls {
+  /** True when the writer runs on the calling thread (batches need not be packed for a transfer). */
+  readonly sameThread: boolean;
   call(msg: WriterRequest): Promise<unknown>;
   /** Settles calls whose answers have already arrived (cheap enough to call per request). */
   poll(): void;
   close(): Promise<void>;
 }
 
-export function inline(w: DeliveryWriter): WriterCalls {
+/** Checkpoints deliveries.db from its own thread, so commits only ever append to the WAL. */
+function startCheckpointer(dataDir: string): { close(): Promise<void> } {
+  const checkpointer = new Worker(new URL('./checkpoint-thread.js', import.meta.url), { workerData: { dataDir, file: DELIVERIES_FILE, intervalMs: 200 } });
+  checkpointer.unref();
   return {
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        checkpointer.once('message', () => resolve());
+        checkpointer.once('exit', () => resolve());
+        checkpointer.postMessage('close');
+      });
+      await checkpointer.terminate();
+    },
+  };
+}
+
+/**
+ * The writer on the calling thread. With `dataDir`, a checkpoint thread
+ * copies the WAL back (the writer must have been opened with external
+ * checkpoints) and the index is flushed on a timer, as in the writer thread.
+ */
+export function inline(w: DeliveryWriter, dataDir?: string): WriterCalls {
+  const checkpointer = dataDir === undefined ? undefined : startCheckpointer(dataDir);
+  const flushTimer = dataDir === undefined ? undefined : setInterval(() => w.indexTick(), INDEX_TICK_MS).unref();
+  let indexScheduled = false;
+  return {
+    sameThread: true,
     call: async (m) => {
       const r = w.handle(m);
-      w.indexCommitted();
+      // After this turn's answers are written, as the writer thread does after posting them.
+      if ((m.t === 'commit' || m.t === 'commitRows') && !indexScheduled) {
+        indexScheduled = true;
+        setImmediate(() => {
+          indexScheduled = false;
+          w.indexCommitted();
+        });
+      }
       return r;
     },
     poll() {},
-    async close() { w.close(); },
+    async close() {
+      if (flushTimer) clearInterval(flushTimer);
+      w.close();
+      await checkpointer?.close();
+    },
   };
 }
 
@@ -37,8 +76,7 @@ export async function threaded(dataDir: string, busyTimeoutMs: number): Promise<
   const answered = new SharedCounter();
   const answeredSinceLastPoll = answered.watcher();
   const thread = new Worker(new URL('./delivery-writer-thread.js', import.meta.url), { workerData: { dataDir, busyTimeoutMs, answers: port2, answered: answered.shared }, transferList: [port2] });
-  const checkpointer = new Worker(new URL('./checkpoint-thread.js', import.meta.url), { workerData: { dataDir, file: DELIVERIES_FILE, intervalMs: 200 } });
-  checkpointer.unref();
+  const checkpointer = startCheckpointer(dataDir);
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   let seq = 0;
   let dead: Error | null = null;
@@ -64,6 +102,7 @@ export async function threaded(dataDir: string, busyTimeoutMs: number): Promise<
     waiting.clear();
   });
   return {
+    sameThread: false,
     /**
      * Under load the event loop reaches the answers port only after a whole
      * round of socket reads (measured: 150–240 µs after the answer was
@@ -89,12 +128,7 @@ export async function threaded(dataDir: string, busyTimeoutMs: number): Promise<
       });
       answers.close();
       await thread.terminate();
-      await new Promise<void>((resolve) => {
-        checkpointer.once('message', () => resolve());
-        checkpointer.once('exit', () => resolve());
-        checkpointer.postMessage('close');
-      });
-      await checkpointer.terminate();
+      await checkpointer.close();
     },
   };
 }
