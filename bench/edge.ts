@@ -21,15 +21,19 @@ const ROUNDS = arg('rounds', 3);
 const RATE = arg('rate', 5000);
 const here = fileURLToPath(new URL('.', import.meta.url));
 const SERVERS = ['bare node:http', 'express', 'wahook serve'] as const;
-// Not in the default run: `--servers ...,minimal` adds the floor of a verifying, durable receiver (bench/servers/minimal.ts).
-const EXTRA_SERVERS = ['minimal receiver'] as const;
+// Not in the default run. `--servers bare,express,wahook,minimal,inline` adds the floor of a verifying,
+// durable receiver (bench/servers/minimal.ts) and wahook with its store writer on the event loop.
+const EXTRA_SERVERS = ['minimal receiver', 'inline-writer wahook'] as const;
 type ServerName = (typeof SERVERS)[number] | (typeof EXTRA_SERVERS)[number];
 
 function target(name: ServerName, dataDir: string): { script: string; args: string[]; env: Record<string, string> } {
   if (name === 'bare node:http') return { script: join(here, 'servers', 'bare.js'), args: [], env: {} };
   if (name === 'express') return { script: join(here, 'servers', 'express.js'), args: [], env: {} };
   if (name === 'minimal receiver') return { script: join(here, 'servers', 'minimal.js'), args: [], env: { WAHOOK_DATA_DIR: dataDir } };
-  return { script: join(here, '..', '..', 'bin', 'wahook.js'), args: ['serve', '--no-worker', '--log-level', 'warn'], env: { WAHOOK_APP_SECRET: SECRET, WAHOOK_DATA_DIR: dataDir, WAHOOK_HOST: '127.0.0.1' } };
+  const wahook = { WAHOOK_APP_SECRET: SECRET, WAHOOK_DATA_DIR: dataDir, WAHOOK_HOST: '127.0.0.1' };
+  // The default server runs as configured out of the box (`auto`: a writer thread on two cores or more).
+  const writer = name === 'inline-writer wahook' ? ['--store-writer', 'inline'] : [];
+  return { script: join(here, '..', '..', 'bin', 'wahook.js'), args: ['serve', '--no-worker', '--log-level', 'warn', ...writer], env: wahook };
 }
 
 interface Row { server: ServerName; mode: string; rps: number; p50: number; p99: number; p999: number; errors: number; cpuUsPerReq: number; generatorCpuUsPerReq: number; peakRssMb: number; acked: number; stored?: number }
@@ -82,7 +86,7 @@ async function measure(server: ServerName, mode: Mode, port: number): Promise<Ro
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
-    if (server === 'wahook serve') {
+    if (server === 'wahook serve' || server === 'inline-writer wahook') {
       const reader = new SqliteDeliveryReader(dataDir);
       (globalThis as { lastStored?: number }).lastStored = (await reader.counters()).stored ?? 0;
       await reader.close();
@@ -98,7 +102,7 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const mode of MODES) {
     for (const server of RUN_SERVERS) {
       const row = await measure(server, mode, port++);
-      if (server === 'wahook serve') row.stored = (globalThis as { lastStored?: number }).lastStored;
+      if (server === 'wahook serve' || server === 'inline-writer wahook') row.stored = (globalThis as { lastStored?: number }).lastStored;
       rows.push(row);
       process.stderr.write(`round ${round + 1} ${mode.name.padEnd(16)} ${server.padEnd(15)} ${row.rps.toFixed(0).padStart(6)} req/s  p99 ${row.p99.toFixed(1)} ms  cpu ${row.cpuUsPerReq.toFixed(0)} us/req  generator ${row.generatorCpuUsPerReq.toFixed(0)} us/req\n`);
     }
@@ -119,12 +123,12 @@ const ratios: Record<string, number> = {};
 for (const mode of SERVERS.every((s) => RUN_SERVERS.includes(s)) ? MODES : []) {
   ratios[`${mode.name}: wahook / express`] = rps(mode.name, 'wahook serve') / rps(mode.name, 'express');
   ratios[`${mode.name}: wahook / bare`] = rps(mode.name, 'wahook serve') / rps(mode.name, 'bare node:http');
-  if (RUN_SERVERS.includes('minimal receiver')) {
-    ratios[`${mode.name}: minimal / express`] = rps(mode.name, 'minimal receiver') / rps(mode.name, 'express');
-    ratios[`${mode.name}: minimal / bare`] = rps(mode.name, 'minimal receiver') / rps(mode.name, 'bare node:http');
+  for (const extra of EXTRA_SERVERS.filter((s) => RUN_SERVERS.includes(s))) {
+    ratios[`${mode.name}: ${extra} / express`] = rps(mode.name, extra) / rps(mode.name, 'express');
+    ratios[`${mode.name}: ${extra} / bare`] = rps(mode.name, extra) / rps(mode.name, 'bare node:http');
   }
 }
-const wahookRows = rows.filter((r) => r.server === 'wahook serve');
+const wahookRows = rows.filter((r) => r.server === 'wahook serve' || r.server === 'inline-writer wahook');
 console.log(JSON.stringify({
   conditions: { durationS: DURATION, warmupS: WARMUP, rounds: ROUNDS, rate: RATE, node: process.version, cpus: cpus().length },
   summary,
