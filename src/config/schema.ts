@@ -32,7 +32,7 @@ export const SCHEMA: readonly KeySpec[] = [
   { key: 'headersTimeoutMs', type: 'int', default: 10_000, env: 'WAHOOK_HEADERS_TIMEOUT_MS', min: 100, doc: 'Time allowed to receive the request headers.' },
   { key: 'requestTimeoutMs', type: 'int', default: 30_000, env: 'WAHOOK_REQUEST_TIMEOUT_MS', min: 100, doc: 'Time allowed to receive the whole request.' },
   { key: 'keepAliveTimeoutMs', type: 'int', default: 5_000, env: 'WAHOOK_KEEPALIVE_TIMEOUT_MS', min: 100, doc: 'Idle time before a keep-alive connection is closed.' },
-  { key: 'storeWriter', type: 'string', default: 'auto', env: 'WAHOOK_STORE_WRITER', flag: 'store-writer', oneOf: ['auto', 'thread', 'inline'], doc: 'Where commits run: a writer thread, or the event loop itself (one core: no hand-off between threads). `auto` takes the thread with two cores or more.' },
+  { key: 'storeWriter', type: 'string', default: 'auto', env: 'WAHOOK_STORE_WRITER', flag: 'store-writer', oneOf: ['auto', 'thread', 'inline'], doc: 'Where commits run: in a writer thread, or on the event loop itself (no hand-off between threads). `auto` takes the thread from three cores up; on two, the event loop measured as well or better.' },
   { key: 'storeBusyTimeoutMs', type: 'int', default: 1_000, env: 'WAHOOK_STORE_BUSY_TIMEOUT_MS', min: 0, doc: 'How long a commit waits for a lock held by another process before answering 503.' },
   { key: 'shutdownTimeoutMs', type: 'int', default: 10_000, env: 'WAHOOK_SHUTDOWN_TIMEOUT_MS', min: 0, doc: 'Longest wait for in-flight requests on SIGTERM.' },
   { key: 'logLevel', type: 'string', default: 'info', env: 'WAHOOK_LOG_LEVEL', flag: 'log-level', oneOf: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], doc: 'Log level.' },

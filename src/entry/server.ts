@@ -102,13 +102,11 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
       } catch (e) {
         return reject(res, e, 'webhook', started, size);
       }
-      store.append(delivery).then(
-        (r) => {
-          sendJson(res, 200, RECEIVED);
-          finish('webhook', started, 200, size, undefined, r.duplicate);
-        },
-        (e: unknown) => reject(res, e, 'webhook', started, size),
-      );
+      store.appendWith(delivery, (e, r) => {
+        if (e !== null) return reject(res, e, 'webhook', started, size);
+        sendJson(res, 200, RECEIVED);
+        finish('webhook', started, 200, size, undefined, r!.duplicate);
+      });
     });
   };
 

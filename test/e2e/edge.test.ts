@@ -181,9 +181,9 @@ describe('receiving edge: tenants', () => {
   });
 });
 
-describe('receiving edge: the store cannot commit', () => {
+for (const writer of ['thread', 'inline']) describe(`receiving edge: the store cannot commit (store writer: ${writer})`, () => {
   let g: TestGateway;
-  before(async () => { g = await startGateway({ env: { WAHOOK_STORE_BUSY_TIMEOUT_MS: '50' } }); });
+  before(async () => { g = await startGateway({ env: { WAHOOK_STORE_BUSY_TIMEOUT_MS: '50', WAHOOK_STORE_WRITER: writer } }); });
   after(async () => { await g.close(); });
 
   test('a database locked by another process answers 503, never 200, then recovers', async () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/load.js';
 import { SqliteDeliveryReader } from '../../src/adapters/sqlite/delivery-reader.js';
+import { writerThread } from '../../src/compose.js';
 import { SqliteDeliveryStore } from '../../src/adapters/sqlite/delivery-store.js';
 import { createGatewayServer, type GatewayServer } from '../../src/entry/server.js';
 import { createLogger } from '../../src/entry/logger.js';
@@ -35,7 +36,8 @@ export async function startGateway(
     env: { WAHOOK_APP_SECRET: SECRET, WAHOOK_VERIFY_TOKEN: VERIFY_TOKEN, WAHOOK_WASENDER_SECRET: WASENDER_SECRET, ...overrides.env },
     file: overrides.file,
   });
-  const store = await SqliteDeliveryStore.open({ dataDir, busyTimeoutMs: config.storeBusyTimeoutMs });
+  // As `serve` opens it: the writer runs where `storeWriter` says (`auto`: on the event loop on two cores).
+  const store = await SqliteDeliveryStore.open({ dataDir, busyTimeoutMs: config.storeBusyTimeoutMs, thread: writerThread(config.storeWriter), serving: true });
   const gateway = createGatewayServer({ config, store, logger: createLogger('silent'), telemetry: overrides.telemetry });
   const { port } = await gateway.listen();
   const reader = new SqliteDeliveryReader(dataDir);

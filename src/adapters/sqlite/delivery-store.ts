@@ -1,5 +1,5 @@
 import { GatewayError } from '../../core/errors.js';
-import type { AppendResult, DeliveryStore, NewDelivery } from '../../ports/delivery-store.js';
+import type { AppendDone, AppendResult, DeliveryStore, NewDelivery } from '../../ports/delivery-store.js';
 import { DeliveryWriter } from './delivery-writer.js';
 import { inline, threaded, type WriterCalls } from './writer-link.js';
 import { packBatch, unpackResult, type WireDelivery } from './delivery-wire.js';
@@ -8,8 +8,7 @@ export { DELIVERIES_FILE } from './delivery-writer.js';
 
 interface Pending {
   readonly wire: WireDelivery;
-  readonly resolve: (r: AppendResult) => void;
-  readonly reject: (e: unknown) => void;
+  readonly done: AppendDone;
 }
 
 export interface SqliteDeliveryStoreOptions {
@@ -55,13 +54,15 @@ export class SqliteDeliveryStore implements DeliveryStore {
   }
 
   append(delivery: NewDelivery): Promise<AppendResult> {
+    return new Promise((resolve, reject) => this.appendWith(delivery, (e, r) => (e === null ? resolve(r!) : reject(e))));
+  }
+
+  appendWith(delivery: NewDelivery, done: AppendDone): void {
     this.writer.poll();
-    if (this.closed) return Promise.reject(new GatewayError('WAHOOK_ERR_SHUTTING_DOWN'));
-    return new Promise((resolve, reject) => {
-      const wire: WireDelivery = { tenant: delivery.tenant, provider: delivery.provider, receivedAt: delivery.receivedAt, body: delivery.body, headers: JSON.stringify(delivery.headers) };
-      this.queue.push({ wire, resolve, reject });
-      this.schedule();
-    });
+    if (this.closed) return done(new GatewayError('WAHOOK_ERR_SHUTTING_DOWN'));
+    const wire: WireDelivery = { tenant: delivery.tenant, provider: delivery.provider, receivedAt: delivery.receivedAt, body: delivery.body, headers: JSON.stringify(delivery.headers) };
+    this.queue.push({ wire, done });
+    this.schedule();
   }
 
   recordRejection(code: string): void {
@@ -118,19 +119,30 @@ export class SqliteDeliveryStore implements DeliveryStore {
     this.rejections = new Map();
     this.inFlight = true;
     const started = performance.now();
+    const rows = batch.map((p) => p.wire);
+    let results: Float64Array | undefined;
+    let failure: unknown;
     try {
-      const rows = batch.map((p) => p.wire);
-      const results = (await this.writer.call(this.writer.sameThread ? { t: 'commitRows', rows, rejections } : { t: 'commit', ...packBatch(rows), rejections })) as Float64Array;
-      if (batch.length > 0) this.failedBytes = 0;
-      this.opts.onCommit?.(batch.length, performance.now() - started);
-      for (let i = 0; i < batch.length; i++) batch[i]!.resolve(unpackResult(results, i));
+      results = this.writer.sameThread
+        ? this.writer.commitNow(rows, rejections)
+        : ((await this.writer.call({ t: 'commit', ...packBatch(rows), rejections })) as Float64Array);
     } catch (e) {
-      // Nothing in this batch is durable: every caller answers 503 and Meta retries.
-      const err = new GatewayError('WAHOOK_ERR_STORE_UNAVAILABLE', undefined, { cause: e });
-      this.failedBytes = Math.max(1, batch.reduce((n, p) => n + p.wire.body.length, 0));
-      for (const p of batch) p.reject(err);
+      failure = e;
+    }
+    this.inFlight = false;
+    try {
+      if (results !== undefined) {
+        if (batch.length > 0) this.failedBytes = 0;
+        this.opts.onCommit?.(batch.length, performance.now() - started);
+        for (let i = 0; i < batch.length; i++) batch[i]!.done(null, unpackResult(results, i));
+      } else {
+        // Nothing in this batch is durable: every caller answers 503 and Meta retries.
+        const err = new GatewayError('WAHOOK_ERR_STORE_UNAVAILABLE', undefined, { cause: failure });
+        this.failedBytes = Math.max(1, batch.reduce((n, p) => n + p.wire.body.length, 0));
+        for (const p of batch) p.done(err);
+      }
     } finally {
-      this.inFlight = false;
+      if (this.writer.sameThread && results !== undefined) this.writer.afterCommit();
       if (this.queue.length > 0 || this.rejections.size > 0) this.schedule();
     }
   }

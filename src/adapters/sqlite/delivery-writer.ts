@@ -32,8 +32,6 @@ function indexOf(fresh: readonly Fresh[], dd: Digested): number | undefined {
 
 export type WriterRequest =
   | ({ t: 'commit'; rejections: [string, number][] } & PackedBatch)
-  // On the writer's own thread nothing crosses a thread: the rows as they are.
-  | { t: 'commitRows'; rows: readonly WireDelivery[]; rejections: [string, number][] }
   | { t: 'probe'; bytes: number }
   | { t: 'exec'; sql: string }
   | { t: 'close' };
@@ -134,8 +132,6 @@ export class DeliveryWriter {
     switch (m.t) {
       case 'commit':
         return this.commit(unpackBatch(m), m.rejections);
-      case 'commitRows':
-        return this.commit(m.rows, m.rejections);
       case 'probe':
         return this.probe(m.bytes);
       case 'exec':

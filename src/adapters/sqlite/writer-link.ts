@@ -1,6 +1,6 @@
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { SharedCounter } from '../../core/shared-counter.js';
-import { DELIVERIES_FILE, type DeliveryWriter, type WriterRequest } from './delivery-writer.js';
+import { DELIVERIES_FILE, type DeliveryWriter, type WireDelivery, type WriterRequest } from './delivery-writer.js';
 import { INDEX_TICK_MS } from './dedupe-index.js';
 
 /** What the writer thread posts back for each call. */
@@ -14,9 +14,13 @@ export interface WriterAnswer {
 
 /** The writer's calls, whether it runs on this thread or in its own. */
 export interface WriterCalls {
-  /** True when the writer runs on the calling thread (batches need not be packed for a transfer). */
+  /** True when the writer runs on the calling thread: the store then uses commitNow() and afterCommit(). */
   readonly sameThread: boolean;
   call(msg: WriterRequest): Promise<unknown>;
+  /** On the same thread only: one synced commit, now (throws what the commit throws). */
+  commitNow(rows: readonly WireDelivery[], rejections: [string, number][]): Float64Array;
+  /** On the same thread only: after the answers to a commit were given, index its deliveries. */
+  afterCommit(): void;
   /** Settles calls whose answers have already arrived (cheap enough to call per request). */
   poll(): void;
   close(): Promise<void>;
@@ -46,21 +50,11 @@ function startCheckpointer(dataDir: string): { close(): Promise<void> } {
 export function inline(w: DeliveryWriter, dataDir?: string): WriterCalls {
   const checkpointer = dataDir === undefined ? undefined : startCheckpointer(dataDir);
   const flushTimer = dataDir === undefined ? undefined : setInterval(() => w.indexTick(), INDEX_TICK_MS).unref();
-  let indexScheduled = false;
   return {
     sameThread: true,
-    call: async (m) => {
-      const r = w.handle(m);
-      // After this turn's answers are written, as the writer thread does after posting them.
-      if ((m.t === 'commit' || m.t === 'commitRows') && !indexScheduled) {
-        indexScheduled = true;
-        setImmediate(() => {
-          indexScheduled = false;
-          w.indexCommitted();
-        });
-      }
-      return r;
-    },
+    call: async (m) => w.handle(m),
+    commitNow: (rows, rejections) => w.commit(rows, rejections),
+    afterCommit: () => w.indexCommitted(),
     poll() {},
     async close() {
       if (flushTimer) clearInterval(flushTimer);
@@ -69,6 +63,10 @@ export function inline(w: DeliveryWriter, dataDir?: string): WriterCalls {
     },
   };
 }
+
+const notHere = (): never => {
+  throw new Error('only for a writer on the same thread');
+};
 
 export async function threaded(dataDir: string, busyTimeoutMs: number): Promise<WriterCalls> {
   // Answers come back on their own port, and the writer bumps `answered` after each one.
@@ -103,6 +101,8 @@ export async function threaded(dataDir: string, busyTimeoutMs: number): Promise<
   });
   return {
     sameThread: false,
+    commitNow: notHere,
+    afterCommit: notHere,
     /**
      * Under load the event loop reaches the answers port only after a whole
      * round of socket reads (measured: 150–240 µs after the answer was
