@@ -21,9 +21,9 @@ const ROUNDS = arg('rounds', 3);
 const RATE = arg('rate', 5000);
 const here = fileURLToPath(new URL('.', import.meta.url));
 const SERVERS = ['bare node:http', 'express', 'wahook serve'] as const;
-// Not in the default run. `--servers bare,express,wahook,minimal,thread` adds the floor of a verifying,
-// durable receiver (bench/servers/minimal.ts) and wahook with its store writer in a thread of its own.
-const EXTRA_SERVERS = ['minimal receiver', 'thread-writer wahook'] as const;
+// Not in the default run. `--servers bare,express,wahook,minimal,inline` adds the floor of a verifying,
+// durable receiver (bench/servers/minimal.ts) and wahook committing on its event loop (`--store-writer inline`).
+const EXTRA_SERVERS = ['minimal receiver', 'inline-writer wahook'] as const;
 type ServerName = (typeof SERVERS)[number] | (typeof EXTRA_SERVERS)[number];
 
 function target(name: ServerName, dataDir: string): { script: string; args: string[]; env: Record<string, string> } {
@@ -31,8 +31,8 @@ function target(name: ServerName, dataDir: string): { script: string; args: stri
   if (name === 'express') return { script: join(here, 'servers', 'express.js'), args: [], env: {} };
   if (name === 'minimal receiver') return { script: join(here, 'servers', 'minimal.js'), args: [], env: { WAHOOK_DATA_DIR: dataDir } };
   const wahook = { WAHOOK_APP_SECRET: SECRET, WAHOOK_DATA_DIR: dataDir, WAHOOK_HOST: '127.0.0.1' };
-  // The default server runs as configured out of the box (`auto`: on two cores, commits on the event loop).
-  const writer = name === 'thread-writer wahook' ? ['--store-writer', 'thread'] : [];
+  // The default server runs as configured out of the box (`auto`: a writer thread on two cores or more).
+  const writer = name === 'inline-writer wahook' ? ['--store-writer', 'inline'] : [];
   return { script: join(here, '..', '..', 'bin', 'wahook.js'), args: ['serve', '--no-worker', '--log-level', 'warn', ...writer], env: wahook };
 }
 
@@ -86,7 +86,7 @@ async function measure(server: ServerName, mode: Mode, port: number): Promise<Ro
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
-    if (server === 'wahook serve' || server === 'thread-writer wahook') {
+    if (server === 'wahook serve' || server === 'inline-writer wahook') {
       const reader = new SqliteDeliveryReader(dataDir);
       (globalThis as { lastStored?: number }).lastStored = (await reader.counters()).stored ?? 0;
       await reader.close();
@@ -102,7 +102,7 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const mode of MODES) {
     for (const server of RUN_SERVERS) {
       const row = await measure(server, mode, port++);
-      if (server === 'wahook serve' || server === 'thread-writer wahook') row.stored = (globalThis as { lastStored?: number }).lastStored;
+      if (server === 'wahook serve' || server === 'inline-writer wahook') row.stored = (globalThis as { lastStored?: number }).lastStored;
       rows.push(row);
       process.stderr.write(`round ${round + 1} ${mode.name.padEnd(16)} ${server.padEnd(15)} ${row.rps.toFixed(0).padStart(6)} req/s  p99 ${row.p99.toFixed(1)} ms  cpu ${row.cpuUsPerReq.toFixed(0)} us/req  generator ${row.generatorCpuUsPerReq.toFixed(0)} us/req\n`);
     }
@@ -128,7 +128,7 @@ for (const mode of SERVERS.every((s) => RUN_SERVERS.includes(s)) ? MODES : []) {
     ratios[`${mode.name}: ${extra} / bare`] = rps(mode.name, extra) / rps(mode.name, 'bare node:http');
   }
 }
-const wahookRows = rows.filter((r) => r.server === 'wahook serve' || r.server === 'thread-writer wahook');
+const wahookRows = rows.filter((r) => r.server === 'wahook serve' || r.server === 'inline-writer wahook');
 console.log(JSON.stringify({
   conditions: { durationS: DURATION, warmupS: WARMUP, rounds: ROUNDS, rate: RATE, node: process.version, cpus: cpus().length },
   summary,
