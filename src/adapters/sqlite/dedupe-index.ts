@@ -49,8 +49,13 @@ export function digested(tenant: string, provider: string, digest: Uint8Array): 
 }
 
 const salts = new Map<string, [number, number]>();
-/** The index key of a delivery's digest (sha256 of its bytes) under its tenant and provider. */
-export function digestKey(tenant: string, provider: string, digest: Uint8Array): DigestKey {
+// Almost every delivery of a batch has the scope of the one before: remember the last one.
+let lastTenant = '';
+let lastProvider = '';
+let lastSalt: [number, number] = [0, 0];
+
+function saltOf(tenant: string, provider: string): [number, number] {
+  if (tenant === lastTenant && provider === lastProvider && lastTenant !== '') return lastSalt;
   const scope = `${tenant}\u0000${provider}`;
   let salt = salts.get(scope);
   if (salt === undefined) {
@@ -59,9 +64,18 @@ export function digestKey(tenant: string, provider: string, digest: Uint8Array):
     salt = [h.readUInt32LE(0), h.readUInt32LE(4)];
     salts.set(scope, salt);
   }
-  const view = new DataView(digest.buffer, digest.byteOffset, 8);
-  const hi = (view.getUint32(0, true) ^ salt[0]) >>> 0;
-  const lo = (view.getUint32(4, true) ^ salt[1]) >>> 0;
+  lastTenant = tenant;
+  lastProvider = provider;
+  lastSalt = salt;
+  return salt;
+}
+
+/** The index key of a delivery's digest (sha256 of its bytes) under its tenant and provider. */
+export function digestKey(tenant: string, provider: string, digest: Uint8Array): DigestKey {
+  const salt = saltOf(tenant, provider);
+  const d = digest;
+  const hi = ((d[0]! | (d[1]! << 8) | (d[2]! << 16) | (d[3]! << 24)) ^ salt[0]) >>> 0;
+  const lo = ((d[4]! | (d[5]! << 8) | (d[6]! << 16) | (d[7]! << 24)) ^ salt[1]) >>> 0;
   return { hi, lo };
 }
 
