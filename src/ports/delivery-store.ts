@@ -44,7 +44,7 @@ export interface DeliveryQuery {
   readonly withoutHeaders?: boolean;
 }
 
-/** Called once per delivery: with an error (nothing durable: answer 503), or with the result once durable. */
+/** Called once per delivery: with an error (nothing durable: answer 503), or with `null` and the result once durable. */
 export type AppendDone = (err: unknown, result?: AppendResult) => void;
 
 /** The edge's write side. */
@@ -55,7 +55,7 @@ export interface DeliveryStore {
    * `append` with a callback: the edge's hot path, which then costs no promise
    * and no microtask per delivery. `done` is called exactly once.
    *
-   * @example store.appendWith(delivery, (err, r) => (err ? answer503() : answer200(r)))
+   * @example store.appendWith(delivery, (err, r) => (err !== null ? answer503(err) : answer200(r!)))
    */
   appendWith(delivery: NewDelivery, done: AppendDone): void;
   /** Counts a refused request by error code; best effort, batched with the next commit. */

@@ -43,8 +43,8 @@ async function storedOnce(dir: string, text: string) {
 }
 
 /** After a reopen: `kept` is still recognised under its id, and `fresh` is stored as new. */
-async function recognisedAfterReopen(dir: string, kept: { id: number; text: string }, fresh: string): Promise<void> {
-  const store = await SqliteDeliveryStore.open({ dataDir: dir, thread: false });
+async function recognisedAfterReopen(dir: string, kept: { id: number; text: string }, fresh: string, thread = false): Promise<void> {
+  const store = await SqliteDeliveryStore.open({ dataDir: dir, thread });
   assert.deepEqual(await store.append(delivery(kept.text)), { id: kept.id, duplicate: true });
   assert.equal((await store.append(delivery(fresh))).duplicate, false);
   await store.close();
@@ -110,14 +110,13 @@ async function storedInIndexFile(dir: string, texts: string[]) {
     writer.indexCommitted();
     return r.id;
   });
-  // The first tick sees the last record; the second is idle and moves the entries.
-  writer.indexTick();
+  // Traffic this light: the tick moves the entries.
   writer.indexTick();
   writer.close();
   return ids;
 }
 
-test('after an unclean stop, a hole in the index below its last entry is filled again', async () => {
+for (const thread of [false, true]) test(`after an unclean stop, a hole in the index below its last entry is filled again (${thread ? 'writer thread' : 'inline writer'})`, async () => {
   const dir = tempDir();
   const [first, middle] = await storedInIndexFile(dir, ['a', 'b', 'c']);
   // A torn index transaction: a later entry reached the file, an earlier one did not.
@@ -125,14 +124,13 @@ test('after an unclean stop, a hole in the index below its last entry is filled 
   assert.equal(idx.prepare('DELETE FROM digests WHERE id = ?').run(middle).changes, 1);
   idx.close();
   writeFileSync(join(dir, 'dedupe.open'), '');
-  await recognisedAfterReopen(dir, { id: middle!, text: 'b' }, 'd');
-  await recognisedAfterReopen(dir, { id: first!, text: 'a' }, 'e');
+  await recognisedAfterReopen(dir, { id: middle!, text: 'b' }, 'd', thread);
+  await recognisedAfterReopen(dir, { id: first!, text: 'a' }, 'e', thread);
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('entries wait in memory while deliveries come, reach the index file when the writer is idle, and are found in both', async () => {
+test('entries wait in memory under heavy traffic, reach the index file when it is light, and are found in both', async () => {
   const dir = tempDir();
-  const [id] = await storedInIndexFile(dir, ['filed']);
   const filed = (): number => {
     const idx = new Database(join(dir, 'dedupe.db'), { readonly: true });
     try {
@@ -141,12 +139,38 @@ test('entries wait in memory while deliveries come, reach the index file when th
       idx.close();
     }
   };
+  const [id] = await storedInIndexFile(dir, ['filed']);
   assert.equal(filed(), 1);
-  // Stored and closed without an idle tick: the entry is only in memory, and a clean start takes it again from deliveries.db.
+  // More than a light tick's worth recorded since the last tick: nothing moves yet; the next tick is light and moves them.
+  const { DeliveryWriter } = await import('../../src/adapters/sqlite/delivery-writer.js');
+  const writer = new DeliveryWriter(dir, 1000);
+  const burst = Array.from({ length: 100 }, (_, i) => ({ ...delivery(`burst-${i}`), headers: '{}' }));
+  writer.commit(burst, []);
+  writer.indexCommitted();
+  writer.indexTick();
+  writer.close();
+  assert.equal(filed(), 1);
+  // Closed before a light tick: the entries were only in memory, and a clean start takes them again from deliveries.db.
   const recent = await storedOnce(dir, 'recent');
   assert.equal(filed(), 1);
   await recognisedAfterReopen(dir, { id: recent.id, text: 'recent' }, 'later');
   await recognisedAfterReopen(dir, { id: id!, text: 'filed' }, 'last');
+  assert.equal((await storedOnce(dir, 'burst-7')).duplicate, true);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('a tick after close neither touches nor removes the index file', async () => {
+  const dir = tempDir();
+  await storedInIndexFile(dir, ['kept']);
+  const { DeliveryWriter } = await import('../../src/adapters/sqlite/delivery-writer.js');
+  const writer = new DeliveryWriter(dir, 1000);
+  writer.commit([{ ...delivery('late'), headers: '{}' }], []);
+  writer.indexCommitted();
+  writer.close();
+  writer.indexTick();
+  const idx = new Database(join(dir, 'dedupe.db'), { readonly: true });
+  assert.equal(idx.prepare('SELECT count(*) FROM digests').pluck().get(), 1);
+  idx.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -188,8 +212,7 @@ test('an index that cannot even be rebuilt is set aside, never fails a commit, a
     return unpackResult(packed, 0);
   };
   const first = commit('kept');
-  // Idle ticks move the entry to the index file, where the next lookup has to read it.
-  writer.indexTick();
+  // A tick under light traffic moves the entry to the index file, where the next lookup has to read it.
   writer.indexTick();
   // Break the index under the writer: its connection fails, and a directory where its file was stops the rebuild.
   (writer as unknown as { dedupe: { db: Database.Database } }).dedupe.db.close();

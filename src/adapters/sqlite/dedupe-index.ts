@@ -9,14 +9,17 @@ import type { Db } from './open.js';
 
 // Bump when the layout changes: the index is derived, so an old one is simply rebuilt.
 const VERSION = 2;
-// How long, and how many, index entries may stay uncommitted (see record()). The count bounds the
+// How long, and how many, index entries may stay uncommitted (see spill()). The count bounds the
 // memory of one transaction: each entry can dirty one page, kept twice (page and its journal copy).
-export const INDEX_FLUSH_MS = 500;
+const INDEX_FLUSH_MS = 500;
 const FLUSH_ENTRIES = 4096;
-/** How often the writer calls tick(): when nothing was recorded since the last one, it moves RECENT_DRAIN entries to the file. */
+/** How often the writer calls tick(): while traffic is light, it moves RECENT_DRAIN entries to the file. */
 export const INDEX_TICK_MS = 50;
 // 16 MB, about 100 s of a 5,000/s campaign, drained in about as long once the burst is over.
 const RECENT_CAPACITY = 1 << 19;
+// Light traffic: at most this many recorded since the last tick (about 1,300 deliveries/s). The writer
+// then has time to spare, and the ring drains even when deliveries never stop altogether.
+const LIGHT_TICK = 64;
 // One idle step moves and commits this many: about 0.9 ms on average, p99 1.3 ms, over a 700k-entry index
 // (`bench/index-drain.ts`; the longest step was 2.2 and 8.2 ms in two runs). A delivery arriving just then
 // waits for it: the step blocks the writer's thread.
@@ -99,7 +102,7 @@ export function digestKey(tenant: string, provider: string, digest: Uint8Array):
  *   (`npm run bench:writer`, 200k rows in 50-row batches).
  * - Even so, inserting random keys into the file stayed the largest part of
  *   the writer's work. New entries now wait in a ring in memory (KeyRing,
- *   up to RECENT_CAPACITY) and reach the file when the writer is idle, or
+ *   up to RECENT_CAPACITY) and reach the file while traffic is light, or
  *   when the ring is full.
  *
  * Why that is safe: an entry is written only after its delivery is
@@ -118,8 +121,9 @@ export class DedupeIndex {
   private capacity = 0;
   private openedAt = 0;
   private pending = 0;
-  private recent = new KeyRing(RECENT_CAPACITY);
-  private recordedSinceTick = false;
+  private recent!: KeyRing;
+  private recordedSinceTick = 0;
+  private closed = false;
   private brokenSince: number | null = null;
   private retryMs = REBUILD_RETRY_MS;
   private readonly verify: Statement;
@@ -220,16 +224,16 @@ export class DedupeIndex {
    *
    * Entries go into the ring in memory. They reach the file (random B-tree
    * inserts, the costly part: about a third of the writer's work per
-   * delivery) only when the writer is idle (tick()) or when the ring is
+   * delivery) only while traffic is light (tick()) or when the ring is
    * full, so a campaign burst is answered first and indexed in the quiet
    * after it. A crash loses nothing that matters: the file's entries are a
    * prefix of deliveries.db by id, and the next start takes the rest again
    * from deliveries.db (reconcile).
    */
   record(rows: readonly { key: DigestKey; id: number }[]): void {
-    if (!this.usable()) return;
+    if (this.closed || !this.usable()) return;
     try {
-      this.recordedSinceTick = true;
+      this.recordedSinceTick += rows.length;
       for (const { key, id } of rows) {
         if (this.recent.size === this.recent.capacity) this.spill(RECENT_DRAIN);
         this.recent.push(key.hi, key.lo, id);
@@ -261,17 +265,18 @@ export class DedupeIndex {
   }
 
   /**
-   * The writer's timer, every INDEX_TICK_MS: when nothing was recorded since
-   * the last tick, the next RECENT_DRAIN entries move to the file and are
-   * committed at once, so no step holds the thread long; otherwise an open
-   * transaction is committed once it is INDEX_FLUSH_MS old.
+   * The writer's timer, every INDEX_TICK_MS: while traffic is light (at most
+   * LIGHT_TICK recorded since the last tick), the next RECENT_DRAIN entries
+   * move to the file and are committed at once, so no step holds the thread
+   * long; otherwise an open transaction is committed once it is
+   * INDEX_FLUSH_MS old. A burst is therefore indexed in the quiet after it.
    */
   tick(): void {
-    if (this.brokenSince !== null) return;
-    const idle = !this.recordedSinceTick;
-    this.recordedSinceTick = false;
+    if (this.closed || this.brokenSince !== null) return;
+    const light = this.recordedSinceTick <= LIGHT_TICK;
+    this.recordedSinceTick = 0;
     try {
-      if (idle && this.recent.size > 0) {
+      if (light && this.recent.size > 0) {
         this.spill(RECENT_DRAIN);
         this.db.exec('COMMIT');
       }
@@ -284,7 +289,7 @@ export class DedupeIndex {
 
   /** Commits the open transaction once it is INDEX_FLUSH_MS old. */
   flushIfDue(): void {
-    if (this.brokenSince !== null || !this.db.inTransaction || performance.now() - this.openedAt < INDEX_FLUSH_MS) return;
+    if (this.closed || this.brokenSince !== null || !this.db.inTransaction || performance.now() - this.openedAt < INDEX_FLUSH_MS) return;
     try {
       this.db.exec('COMMIT');
     } catch {
@@ -299,6 +304,8 @@ export class DedupeIndex {
    * the rebuild is tried again after REBUILD_RETRY_MS, then ever less often.
    */
   private rebuild(): void {
+    // After close() the connections are gone on purpose: nothing to rebuild, and the files must stay.
+    if (this.closed) return;
     try { this.db.close(); } catch { /* already unusable */ }
     try {
       this.removeFiles();
@@ -320,6 +327,8 @@ export class DedupeIndex {
   }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     if (this.brokenSince !== null) return; // left unclean on purpose: the next start checks it
     if (this.db.inTransaction) this.db.exec('COMMIT');
     this.db.close();

@@ -13,8 +13,12 @@ const answer = (a: WriterAnswer): void => {
 };
 const writer = new DeliveryWriter(dataDir, busyTimeoutMs, true);
 parentPort!.postMessage({ t: 'ready' });
+// While traffic is light the index moves its recent entries to its file; when deliveries stop, its last transaction is committed.
+const ticker = setInterval(() => writer.indexTick(), INDEX_TICK_MS).unref();
 
 parentPort!.on('message', (m: WriterRequest & { id: number }) => {
+  // Nothing may touch the index once it is closed.
+  if (m.t === 'close') clearInterval(ticker);
   try {
     answer({ id: m.id, ok: true, value: writer.handle(m) });
   } catch (e) {
@@ -24,5 +28,3 @@ parentPort!.on('message', (m: WriterRequest & { id: number }) => {
   // After answering, so the edge's 200s never wait for the index. It never throws (a failing index is set aside).
   if (m.t === 'commit') writer.indexCommitted();
 });
-// Between bursts the index moves its recent entries to its file; when deliveries stop, its last transaction is committed.
-setInterval(() => writer.indexTick(), INDEX_TICK_MS).unref();

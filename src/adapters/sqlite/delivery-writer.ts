@@ -38,8 +38,9 @@ export type WriterRequest =
 
 /**
  * The synchronous half of the delivery store: one transaction (one fsync)
- * per batch. It runs in a writer thread under `serve`, so the edge's event
- * loop keeps accepting requests while a commit waits on the disk.
+ * per batch. Under `serve` it runs in a writer thread, so the edge's event
+ * loop keeps accepting requests while a commit waits on the disk, or on the
+ * event loop itself (`storeWriter: inline`).
  */
 export class DeliveryWriter {
   readonly db: Db;
@@ -143,7 +144,7 @@ export class DeliveryWriter {
   }
 
   /**
-   * Indexes the last commit's deliveries. The writer thread calls it after
+   * Indexes the last commit's deliveries. The writer calls it after
    * answering, so the edge's 200s do not wait for it; commit() calls it first
    * in any case, so every lookup sees every earlier delivery.
    */
@@ -153,7 +154,7 @@ export class DeliveryWriter {
     this.unindexed = [];
   }
 
-  /** The index's timer (every INDEX_TICK_MS): it moves entries to its file while the writer is idle. */
+  /** The index's timer (every INDEX_TICK_MS): it moves entries to its file while traffic is light. */
   indexTick(): void {
     this.dedupe.tick();
   }
