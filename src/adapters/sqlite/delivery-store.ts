@@ -141,23 +141,32 @@ export class SqliteDeliveryStore implements DeliveryStore {
     this.inFlight = false;
     // Each caller is answered on its own: one callback that throws must not leave the rest unanswered.
     let thrown: unknown;
-    const call = (f: () => void): void => {
-      try {
-        f();
-      } catch (e) {
-        thrown ??= e;
-      }
-    };
     try {
       if (results !== undefined) {
         if (batch.length > 0) this.failedBytes = 0;
-        call(() => this.opts.onCommit?.(batch.length, performance.now() - started));
-        for (let i = 0; i < batch.length; i++) call(() => batch[i]!.done(null, unpackResult(results, i)));
+        try {
+          this.opts.onCommit?.(batch.length, performance.now() - started);
+        } catch (e) {
+          thrown ??= e;
+        }
+        for (let i = 0; i < batch.length; i++) {
+          try {
+            batch[i]!.done(null, unpackResult(results, i));
+          } catch (e) {
+            thrown ??= e;
+          }
+        }
       } else {
         // Nothing in this batch is durable: every caller answers 503 and Meta retries.
         const err = new GatewayError('WAHOOK_ERR_STORE_UNAVAILABLE', undefined, { cause: failure });
         this.failedBytes = Math.max(1, batch.reduce((n, p) => n + p.wire.body.length, 0));
-        for (const p of batch) call(() => p.done(err));
+        for (const p of batch) {
+          try {
+            p.done(err);
+          } catch (e) {
+            thrown ??= e;
+          }
+        }
       }
     } finally {
       if (this.writer.sameThread && results !== undefined) this.writer.afterCommit();
