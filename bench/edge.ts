@@ -25,6 +25,7 @@ const SERVERS = ['bare node:http', 'express', 'wahook serve'] as const;
 // durable receiver (bench/servers/minimal.ts) and wahook committing on its event loop (`--store-writer inline`).
 const EXTRA_SERVERS = ['minimal receiver', 'inline-writer wahook'] as const;
 type ServerName = (typeof SERVERS)[number] | (typeof EXTRA_SERVERS)[number];
+const isWahook = (s: ServerName): boolean => s === 'wahook serve' || s === 'inline-writer wahook';
 
 function target(name: ServerName, dataDir: string): { script: string; args: string[]; env: Record<string, string> } {
   if (name === 'bare node:http') return { script: join(here, 'servers', 'bare.js'), args: [], env: {} };
@@ -86,7 +87,7 @@ async function measure(server: ServerName, mode: Mode, port: number): Promise<Ro
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
-    if (server === 'wahook serve' || server === 'inline-writer wahook') {
+    if (isWahook(server)) {
       const reader = new SqliteDeliveryReader(dataDir);
       (globalThis as { lastStored?: number }).lastStored = (await reader.counters()).stored ?? 0;
       await reader.close();
@@ -102,7 +103,7 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const mode of MODES) {
     for (const server of RUN_SERVERS) {
       const row = await measure(server, mode, port++);
-      if (server === 'wahook serve' || server === 'inline-writer wahook') row.stored = (globalThis as { lastStored?: number }).lastStored;
+      if (isWahook(server)) row.stored = (globalThis as { lastStored?: number }).lastStored;
       rows.push(row);
       process.stderr.write(`round ${round + 1} ${mode.name.padEnd(16)} ${server.padEnd(15)} ${row.rps.toFixed(0).padStart(6)} req/s  p99 ${row.p99.toFixed(1)} ms  cpu ${row.cpuUsPerReq.toFixed(0)} us/req  generator ${row.generatorCpuUsPerReq.toFixed(0)} us/req\n`);
     }
@@ -128,7 +129,7 @@ for (const mode of SERVERS.every((s) => RUN_SERVERS.includes(s)) ? MODES : []) {
     ratios[`${mode.name}: ${extra} / bare`] = rps(mode.name, extra) / rps(mode.name, 'bare node:http');
   }
 }
-const wahookRows = rows.filter((r) => r.server === 'wahook serve' || r.server === 'inline-writer wahook');
+const wahookRows = rows.filter((r) => isWahook(r.server));
 console.log(JSON.stringify({
   conditions: { durationS: DURATION, warmupS: WARMUP, rounds: ROUNDS, rate: RATE, node: process.version, cpus: cpus().length },
   summary,

@@ -20,7 +20,7 @@ const RECENT_CAPACITY = 1 << 19;
 // Light traffic: at most this many recorded since the last tick (about 1,300 deliveries/s). The writer
 // then has time to spare, and the ring drains even when deliveries never stop altogether.
 const LIGHT_TICK = 64;
-// One idle step moves and commits this many: about 0.9 ms on average, p99 1.3 ms, over a 700k-entry index
+// One light-traffic step moves and commits this many: about 0.9 ms on average, p99 1.3 ms, over a 700k-entry index
 // (`bench/index-drain.ts`; the longest step was 2.2 and 8.2 ms in two runs). A delivery arriving just then
 // waits for it: the step blocks the writer's thread.
 const RECENT_DRAIN = 256;
@@ -187,8 +187,7 @@ export class DedupeIndex {
     const rows = this.deliveries.prepare('SELECT tenant, provider, digest, id FROM deliveries WHERE id > ? ORDER BY id').iterate(from);
     for (const r of rows as Iterable<{ tenant: string; provider: string; digest: Buffer; id: number }>) {
       const { hi, lo } = digestKey(r.tenant, r.provider, r.digest);
-      if (this.recent.size === this.recent.capacity) this.spill(RECENT_DRAIN);
-      this.recent.push(hi, lo, r.id);
+      this.remember(hi, lo, r.id);
     }
     if (this.db.inTransaction) this.db.exec('COMMIT');
   }
@@ -235,8 +234,7 @@ export class DedupeIndex {
     try {
       this.recordedSinceTick += rows.length;
       for (const { key, id } of rows) {
-        if (this.recent.size === this.recent.capacity) this.spill(RECENT_DRAIN);
-        this.recent.push(key.hi, key.lo, id);
+        this.remember(key.hi, key.lo, id);
         this.filter.add(key.hi, key.lo);
       }
       this.flushIfDue();
@@ -244,6 +242,12 @@ export class DedupeIndex {
     } catch {
       this.rebuild();
     }
+  }
+
+  /** Puts an entry in the ring, first making room in the file when the ring is full. */
+  private remember(hi: number, lo: number, id: number): void {
+    if (this.recent.size === this.recent.capacity) this.spill(RECENT_DRAIN);
+    this.recent.push(hi, lo, id);
   }
 
   /**

@@ -141,6 +141,14 @@ export class SqliteDeliveryStore implements DeliveryStore {
     this.inFlight = false;
     // Each caller is answered on its own: one callback that throws must not leave the rest unanswered.
     let thrown: unknown;
+    // One function per batch, not a closure per delivery: this runs for every request.
+    const answer = (done: AppendDone, err: unknown, result?: AppendResult): void => {
+      try {
+        done(err, result);
+      } catch (e) {
+        thrown ??= e;
+      }
+    };
     try {
       if (results !== undefined) {
         if (batch.length > 0) this.failedBytes = 0;
@@ -149,24 +157,12 @@ export class SqliteDeliveryStore implements DeliveryStore {
         } catch (e) {
           thrown ??= e;
         }
-        for (let i = 0; i < batch.length; i++) {
-          try {
-            batch[i]!.done(null, unpackResult(results, i));
-          } catch (e) {
-            thrown ??= e;
-          }
-        }
+        for (let i = 0; i < batch.length; i++) answer(batch[i]!.done, null, unpackResult(results, i));
       } else {
         // Nothing in this batch is durable: every caller answers 503 and Meta retries.
         const err = new GatewayError('WAHOOK_ERR_STORE_UNAVAILABLE', undefined, { cause: failure });
         this.failedBytes = Math.max(1, batch.reduce((n, p) => n + p.wire.body.length, 0));
-        for (const p of batch) {
-          try {
-            p.done(err);
-          } catch (e) {
-            thrown ??= e;
-          }
-        }
+        for (const p of batch) answer(p.done, err);
       }
     } finally {
       if (this.writer.sameThread && results !== undefined) this.writer.afterCommit();

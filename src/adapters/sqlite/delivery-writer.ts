@@ -85,7 +85,7 @@ export class DeliveryWriter {
     const inBatch = new Map<number, number>();
     for (let i = 0; i < batch.length; i++) {
       const d = batch[i]!;
-      // Hashing here, in the writer thread, keeps it off the edge's event loop.
+      // Hashing here, in the writer, keeps it off the edge's event loop when the writer has its own thread.
       const dd = digested(d.tenant, d.provider, sha256(d.body));
       const near = dd.key.lo & 0x3fffffff;
       let earlier = inBatch.get(near);
