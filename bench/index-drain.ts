@@ -16,7 +16,7 @@ import { arg } from './lib.js';
 const ROWS = arg('rows', 700_000);
 const TICKS = arg('ticks', 2000);
 const dir = mkdtempSync(join(tmpdir(), 'wahook-index-drain-'));
-const writer = new DeliveryWriter(dir, 1000, true);
+const writer = new DeliveryWriter(dir, 1000);
 const nowSec = Math.floor(Date.now() / 1000);
 for (let i = 0; i < ROWS; i += 100) {
   const rows: WireDelivery[] = [];

@@ -29,7 +29,7 @@ for (let i = 0; i < ROWS; i += BATCH) {
 const runs: { cpuUsPerRow: number; wallUsPerRow: number }[] = [];
 for (let r = 0; r < ROUNDS; r++) {
   const dir = mkdtempSync(join(tmpdir(), 'wahook-writer-'));
-  const writer = new DeliveryWriter(dir, 1000, true);
+  const writer = new DeliveryWriter(dir, 1000);
   const cpu = process.cpuUsage();
   const t0 = performance.now();
   for (const b of batches) writer.commit(unpackBatch(b), []);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -32,5 +32,25 @@ for (const thread of [false, true]) {
     assert.deepEqual(answered, [0, 1, 2]);
     await store.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+}
+
+for (const thread of [false, true]) {
+  test(`the WAL stays bounded while commits never pause (${thread ? 'writer thread' : 'inline writer'})`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wahook-store-'));
+    const store = await SqliteDeliveryStore.open({ dataDir: dir, thread, serving: true });
+    const pad = 'x'.repeat(2000);
+    let written = 0;
+    let largest = 0;
+    // About 24 MB in back-to-back batches, six times what one checkpoint interval lets the WAL hold.
+    for (let round = 0; written < 24 * 1024 * 1024; round++) {
+      await Promise.all(Array.from({ length: 200 }, (_, i) => store.append(delivery(`${round}-${i}-${pad}`))));
+      written += 200 * 2048;
+      largest = Math.max(largest, statSync(join(dir, 'deliveries.db-wal')).size);
+    }
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+    // One checkpoint's worth of pages (about 4 MB), the batch that crossed it, and slack.
+    assert.ok(largest < 8 * 1024 * 1024, `the WAL reached ${largest} bytes`);
   });
 }

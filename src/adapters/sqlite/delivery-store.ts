@@ -18,7 +18,7 @@ export interface SqliteDeliveryStoreOptions {
   readonly busyTimeoutMs?: number;
   /** Commit in a writer thread (default) or on the calling thread. */
   readonly thread?: boolean;
-  /** With `thread: false`: checkpoint in a thread of its own and flush the index on a timer, as a long-running server needs. */
+  /** With `thread: false`: flush the index on a timer, as a long-running server needs. */
   readonly serving?: boolean;
   /** Called after each commit with its size, for telemetry. */
   readonly onCommit?: (rows: number, ms: number) => void;
@@ -52,8 +52,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
   static async open(opts: SqliteDeliveryStoreOptions): Promise<SqliteDeliveryStore> {
     const busy = opts.busyTimeoutMs ?? 1000;
     if (opts.thread === false) {
-      const writer = new DeliveryWriter(opts.dataDir, busy, opts.serving === true);
-      return new SqliteDeliveryStore(opts, opts.serving ? inline(writer, opts.dataDir) : inline(writer));
+      return new SqliteDeliveryStore(opts, inline(new DeliveryWriter(opts.dataDir, busy), opts.serving === true));
     }
     // Opening here first surfaces config and schema errors synchronously at start. Only the database:
     // the dedupe index is the writer thread's alone (it alone may take the unclean-stop marker).

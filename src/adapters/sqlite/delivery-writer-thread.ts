@@ -11,7 +11,7 @@ const answer = (a: WriterAnswer): void => {
   answers.postMessage(a);
   answeredCount.bump();
 };
-const writer = new DeliveryWriter(dataDir, busyTimeoutMs, true);
+const writer = new DeliveryWriter(dataDir, busyTimeoutMs);
 parentPort!.postMessage({ t: 'ready' });
 // While traffic is light the index moves its recent entries to its file; when deliveries stop, its last transaction is committed.
 const ticker = setInterval(() => writer.indexTick(), INDEX_TICK_MS).unref();

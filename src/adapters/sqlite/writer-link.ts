@@ -1,6 +1,6 @@
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { SharedCounter } from '../../core/shared-counter.js';
-import { DELIVERIES_FILE, type DeliveryWriter, type WireDelivery, type WriterRequest } from './delivery-writer.js';
+import { type DeliveryWriter, type WireDelivery, type WriterRequest } from './delivery-writer.js';
 import { INDEX_TICK_MS } from './dedupe-index.js';
 
 /** What the writer thread posts back for each call. */
@@ -26,30 +26,12 @@ export interface WriterCalls {
   close(): Promise<void>;
 }
 
-/** Checkpoints deliveries.db from its own thread, so commits only ever append to the WAL. */
-function startCheckpointer(dataDir: string): { close(): Promise<void> } {
-  const checkpointer = new Worker(new URL('./checkpoint-thread.js', import.meta.url), { workerData: { dataDir, file: DELIVERIES_FILE, intervalMs: 200 } });
-  checkpointer.unref();
-  return {
-    close: async () => {
-      await new Promise<void>((resolve) => {
-        checkpointer.once('message', () => resolve());
-        checkpointer.once('exit', () => resolve());
-        checkpointer.postMessage('close');
-      });
-      await checkpointer.terminate();
-    },
-  };
-}
-
 /**
- * The writer on the calling thread. With `dataDir`, a checkpoint thread
- * copies the WAL back (the writer must have been opened with external
- * checkpoints) and the index is flushed on a timer, as in the writer thread.
+ * The writer on the calling thread. `serving`: the index moves its recent
+ * entries to its file on a timer, as in the writer thread.
  */
-export function inline(w: DeliveryWriter, dataDir?: string): WriterCalls {
-  const checkpointer = dataDir === undefined ? undefined : startCheckpointer(dataDir);
-  const flushTimer = dataDir === undefined ? undefined : setInterval(() => w.indexTick(), INDEX_TICK_MS).unref();
+export function inline(w: DeliveryWriter, serving = false): WriterCalls {
+  const flushTimer = serving ? setInterval(() => w.indexTick(), INDEX_TICK_MS).unref() : undefined;
   return {
     sameThread: true,
     call: async (m) => w.handle(m),
@@ -59,7 +41,6 @@ export function inline(w: DeliveryWriter, dataDir?: string): WriterCalls {
     async close() {
       if (flushTimer) clearInterval(flushTimer);
       w.close();
-      await checkpointer?.close();
     },
   };
 }
@@ -74,7 +55,6 @@ export async function threaded(dataDir: string, busyTimeoutMs: number): Promise<
   const answered = new SharedCounter();
   const answeredSinceLastPoll = answered.watcher();
   const thread = new Worker(new URL('./delivery-writer-thread.js', import.meta.url), { workerData: { dataDir, busyTimeoutMs, answers: port2, answered: answered.shared }, transferList: [port2] });
-  const checkpointer = startCheckpointer(dataDir);
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   let seq = 0;
   let dead: Error | null = null;
@@ -128,7 +108,6 @@ export async function threaded(dataDir: string, busyTimeoutMs: number): Promise<
       });
       answers.close();
       await thread.terminate();
-      await checkpointer.close();
     },
   };
 }
