@@ -21,19 +21,19 @@ const ROUNDS = arg('rounds', 3);
 const RATE = arg('rate', 5000);
 const here = fileURLToPath(new URL('.', import.meta.url));
 const SERVERS = ['bare node:http', 'express', 'wahook serve'] as const;
-// Not in the default run. `--servers bare,express,wahook,minimal,inline` adds the floor of a verifying,
-// durable receiver (bench/servers/minimal.ts) and wahook committing on its event loop (`--store-writer inline`).
-const EXTRA_SERVERS = ['minimal receiver', 'inline-writer wahook'] as const;
+// Not in the default run. `--servers bare,express,wahook,minimal,thread` adds the floor of a verifying,
+// durable receiver (bench/servers/minimal.ts) and wahook with its writer thread (`--store-writer thread`).
+const EXTRA_SERVERS = ['minimal receiver', 'thread-writer wahook'] as const;
 type ServerName = (typeof SERVERS)[number] | (typeof EXTRA_SERVERS)[number];
-const isWahook = (s: ServerName): boolean => s === 'wahook serve' || s === 'inline-writer wahook';
+const isWahook = (s: ServerName): boolean => s === 'wahook serve' || s === 'thread-writer wahook';
 
 function target(name: ServerName, dataDir: string): { script: string; args: string[]; env: Record<string, string> } {
   if (name === 'bare node:http') return { script: join(here, 'servers', 'bare.js'), args: [], env: {} };
   if (name === 'express') return { script: join(here, 'servers', 'express.js'), args: [], env: {} };
   if (name === 'minimal receiver') return { script: join(here, 'servers', 'minimal.js'), args: [], env: { WAHOOK_DATA_DIR: dataDir } };
   const wahook = { WAHOOK_APP_SECRET: SECRET, WAHOOK_DATA_DIR: dataDir, WAHOOK_HOST: '127.0.0.1' };
-  // The default server runs as configured out of the box (`auto`: a writer thread on two cores or more).
-  const writer = name === 'inline-writer wahook' ? ['--store-writer', 'inline'] : [];
+  // The default server runs as configured out of the box (`auto`: commits on the event loop below four cores).
+  const writer = name === 'thread-writer wahook' ? ['--store-writer', 'thread'] : [];
   return { script: join(here, '..', '..', 'bin', 'wahook.js'), args: ['serve', '--no-worker', '--log-level', 'warn', ...writer], env: wahook };
 }
 

@@ -49,3 +49,19 @@ test('constantTimeEqual compares plain secrets of any length', () => {
   assert.equal(constantTimeEqual(undefined, 'abc'), false);
   assert.equal(constantTimeEqual('', 'abc'), false);
 });
+
+test('a signature is compared digit by digit: upper-case hex matches, every other character refuses', () => {
+  const body = Buffer.from('{"a":1}');
+  const hex = signCloudApi(body, 'k').slice(7);
+  assert.equal(verifyCloudApi(body, `SHA256=${hex.toUpperCase()}`, ['k']), true);
+  for (let i = 0; i < 64; i += 7) {
+    // A control character that `| 0x20` would turn into the right digit, and a wrong digit, at each position.
+    const digit = hex.charCodeAt(i);
+    const alias = digit <= 0x39 ? String.fromCharCode(digit - 0x20) : hex[i]!;
+    const wrong = hex[i] === '0' ? '1' : '0';
+    if (alias !== hex[i]) assert.equal(verifyCloudApi(body, `sha256=${hex.slice(0, i)}${alias}${hex.slice(i + 1)}`, ['k']), false, `alias at ${i}`);
+    assert.equal(verifyCloudApi(body, `sha256=${hex.slice(0, i)}${wrong}${hex.slice(i + 1)}`, ['k']), false, `wrong at ${i}`);
+  }
+  assert.equal(constantTimeEqual('s3cret', 's3cret'), true);
+  assert.equal(constantTimeEqual('s3cret', 'S3cret'), false);
+});
