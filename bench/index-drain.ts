@@ -20,7 +20,7 @@ const writer = new DeliveryWriter(dir, 1000);
 const nowSec = Math.floor(Date.now() / 1000);
 for (let i = 0; i < ROWS; i += 100) {
   const rows: WireDelivery[] = [];
-  for (let j = i; j < Math.min(ROWS, i + 100); j++) rows.push({ tenant: 'default', provider: 'cloud_api', receivedAt: Date.now(), body: cloudTextMessage({ id: benchMessageId(j), nowSec }), headers: '{}' });
+  for (let j = i; j < Math.min(ROWS, i + 100); j++) rows.push({ tenant: 'default', provider: 'cloud_api', receivedAt: Date.now(), body: cloudTextMessage({ id: benchMessageId(j), nowSec }), signature: null, headers: '{}' });
   writer.commit(rows, []);
 }
 writer.indexCommitted();

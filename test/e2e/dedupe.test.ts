@@ -106,7 +106,7 @@ async function storedInIndexFile(dir: string, texts: string[]) {
   const { packBatch, unpackBatch, unpackResult } = await import('../../src/adapters/sqlite/delivery-wire.js');
   const writer = new DeliveryWriter(dir, 1000);
   const ids = texts.map((text) => {
-    const r = unpackResult(writer.commit(unpackBatch(packBatch([{ ...delivery(text), headers: '{}' }])), []), 0);
+    const r = unpackResult(writer.commit(unpackBatch(packBatch([{ ...delivery(text), signature: null, headers: '{}' }])), []), 0);
     writer.indexCommitted();
     return r.id;
   });
@@ -144,7 +144,7 @@ test('entries wait in memory under heavy traffic, reach the index file when it i
   // More than a light tick's worth recorded since the last tick: nothing moves yet; the next tick is light and moves them.
   const { DeliveryWriter } = await import('../../src/adapters/sqlite/delivery-writer.js');
   const writer = new DeliveryWriter(dir, 1000);
-  const burst = Array.from({ length: 100 }, (_, i) => ({ ...delivery(`burst-${i}`), headers: '{}' }));
+  const burst = Array.from({ length: 100 }, (_, i) => ({ ...delivery(`burst-${i}`), signature: null, headers: '{}' }));
   writer.commit(burst, []);
   writer.indexCommitted();
   writer.indexTick();
@@ -164,7 +164,7 @@ test('a tick after close neither touches nor removes the index file', async () =
   await storedInIndexFile(dir, ['kept']);
   const { DeliveryWriter } = await import('../../src/adapters/sqlite/delivery-writer.js');
   const writer = new DeliveryWriter(dir, 1000);
-  writer.commit([{ ...delivery('late'), headers: '{}' }], []);
+  writer.commit([{ ...delivery('late'), signature: null, headers: '{}' }], []);
   writer.indexCommitted();
   writer.close();
   writer.indexTick();
@@ -207,7 +207,7 @@ test('an index that cannot even be rebuilt is set aside, never fails a commit, a
   const writer = new DeliveryWriter(dir, 1000);
   const commit = (text: string) => {
     const d = delivery(text);
-    const packed = writer.commit(unpackBatch(packBatch([{ ...d, headers: '{}' }])), []);
+    const packed = writer.commit(unpackBatch(packBatch([{ ...d, signature: null, headers: '{}' }])), []);
     writer.indexCommitted();
     return unpackResult(packed, 0);
   };

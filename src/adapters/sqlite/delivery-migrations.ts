@@ -15,4 +15,8 @@ export const DELIVERY_MIGRATIONS: readonly string[] = [
   CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
   CREATE TABLE probe (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, pad BLOB);
   `,
+  `
+  -- The Cloud API signature as its 32 bytes, for rows whose headers text is then empty (see stored-headers.ts).
+  ALTER TABLE deliveries ADD COLUMN signature BLOB;
+  `,
 ];

@@ -3,6 +3,7 @@ import type { DeliveryQuery, DeliveryReader, StoredDelivery } from '../../ports/
 import { DELIVERY_MIGRATIONS } from './delivery-migrations.js';
 import { DELIVERIES_FILE } from './delivery-writer.js';
 import { openDatabase, type Db } from './open.js';
+import { keptHeaders } from './stored-headers.js';
 import { where } from './where.js';
 
 interface Row {
@@ -10,6 +11,7 @@ interface Row {
   tenant: string;
   provider: Provider;
   received_at: number;
+  signature: Buffer | null;
   headers: string;
   body: Buffer;
 }
@@ -26,7 +28,7 @@ export class SqliteDeliveryReader implements DeliveryReader {
 
   async list(q: DeliveryQuery): Promise<StoredDelivery[]> {
     const w = where([['id > ?', q.afterId], ['received_at >= ?', q.since], ['received_at < ?', q.until], ['tenant = ?', q.tenant]]);
-    const sql = `SELECT id, tenant, provider, received_at, headers, body FROM deliveries${w.sql} ORDER BY id ${q.newestFirst ? 'DESC' : 'ASC'} LIMIT ?`;
+    const sql = `SELECT id, tenant, provider, received_at, signature, headers, body FROM deliveries${w.sql} ORDER BY id ${q.newestFirst ? 'DESC' : 'ASC'} LIMIT ?`;
     const rows = this.db.prepare(sql).all(...w.args, q.limit ?? 1000) as Row[];
     return rows.map((r) => ({
       id: r.id,
@@ -34,7 +36,7 @@ export class SqliteDeliveryReader implements DeliveryReader {
       provider: r.provider,
       receivedAt: r.received_at,
       bytes: r.body.length,
-      headers: q.withoutHeaders ? {} : (JSON.parse(r.headers) as Record<string, string>),
+      headers: q.withoutHeaders ? {} : keptHeaders(r.signature, r.headers),
       body: r.body,
     }));
   }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { SqliteDeliveryStore } from './delivery-store.js';
+import { SqliteDeliveryReader } from './delivery-reader.js';
 
 const delivery = (text: string) => ({ tenant: 'default', provider: 'cloud_api' as const, receivedAt: Date.now(), body: Buffer.from(`{"object":"x","entry":[],"t":"${text}"}`), headers: {} });
 
@@ -54,3 +55,21 @@ for (const thread of [false, true]) {
     assert.ok(largest < 8 * 1024 * 1024, `the WAL reached ${largest} bytes`);
   });
 }
+
+test('headers read back exactly: the usual ones stored as the signature bytes, others and older rows as JSON', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wahook-store-'));
+  const store = await SqliteDeliveryStore.open({ dataDir: dir, thread: false });
+  const usual = { 'x-hub-signature-256': `sha256=${'5a'.repeat(32)}`, 'content-type': 'application/json' };
+  const other = { 'content-type': 'application/json; charset=utf-8' };
+  await store.append({ ...delivery('usual'), headers: usual });
+  await store.append({ ...delivery('other'), headers: other });
+  await store.close();
+  const reader = new SqliteDeliveryReader(dir);
+  const raw = reader.db.prepare('SELECT headers, length(signature) AS n FROM deliveries ORDER BY id').all();
+  assert.deepEqual(raw, [{ headers: '', n: 32 }, { headers: JSON.stringify(other), n: null }]);
+  // A row written before the signature column existed.
+  reader.db.prepare("INSERT INTO deliveries (tenant, provider, received_at, digest, headers, body) VALUES ('default', 'cloud_api', 1, x'00', ?, x'7b7d')").run(JSON.stringify(usual));
+  assert.deepEqual((await reader.list({})).map((d) => d.headers), [usual, other, usual]);
+  await reader.close();
+  rmSync(dir, { recursive: true, force: true });
+});

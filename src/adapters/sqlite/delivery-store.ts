@@ -5,6 +5,7 @@ import { DELIVERY_MIGRATIONS } from './delivery-migrations.js';
 import { openDatabase } from './open.js';
 import { inline, threaded, type WriterCalls } from './writer-link.js';
 import { packBatch, unpackResult, type WireDelivery } from './delivery-wire.js';
+import { storedHeaders } from './stored-headers.js';
 
 export { DELIVERIES_FILE } from './delivery-writer.js';
 
@@ -67,7 +68,8 @@ export class SqliteDeliveryStore implements DeliveryStore {
   appendWith(delivery: NewDelivery, done: AppendDone): void {
     this.writer.poll();
     if (this.closed) return done(new GatewayError('WAHOOK_ERR_SHUTTING_DOWN'));
-    const wire: WireDelivery = { tenant: delivery.tenant, provider: delivery.provider, receivedAt: delivery.receivedAt, body: delivery.body, headers: JSON.stringify(delivery.headers) };
+    const { signature, rest } = storedHeaders(delivery.headers);
+    const wire: WireDelivery = { tenant: delivery.tenant, provider: delivery.provider, receivedAt: delivery.receivedAt, body: delivery.body, signature, headers: rest };
     this.queue.push({ wire, done });
     this.schedule();
   }

@@ -6,7 +6,9 @@ export interface WireDelivery {
   readonly provider: string;
   readonly receivedAt: number;
   readonly body: Uint8Array;
-  /** The kept request headers, as JSON. */
+  /** The signature's bytes, when `headers` is '' (see stored-headers.ts). */
+  readonly signature: Uint8Array | null;
+  /** The kept request headers as JSON, or '' when the row implies them. */
   readonly headers: string;
 }
 
@@ -18,19 +20,19 @@ export interface WireDelivery {
  * them without a copy.
  */
 export interface PackedBatch {
-  /** Each delivery's body, then its headers JSON, back to back. */
+  /** Each delivery's body, signature bytes and headers text, back to back. */
   readonly bytes: Uint8Array;
-  /** Per delivery: scope index, receivedAt, end of body, end of headers. */
+  /** Per delivery: scope index, receivedAt, end of body, end of signature, end of headers. */
   readonly rows: Float64Array;
   /** `tenant \0 provider`, indexed from `rows`. */
   readonly scopes: string[];
 }
 
-const FIELDS = 4;
+const FIELDS = 5;
 
 export function packBatch(batch: readonly WireDelivery[]): PackedBatch {
   let total = 0;
-  for (const d of batch) total += d.body.length + Buffer.byteLength(d.headers);
+  for (const d of batch) total += d.body.length + (d.signature?.length ?? 0) + Buffer.byteLength(d.headers);
   // Not from the shared pool: the batch owns its ArrayBuffer so it can be transferred.
   const bytes = Buffer.allocUnsafeSlow(total);
   const rows = new Float64Array(batch.length * FIELDS);
@@ -47,12 +49,18 @@ export function packBatch(batch: readonly WireDelivery[]): PackedBatch {
     bytes.set(d.body, at);
     at += d.body.length;
     const bodyEnd = at;
+    if (d.signature !== null) {
+      bytes.set(d.signature, at);
+      at += d.signature.length;
+    }
+    const signatureEnd = at;
     at += bytes.write(d.headers, at, 'utf8');
     const r = i * FIELDS;
     rows[r] = s;
     rows[r + 1] = d.receivedAt;
     rows[r + 2] = bodyEnd;
-    rows[r + 3] = at;
+    rows[r + 3] = signatureEnd;
+    rows[r + 4] = at;
   });
   return { bytes, rows, scopes };
 }
@@ -65,8 +73,10 @@ export function unpackBatch(m: PackedBatch): WireDelivery[] {
   for (let i = 0; i < m.rows.length; i += FIELDS) {
     const [tenant, provider] = scopes[m.rows[i]!]!;
     const bodyEnd = m.rows[i + 2]!;
-    const end = m.rows[i + 3]!;
-    out.push({ tenant, provider, receivedAt: m.rows[i + 1]!, body: buf.subarray(start, bodyEnd), headers: buf.toString('utf8', bodyEnd, end) });
+    const signatureEnd = m.rows[i + 3]!;
+    const end = m.rows[i + 4]!;
+    const signature = signatureEnd > bodyEnd ? buf.subarray(bodyEnd, signatureEnd) : null;
+    out.push({ tenant, provider, receivedAt: m.rows[i + 1]!, body: buf.subarray(start, bodyEnd), signature, headers: buf.toString('utf8', signatureEnd, end) });
     start = end;
   }
   return out;

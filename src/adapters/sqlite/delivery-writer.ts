@@ -66,10 +66,10 @@ export class DeliveryWriter {
     // After a checkpoint that readers held back let the WAL grow, it is cut back to this size when it restarts.
     this.db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     this.dedupe = new DedupeIndex(dataDir, this.db);
-    this.insert = this.db.prepare('INSERT INTO deliveries (tenant, provider, received_at, digest, headers, body) VALUES (?, ?, ?, ?, ?, ?)');
+    this.insert = this.db.prepare('INSERT INTO deliveries (tenant, provider, received_at, digest, signature, headers, body) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.bump = this.db.prepare('INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value');
     this.insertTx = this.db.transaction((fresh: readonly Fresh[], total: number, rejections: readonly [string, number][]) => {
-      const ids = fresh.map(({ d, dd }) => Number(this.insert.run(d.tenant, d.provider, d.receivedAt, dd.digest, d.headers, d.body).lastInsertRowid));
+      const ids = fresh.map(({ d, dd }) => Number(this.insert.run(d.tenant, d.provider, d.receivedAt, dd.digest, d.signature, d.headers, d.body).lastInsertRowid));
       let rejected = 0;
       for (const [code, n] of rejections) {
         this.bump.run(`rejected.${code}`, n);
