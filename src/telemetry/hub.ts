@@ -17,7 +17,9 @@ const cpuMs = (): number => {
  * telemetry store) as each minute closes.
  */
 export class TelemetryHub implements Telemetry {
-  readonly metrics: Metrics = createMetrics();
+  readonly metrics: Metrics = createMetrics(() => this.countsIntoMetrics());
+  private storedSinceRead = 0;
+  private duplicatesSinceRead = 0;
   readonly recorder = new TrafficRecorder(Date.now(), cpuMs());
   private readonly requestCounters = new Map<string, Counter.Internal>();
   private readonly lag = monitorEventLoopDelay({ resolution: 10 });
@@ -46,19 +48,30 @@ export class TelemetryHub implements Telemetry {
   }
 
   edge(o: EdgeObservation): void {
-    const key = `${o.route}|${o.status}|${o.code ?? ''}`;
-    let c = this.requestCounters.get(key);
-    if (c === undefined) {
-      c = this.metrics.requests.labels(o.route, String(o.status), o.code ?? '');
-      this.requestCounters.set(key, c);
-    }
-    c.inc();
-    if (o.route === 'webhook') {
-      if (o.status === 200) this.metrics.timeTo200.observe(o.ms / 1000);
+    if (o.route === 'webhook' && o.status === 200) {
+      // Every stored delivery passes here: plain numbers now, labels resolved once per read of the metrics.
+      this.storedSinceRead++;
+      if (o.duplicate) this.duplicatesSinceRead++;
+      this.metrics.timeTo200.observe(o.ms / 1000);
+    } else {
+      const key = `${o.route}|${o.status}|${o.code ?? ''}`;
+      let c = this.requestCounters.get(key);
+      if (c === undefined) {
+        c = this.metrics.requests.labels(o.route, String(o.status), o.code ?? '');
+        this.requestCounters.set(key, c);
+      }
+      c.inc();
       if (o.code === 'WAHOOK_ERR_SIGNATURE_INVALID' || o.code === 'WAHOOK_ERR_SIGNATURE_MISSING') this.metrics.signatureFailures.inc();
-      if (o.duplicate) this.metrics.duplicates.labels('edge').inc();
     }
     this.recorder.edge(o, Date.now());
+  }
+
+  /** Adds the edge's plain counts to the Prometheus counters (called whenever they are read). */
+  private countsIntoMetrics(): void {
+    if (this.storedSinceRead > 0) this.metrics.requests.labels('webhook', '200', '').inc(this.storedSinceRead);
+    if (this.duplicatesSinceRead > 0) this.metrics.duplicates.labels('edge').inc(this.duplicatesSinceRead);
+    this.storedSinceRead = 0;
+    this.duplicatesSinceRead = 0;
   }
 
   logged(bytes: number): void {
