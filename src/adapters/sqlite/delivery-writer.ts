@@ -44,9 +44,9 @@ export type WriterRequest =
 
 /**
  * The synchronous half of the delivery store: one transaction (one fsync)
- * per batch. Under `serve` it runs in a writer thread, so the edge's event
- * loop keeps accepting requests while a commit waits on the disk, or on the
- * event loop itself (`storeWriter: inline`).
+ * per batch. It runs on the edge's event loop or in a writer thread, where
+ * the loop keeps accepting requests while a commit waits on the disk
+ * (`storeWriter`; see writerThread() in compose.ts).
  */
 export class DeliveryWriter {
   readonly db: Db;
