@@ -22,10 +22,11 @@ const RATE = arg('rate', 5000);
 const here = fileURLToPath(new URL('.', import.meta.url));
 const SERVERS = ['bare node:http', 'express', 'wahook serve'] as const;
 // Not in the default run. `--servers bare,express,wahook,minimal,thread` adds the floor of a verifying,
-// durable receiver (bench/servers/minimal.ts) and wahook with its writer thread (`--store-writer thread`).
-const EXTRA_SERVERS = ['minimal receiver', 'thread-writer wahook'] as const;
+// durable receiver (bench/servers/minimal.ts) and wahook with its writer thread (`--store-writer thread`);
+// `inline` adds wahook committing on its event loop, which is what `auto` already is below four cores.
+const EXTRA_SERVERS = ['minimal receiver', 'thread-writer wahook', 'inline-writer wahook'] as const;
 type ServerName = (typeof SERVERS)[number] | (typeof EXTRA_SERVERS)[number];
-const isWahook = (s: ServerName): boolean => s === 'wahook serve' || s === 'thread-writer wahook';
+const isWahook = (s: ServerName): boolean => s === 'wahook serve' || s === 'thread-writer wahook' || s === 'inline-writer wahook';
 
 function target(name: ServerName, dataDir: string): { script: string; args: string[]; env: Record<string, string> } {
   if (name === 'bare node:http') return { script: join(here, 'servers', 'bare.js'), args: [], env: {} };
@@ -33,7 +34,7 @@ function target(name: ServerName, dataDir: string): { script: string; args: stri
   if (name === 'minimal receiver') return { script: join(here, 'servers', 'minimal.js'), args: [], env: { WAHOOK_DATA_DIR: dataDir } };
   const wahook = { WAHOOK_APP_SECRET: SECRET, WAHOOK_DATA_DIR: dataDir, WAHOOK_HOST: '127.0.0.1' };
   // The default server runs as configured out of the box (`auto`: commits on the event loop below four cores).
-  const writer = name === 'thread-writer wahook' ? ['--store-writer', 'thread'] : [];
+  const writer = name === 'thread-writer wahook' ? ['--store-writer', 'thread'] : name === 'inline-writer wahook' ? ['--store-writer', 'inline'] : [];
   return { script: join(here, '..', '..', 'bin', 'wahook.js'), args: ['serve', '--no-worker', '--log-level', 'warn', ...writer], env: wahook };
 }
 
@@ -43,7 +44,8 @@ interface Row { server: ServerName; mode: string; rps: number; p50: number; p99:
 // checks durability: wahook peaked near 45k req/s here, so 60k per second of a run leaves room. (A pool of
 // 400k wrapped within one run once the writer thread reached 44k req/s, and the re-sent requests were,
 // rightly, stored once.)
-const pool = signedRequestPool(Math.max(400_000, (WARMUP + DURATION) * 60_000), SECRET);
+// Capped at 1.5M requests (about 1 GB): a longer run reuses requests, and its durability line then counts them once.
+const pool = signedRequestPool(Math.min(1_500_000, Math.max(400_000, (WARMUP + DURATION) * 60_000)), SECRET);
 let cursor = 0;
 const next = (): Buffer => pool.at(cursor++ % pool.size);
 

@@ -36,7 +36,7 @@ export async function startGateway(
     env: { WAHOOK_APP_SECRET: SECRET, WAHOOK_VERIFY_TOKEN: VERIFY_TOKEN, WAHOOK_WASENDER_SECRET: WASENDER_SECRET, ...overrides.env },
     file: overrides.file,
   });
-  // As `serve` opens it: the writer runs where `storeWriter` says (`auto`: a writer thread from two cores).
+  // As `serve` opens it: the writer runs where `storeWriter` says (`auto`: the event loop below four cores, a writer thread from four).
   const store = await SqliteDeliveryStore.open({ dataDir, busyTimeoutMs: config.storeBusyTimeoutMs, thread: writerThread(config.storeWriter), serving: true });
   const gateway = createGatewayServer({ config, store, logger: createLogger('silent'), telemetry: overrides.telemetry });
   const { port } = await gateway.listen();

@@ -24,10 +24,15 @@ export interface StoredHeaders {
  * // { signature: <Buffer ab …>, rest: '' }
  */
 export function storedHeaders(h: Readonly<Record<string, string>>): StoredHeaders {
-  let n = 0;
-  for (const _ in h) n++;
   const sig = h[SIGNATURE];
-  const usual = h['content-type'] === JSON_TYPE && (sig === undefined ? n === 1 : n === 2 && CANONICAL.test(sig));
+  let n = 0;
+  // Read back, the signature comes first: keep JSON for any other order, so the text round-trips too.
+  let signatureFirst = true;
+  for (const k in h) {
+    if (n === 0 && sig !== undefined && k !== SIGNATURE) signatureFirst = false;
+    n++;
+  }
+  const usual = h['content-type'] === JSON_TYPE && (sig === undefined ? n === 1 : n === 2 && signatureFirst && typeof sig === 'string' && CANONICAL.test(sig));
   if (!usual) return { signature: null, rest: JSON.stringify(h) };
   return { signature: sig === undefined ? null : Buffer.from(sig.slice(7), 'hex'), rest: '' };
 }
