@@ -43,7 +43,7 @@ for (const thread of [false, true]) {
     const pad = 'x'.repeat(2000);
     let written = 0;
     let largest = 0;
-    // About 24 MB in back-to-back batches, six times what one checkpoint interval lets the WAL hold.
+    // About 24 MB in back-to-back batches, six times the pages one checkpoint copies back (about 4 MB).
     for (let round = 0; written < 24 * 1024 * 1024; round++) {
       await Promise.all(Array.from({ length: 200 }, (_, i) => store.append(delivery(`${round}-${i}-${pad}`))));
       written += 200 * 2048;

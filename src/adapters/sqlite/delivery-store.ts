@@ -53,7 +53,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
   static async open(opts: SqliteDeliveryStoreOptions): Promise<SqliteDeliveryStore> {
     const busy = opts.busyTimeoutMs ?? 1000;
     if (opts.thread === false) {
-      return new SqliteDeliveryStore(opts, inline(new DeliveryWriter(opts.dataDir, busy), opts.serving === true));
+      return new SqliteDeliveryStore(opts, inline(new DeliveryWriter(opts.dataDir, busy, opts.serving === true)));
     }
     // Opening here first surfaces config and schema errors synchronously at start. Only the database:
     // the dedupe index is the writer thread's alone (it alone may take the unclean-stop marker).

@@ -2,7 +2,6 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { DeliveryWriter, type WriterRequest } from './delivery-writer.js';
 import type { WriterAnswer } from './writer-link.js';
 import { SharedCounter } from '../../core/shared-counter.js';
-import { INDEX_TICK_MS } from './dedupe-index.js';
 
 const { dataDir, busyTimeoutMs, answers, answered } = workerData as { dataDir: string; busyTimeoutMs: number; answers: MessagePort; answered: Int32Array };
 const answeredCount = new SharedCounter(answered);
@@ -11,14 +10,10 @@ const answer = (a: WriterAnswer): void => {
   answers.postMessage(a);
   answeredCount.bump();
 };
-const writer = new DeliveryWriter(dataDir, busyTimeoutMs);
+const writer = new DeliveryWriter(dataDir, busyTimeoutMs, true);
 parentPort!.postMessage({ t: 'ready' });
-// While traffic is light the index moves its recent entries to its file; when deliveries stop, its last transaction is committed.
-const ticker = setInterval(() => writer.indexTick(), INDEX_TICK_MS).unref();
 
 parentPort!.on('message', (m: WriterRequest & { id: number }) => {
-  // Nothing may touch the index once it is closed.
-  if (m.t === 'close') clearInterval(ticker);
   try {
     answer({ id: m.id, ok: true, value: writer.handle(m) });
   } catch (e) {

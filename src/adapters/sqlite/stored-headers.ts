@@ -26,13 +26,10 @@ export interface StoredHeaders {
 export function storedHeaders(h: Readonly<Record<string, string>>): StoredHeaders {
   const sig = h[SIGNATURE];
   let n = 0;
+  let first: string | undefined;
+  for (const k in h) if (n++ === 0) first = k;
   // Read back, the signature comes first: keep JSON for any other order, so the text round-trips too.
-  let signatureFirst = true;
-  for (const k in h) {
-    if (n === 0 && sig !== undefined && k !== SIGNATURE) signatureFirst = false;
-    n++;
-  }
-  const usual = h['content-type'] === JSON_TYPE && (sig === undefined ? n === 1 : n === 2 && signatureFirst && typeof sig === 'string' && CANONICAL.test(sig));
+  const usual = h['content-type'] === JSON_TYPE && (sig === undefined ? n === 1 : n === 2 && first === SIGNATURE && typeof sig === 'string' && CANONICAL.test(sig));
   if (!usual) return { signature: null, rest: JSON.stringify(h) };
   return { signature: sig === undefined ? null : Buffer.from(sig.slice(7), 'hex'), rest: '' };
 }

@@ -1,7 +1,6 @@
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { SharedCounter } from '../../core/shared-counter.js';
 import { type DeliveryWriter, type WireDelivery, type WriterRequest } from './delivery-writer.js';
-import { INDEX_TICK_MS } from './dedupe-index.js';
 
 /** What the writer thread posts back for each call. */
 export interface WriterAnswer {
@@ -26,12 +25,8 @@ export interface WriterCalls {
   close(): Promise<void>;
 }
 
-/**
- * The writer on the calling thread. `serving`: the index moves its recent
- * entries to its file on a timer, as in the writer thread.
- */
-export function inline(w: DeliveryWriter, serving = false): WriterCalls {
-  const flushTimer = serving ? setInterval(() => w.indexTick(), INDEX_TICK_MS).unref() : undefined;
+/** The writer on the calling thread. */
+export function inline(w: DeliveryWriter): WriterCalls {
   return {
     sameThread: true,
     call: async (m) => w.handle(m),
@@ -39,7 +34,6 @@ export function inline(w: DeliveryWriter, serving = false): WriterCalls {
     afterCommit: () => w.indexCommitted(),
     poll() {},
     async close() {
-      if (flushTimer) clearInterval(flushTimer);
       w.close();
     },
   };
