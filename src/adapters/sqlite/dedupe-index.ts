@@ -292,7 +292,7 @@ export class DedupeIndex {
   }
 
   /** Commits the open transaction once it is INDEX_FLUSH_MS old. */
-  flushIfDue(): void {
+  private flushIfDue(): void {
     if (this.closed || this.brokenSince !== null || !this.db.inTransaction || performance.now() - this.openedAt < INDEX_FLUSH_MS) return;
     try {
       this.db.exec('COMMIT');
