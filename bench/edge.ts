@@ -4,7 +4,8 @@
  * each in its own process, and prints medians and ratios. Run alone:
  *   npm run bench:edge -- [--duration 10] [--warmup 3] [--rounds 3] [--rate 5000] [--modes c100,rate5000]
  * Generators: wahook's own lean generator (prebuilt signed requests, open loop
- * for the constant rate), plus autocannon at 100 connections as a second opinion.
+ * for the constant rate), plus autocannon at 100 connections as a second opinion, fed from the same
+ * prebuilt pool.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -65,7 +66,7 @@ const RUN_SERVERS: readonly ServerName[] = onlyServers === -1 ? SERVERS : [...SE
 
 async function drive(port: number, mode: Mode, seconds: number) {
   if (mode.generator === 'autocannon') {
-    const r = await autocannonLoad(`http://127.0.0.1:${port}/webhook`, { connections: mode.connections, durationS: seconds });
+    const r = await autocannonLoad(`http://127.0.0.1:${port}/webhook`, next, { connections: mode.connections, durationS: seconds });
     return { rps: r.rps, p50: r.p50, p99: r.p99, p999: r.p999, errors: r.errors + r.non2xx, sent: r.total, ok: r.ok };
   }
   const r = await runLoad({ host: '127.0.0.1', port, connections: mode.connections, durationMs: seconds * 1000, rate: mode.rate, next });
