@@ -1,5 +1,6 @@
 import { GatewayError } from './errors.js';
 import type { Provider } from './events.js';
+import { isEnvelopeCertainly } from './envelope-scan.js';
 
 /**
  * Shape checks done on the hot path: just enough to refuse what can never be
@@ -48,4 +49,15 @@ export function parseEnvelope(provider: Provider, rawBody: Uint8Array): unknown 
     );
   }
   return parsed;
+}
+
+/**
+ * The edge's check: the same answer as parseEnvelope, without building the
+ * parsed value when a scan of the bytes is sure (see envelope-scan.ts).
+ *
+ * @example
+ * checkEnvelope('cloud_api', body) // throws WAHOOK_ERR_PAYLOAD_NOT_JSON or _NOT_ENVELOPE
+ */
+export function checkEnvelope(provider: Provider, rawBody: Uint8Array): void {
+  if (!isEnvelopeCertainly(provider, rawBody)) parseEnvelope(provider, rawBody);
 }

@@ -1,6 +1,6 @@
 import type { TenantConfig } from '../config/load.js';
 import { GatewayError } from './errors.js';
-import { parseEnvelope } from './envelope.js';
+import { checkEnvelope } from './envelope.js';
 import type { Provider } from './events.js';
 import { constantTimeEqual, verifyCloudApi } from './signature.js';
 import type { NewDelivery } from '../ports/delivery-store.js';
@@ -23,6 +23,9 @@ export interface ReceiveOptions {
   readonly tenants: Readonly<Record<string, TenantConfig>>;
   readonly insecureSkipSignature: boolean;
 }
+
+const JSON_TYPE = 'application/json';
+const JSON_TYPES = /^application\/json\s*(;|$)/i;
 
 const SIMPLE: Record<string, Route['kind']> = { '/healthz': 'healthz', '/readyz': 'readyz', '/metrics': 'metrics', '/dashboard': 'dashboard' };
 
@@ -82,7 +85,7 @@ export function routeRequest(method: string, path: string, headers: Headers, opt
     if (!configured) throw new GatewayError('WAHOOK_ERR_PROVIDER_NOT_CONFIGURED');
   }
   const type = header(headers, 'content-type');
-  if (type === undefined || !/^application\/json\s*(;|$)/i.test(type)) throw new GatewayError('WAHOOK_ERR_HTTP_MEDIA_TYPE');
+  if (type !== JSON_TYPE && (type === undefined || !JSON_TYPES.test(type))) throw new GatewayError('WAHOOK_ERR_HTTP_MEDIA_TYPE');
   return { kind: 'webhook', provider, tenant };
 }
 
@@ -114,7 +117,7 @@ export function acceptDelivery(
     if (sig === undefined || sig === '') throw new GatewayError('WAHOOK_ERR_SIGNATURE_MISSING');
     if (!constantTimeEqual(sig, route.tenant.wasenderSecret ?? '')) throw new GatewayError('WAHOOK_ERR_SIGNATURE_INVALID');
   }
-  parseEnvelope(route.provider, body);
+  checkEnvelope(route.provider, body);
   const type = header(headers, 'content-type');
   if (type !== undefined) kept['content-type'] = type;
   return {

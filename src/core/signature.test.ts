@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { createHmac, randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { constantTimeEqual, signCloudApi, verifyCloudApi } from './signature.js';
+import { constantTimeEqual, hmacSha256Hex, signCloudApi, verifyCloudApi } from './signature.js';
 
 test('matches a published HMAC-SHA256 webhook vector', () => {
   // Prepare: the vector from GitHub's webhook-validation docs (same HMAC-SHA256 over raw bytes).
@@ -64,4 +65,26 @@ test('a signature is compared digit by digit: upper-case hex matches, every othe
   }
   assert.equal(constantTimeEqual('s3cret', 's3cret'), true);
   assert.equal(constantTimeEqual('s3cret', 'S3cret'), false);
+});
+
+test('HMAC-SHA256 matches RFC 4231 and node:crypto for keys and bodies of every size that matters', () => {
+  // RFC 4231, test cases 1 and 2 (keys that are text).
+  assert.equal(hmacSha256Hex(Buffer.from('Hi There'), '\u000b'.repeat(20)), 'b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7');
+  assert.equal(hmacSha256Hex(Buffer.from('what do ya want for nothing?'), 'Jefe'), '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+  // Keys around the 64-byte block (longer ones are hashed first), multi-byte UTF-8 keys, and bodies on
+  // either side of the one-shot path's limit.
+  const keyLengths = [0, 1, 31, 32, 63, 64, 65, 100, 200];
+  const bodyLengths = [0, 1, 55, 56, 63, 64, 65, 500, 4096, 65_535, 65_536, 65_537, 200_000];
+  for (const kl of keyLengths) {
+    for (const secret of ['k'.repeat(kl), 'é✓'.repeat(Math.ceil(kl / 2))]) {
+      for (const bl of bodyLengths) {
+        const body = randomBytes(bl);
+        assert.equal(hmacSha256Hex(body, secret), createHmac('sha256', secret).update(body).digest('hex'), `key ${kl}, body ${bl}`);
+      }
+    }
+  }
+  // The same key again, after other keys and a large body went through the shared buffers.
+  const body = randomBytes(300);
+  assert.equal(hmacSha256Hex(body, 'Jefe'), createHmac('sha256', 'Jefe').update(body).digest('hex'));
+  assert.equal(verifyCloudApi(body, signCloudApi(body, 'Jefe'), ['other', 'Jefe']), true);
 });

@@ -13,13 +13,13 @@ export const DELIVERIES_FILE = 'deliveries.db';
 export const WAL_CHECKPOINT_PAGES = 1000;
 export const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
-// The one-shot hash (Node 20.12+) costs a third of createHash().update().digest() on a 500-byte body. As hex,
-// decoded into the pooled Buffer memory, it costs half again: a Buffer result is a fresh ArrayBuffer each time
-// (measured: 0.66 against 1.28 µs).
+// The one-shot hash (Node 20.12+) costs a third of createHash().update().digest() on a 500-byte body.
+// As a latin1 ('binary') string, copied into pooled Buffer memory, it costs half again: a Buffer result
+// is a fresh ArrayBuffer each time (measured: 0.64 against 1.01 µs; hex costs 0.70).
 // Looked up, not imported by name: a named import of `hash` fails to load on Node 20.0-20.11.
-const oneShot = (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'hex') => string }).hash;
+const oneShot = (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'binary') => string }).hash;
 const sha256: (b: Uint8Array) => Buffer = oneShot !== undefined
-  ? (b) => Buffer.from(oneShot('sha256', b, 'hex'), 'hex')
+  ? (b) => Buffer.from(oneShot('sha256', b, 'binary'), 'latin1')
   : (b) => crypto.createHash('sha256').update(b).digest();
 
 function sameDelivery(a: Digested, b: Digested): boolean {

@@ -20,6 +20,9 @@ test('anything else is kept as JSON, exactly as given', () => {
     { 'x-hub-signature-256': sig, 'content-type': 'application/json; charset=utf-8' },
     { 'x-hub-signature-256': sig, 'content-type': 'application/json', 'x-extra': 'Olá' },
     { 'x-hub-signature-256': 'sha256=ab', 'content-type': 'application/json' },
+    { 'x-hub-signature-256': sig.replace('sha256', 'SHA256'), 'content-type': 'application/json' },
+    // Each character just outside the digits and a-f, at both ends.
+    ...['/', ':', '`', 'g'].flatMap((c) => [`${sig.slice(0, 7)}${c}${sig.slice(8)}`, `${sig.slice(0, 70)}${c}`]).map((s) => ({ 'x-hub-signature-256': s, 'content-type': 'application/json' })),
     { 'x-hub-signature-256': sig },
     { 'content-type': 'application/json', 'x-hub-signature-256': sig },
     { 'x-hub-signature-256': [sig] as unknown as string, 'content-type': 'application/json' },

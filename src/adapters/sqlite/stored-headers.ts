@@ -8,7 +8,6 @@
  */
 
 const SIGNATURE = 'x-hub-signature-256';
-const CANONICAL = /^sha256=[0-9a-f]{64}$/;
 const JSON_TYPE = 'application/json';
 
 export interface StoredHeaders {
@@ -29,9 +28,19 @@ export function storedHeaders(h: Readonly<Record<string, string>>): StoredHeader
   let first: string | undefined;
   for (const k in h) if (n++ === 0) first = k;
   // Read back, the signature comes first: keep JSON for any other order, so the text round-trips too.
-  const usual = h['content-type'] === JSON_TYPE && (sig === undefined ? n === 1 : n === 2 && first === SIGNATURE && typeof sig === 'string' && CANONICAL.test(sig));
+  const usual = h['content-type'] === JSON_TYPE && (sig === undefined ? n === 1 : n === 2 && first === SIGNATURE && typeof sig === 'string' && isCanonical(sig));
   if (!usual) return { signature: null, rest: JSON.stringify(h) };
   return { signature: sig === undefined ? null : Buffer.from(sig.slice(7), 'hex'), rest: '' };
+}
+
+/** `sha256=` and 64 lower-case hex digits: the only form the signature column can give back as it came. */
+function isCanonical(sig: string): boolean {
+  if (sig.length !== 71 || !sig.startsWith('sha256=')) return false;
+  for (let i = 7; i < 71; i++) {
+    const c = sig.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return true;
 }
 
 /** The headers a row keeps, whichever way it stored them (rows from before the signature column hold JSON). */
