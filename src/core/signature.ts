@@ -52,8 +52,8 @@ function sameHex(expected: string, given: string, at: number): boolean {
 }
 
 // HMAC-SHA256 as RFC 2104 builds it, from two calls of the one-shot hash (Node 20.12+): createHmac() costs
-// 1.9 µs on a 500-byte body, this 1.1, and both give hex (a Buffer digest costs a fresh ArrayBuffer per
-// request). A test checks it against createHmac and RFC 4231's vectors. Looked up, not imported by name:
+// 2.1-2.6 µs on a 487-byte body, this 1.2-1.8 (`npm run bench:parts`). Both give hex: a Buffer digest costs
+// a fresh ArrayBuffer per request. A test checks it against createHmac and RFC 4231's vectors. Looked up, not imported by name:
 // a named import of `hash` fails to load on Node 20.0-20.11, which then uses createHmac.
 const oneShot = (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'hex' | 'binary') => string }).hash;
 const BLOCK = 64;
