@@ -50,23 +50,26 @@ const pool = signedRequestPool(Math.min(1_500_000, Math.max(400_000, (WARMUP + D
 let cursor = 0;
 const next = (): Buffer => pool.at(cursor++ % pool.size);
 
-type Mode = { name: string; connections: number; rate?: number; generator: 'lean' | 'autocannon' };
+type Mode = { name: string; connections: number; rate?: number; generator: 'lean' | 'autocannon'; signEach?: boolean };
 const ALL_MODES: Mode[] = [
   { name: 'c10', connections: 10, generator: 'lean' },
   { name: 'c100', connections: 100, generator: 'lean' },
   { name: `rate${RATE}`, connections: 20, rate: RATE, generator: 'lean' },
   { name: 'c100-autocannon', connections: 100, generator: 'autocannon' },
 ];
-// `--modes c100,rate5000` runs a subset while iterating; the recorded runs use all of them.
+// Only on request (`--modes c100-autocannon,c100-autocannon-signing`): autocannon building and signing each
+// request in its loop, as this bench did until it fed autocannon from the pool, to compare the two in one run.
+const EXTRA_MODES: Mode[] = [{ name: 'c100-autocannon-signing', connections: 100, generator: 'autocannon', signEach: true }];
+// `--modes c100,rate5000` runs a subset while iterating; the recorded runs use all of ALL_MODES.
 const only = process.argv.indexOf('--modes');
-const MODES = only === -1 ? ALL_MODES : ALL_MODES.filter((m) => process.argv[only + 1]!.split(',').includes(m.name));
+const MODES = only === -1 ? ALL_MODES : [...ALL_MODES, ...EXTRA_MODES].filter((m) => process.argv[only + 1]!.split(',').includes(m.name));
 // `--servers wahook` likewise measures one server alone (ratios then need the others from the same run).
 const onlyServers = process.argv.indexOf('--servers');
 const RUN_SERVERS: readonly ServerName[] = onlyServers === -1 ? SERVERS : [...SERVERS, ...EXTRA_SERVERS].filter((s) => process.argv[onlyServers + 1]!.split(',').some((w) => s.startsWith(w)));
 
 async function drive(port: number, mode: Mode, seconds: number) {
   if (mode.generator === 'autocannon') {
-    const r = await autocannonLoad(`http://127.0.0.1:${port}/webhook`, next, { connections: mode.connections, durationS: seconds });
+    const r = await autocannonLoad(`http://127.0.0.1:${port}/webhook`, next, { connections: mode.connections, durationS: seconds, signEach: mode.signEach });
     return { rps: r.rps, p50: r.p50, p99: r.p99, p999: r.p999, errors: r.errors + r.non2xx, sent: r.total, ok: r.ok };
   }
   const r = await runLoad({ host: '127.0.0.1', port, connections: mode.connections, durationMs: seconds * 1000, rate: mode.rate, next });

@@ -1,6 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
+import { signCloudApi } from '../src/core/signature.js';
+import { benchMessageId, cloudTextMessage } from '../src/loadgen/payloads.js';
 
 export const SECRET = 'bench-app-secret';
 
@@ -57,7 +59,16 @@ export interface LoadResult {
   rps: number; p50: number; p99: number; p999: number; errors: number; non2xx: number; ok: number; total: number;
 }
 
-export async function load(url: string, next: () => Buffer, opts: { connections: number; durationS: number; rate?: number }): Promise<LoadResult> {
+let seq = 0;
+
+/** A request built and signed when it is sent, as the edge bench's autocannon did before it used the pool. */
+function signedNow(): { body: Buffer; headers: Record<string, string> } {
+  const body = cloudTextMessage({ id: benchMessageId(900_000_000 + seq++), nowSec: Math.floor(Date.now() / 1000) });
+  return { body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signCloudApi(body, SECRET) } };
+}
+
+/** `signEach`: build and sign every request in autocannon's loop instead of taking it from the pool. */
+export async function load(url: string, next: () => Buffer, opts: { connections: number; durationS: number; rate?: number; signEach?: boolean }): Promise<LoadResult> {
   const r = await autocannon({
     url,
     method: 'POST',
@@ -65,7 +76,7 @@ export async function load(url: string, next: () => Buffer, opts: { connections:
     duration: opts.durationS,
     overallRate: opts.rate,
     pipelining: 1,
-    requests: [{ setupRequest: (req: any) => ({ ...req, ...pooledRequest(next()) }) }],
+    requests: [{ setupRequest: (req: any) => ({ ...req, ...(opts.signEach === true ? signedNow() : pooledRequest(next())) }) }],
   } as any);
   const lat = r.latency as any;
   return {
