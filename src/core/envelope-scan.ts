@@ -102,8 +102,7 @@ function num(): boolean {
 }
 
 function word(w: string): boolean {
-  if (i + w.length > n) return false;
-  for (let k = 0; k < w.length; k++) if (b[i + k] !== w.charCodeAt(k)) return false;
+  if (i + w.length > n || !bytesAre(i, i + w.length, w)) return false;
   i += w.length;
   return true;
 }
@@ -175,7 +174,7 @@ function items(depth: number, item: (depth: number) => boolean): boolean {
   }
 }
 
-function keyIs(start: number, end: number, w: string): boolean {
+function bytesAre(start: number, end: number, w: string): boolean {
   if (end - start !== w.length) return false;
   for (let k = 0; k < w.length; k++) if (b[start + k] !== w.charCodeAt(k)) return false;
   return true;
@@ -201,7 +200,7 @@ function once(flag: number): boolean {
 // One entry of a Cloud API envelope: an object with a `changes` array.
 let entryHasChanges = false;
 const entryMember: Member = (s, e, depth) => {
-  if (!keyIs(s, e, 'changes')) return value(depth);
+  if (!bytesAre(s, e, 'changes')) return value(depth);
   if (entryHasChanges) return false;
   entryHasChanges = true;
   return isArray(depth);
@@ -213,14 +212,14 @@ const entry = (depth: number): boolean => {
 };
 
 const cloudApiMember: Member = (s, e, depth) => {
-  if (keyIs(s, e, 'object')) return once(OBJECT_KEY) && isString();
-  if (keyIs(s, e, 'entry')) return once(ENTRY_KEY) && i < n && b[i] === OPEN_ARRAY && items(depth + 1, entry);
+  if (bytesAre(s, e, 'object')) return once(OBJECT_KEY) && isString();
+  if (bytesAre(s, e, 'entry')) return once(ENTRY_KEY) && i < n && b[i] === OPEN_ARRAY && items(depth + 1, entry);
   return value(depth);
 };
 
 const wasenderMember: Member = (s, e, depth) => {
-  if (keyIs(s, e, 'event')) return once(EVENT_KEY) && isNonEmptyString();
-  if (keyIs(s, e, 'data')) return once(DATA_KEY) && value(depth);
+  if (bytesAre(s, e, 'event')) return once(EVENT_KEY) && isNonEmptyString();
+  if (bytesAre(s, e, 'data')) return once(DATA_KEY) && value(depth);
   return value(depth);
 };
 

@@ -1,5 +1,5 @@
-import * as crypto from 'node:crypto';
 import { createHash, createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { oneShotHash } from './one-shot-hash.js';
 
 /**
  * Meta signs the exact bytes it sends (non-ASCII arrives \u-escaped), so we
@@ -51,11 +51,9 @@ function sameHex(expected: string, given: string, at: number): boolean {
   return diff === 0;
 }
 
-// HMAC-SHA256 as RFC 2104 builds it, from two calls of the one-shot hash (Node 20.12+): createHmac() costs
-// 2.1-2.6 µs on a 487-byte body, this 1.2-1.8 (`npm run bench:parts`). Both give hex: a Buffer digest costs
-// a fresh ArrayBuffer per request. A test checks it against createHmac and RFC 4231's vectors. Looked up, not imported by name:
-// a named import of `hash` fails to load on Node 20.0-20.11, which then uses createHmac.
-const oneShot = (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'hex' | 'binary') => string }).hash;
+// HMAC-SHA256 as RFC 2104 builds it, from two calls of the one-shot hash: createHmac() costs 2.1-2.6 µs on
+// a 487-byte body, this 1.2-1.8 (`npm run bench:parts`). Both give hex: a Buffer digest costs a fresh
+// ArrayBuffer per request. A test checks it against createHmac and RFC 4231's vectors.
 const BLOCK = 64;
 // Larger bodies (Meta batches up to 3 MB) use createHmac rather than a copy into a scratch buffer that large.
 const SCRATCH_BODY_BYTES = 64 * 1024;
@@ -75,15 +73,15 @@ function keyFor(secret: string): PreparedKey {
   let k = keys.get(secret);
   if (k === undefined) {
     if (keys.size > 64) keys.clear();
-    let raw = Buffer.from(secret, 'utf8');
-    if (raw.length > BLOCK) raw = createHash('sha256').update(raw).digest();
+    const bytes = Buffer.from(secret, 'utf8');
+    const raw = bytes.length > BLOCK ? createHash('sha256').update(bytes).digest() : bytes;
     const inner = Buffer.alloc(BLOCK, 0x36);
     const outer = Buffer.alloc(BLOCK + 32, 0x5c);
     for (let i = 0; i < raw.length; i++) {
       inner[i] = 0x36 ^ raw[i]!;
       outer[i] = 0x5c ^ raw[i]!;
     }
-    k = { object: createSecretKey(Buffer.from(secret, 'utf8')), inner, outer };
+    k = { object: createSecretKey(bytes), inner, outer };
     keys.set(secret, k);
   }
   return k;
@@ -97,13 +95,13 @@ function keyFor(secret: string): PreparedKey {
  */
 export function hmacSha256Hex(body: Uint8Array, secret: string): string {
   const key = keyFor(secret);
-  if (oneShot === undefined || body.length > SCRATCH_BODY_BYTES) return createHmac('sha256', key.object).update(body).digest('hex');
+  if (oneShotHash === undefined || body.length > SCRATCH_BODY_BYTES) return createHmac('sha256', key.object).update(body).digest('hex');
   scratch ??= Buffer.alloc(BLOCK + SCRATCH_BODY_BYTES);
   scratch.set(key.inner, 0);
   scratch.set(body, BLOCK);
-  const inner = oneShot('sha256', scratch.subarray(0, BLOCK + body.length), 'binary');
+  const inner = oneShotHash('sha256', scratch.subarray(0, BLOCK + body.length), 'binary');
   key.outer.write(inner, BLOCK, 32, 'latin1');
-  return oneShot('sha256', key.outer, 'hex');
+  return oneShotHash('sha256', key.outer, 'hex');
 }
 
 /**

@@ -1,4 +1,5 @@
-import * as crypto from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { oneShotHash } from '../../core/one-shot-hash.js';
 import type { AppendResult } from '../../ports/delivery-store.js';
 import { DELIVERY_MIGRATIONS } from './delivery-migrations.js';
 import { DedupeIndex, digested, INDEX_TICK_MS, type DigestKey, type Digested } from './dedupe-index.js';
@@ -13,14 +14,12 @@ export const DELIVERIES_FILE = 'deliveries.db';
 export const WAL_CHECKPOINT_PAGES = 1000;
 export const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
-// The one-shot hash (Node 20.12+) costs a third of createHash().update().digest() on a 500-byte body.
-// As a latin1 ('binary') string, copied into pooled Buffer memory, it costs half again: a Buffer result
-// is a fresh ArrayBuffer each time (`npm run bench:parts`: 0.74-0.80 against 1.27-1.51 µs).
-// Looked up, not imported by name: a named import of `hash` fails to load on Node 20.0-20.11.
-const oneShot = (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'binary') => string }).hash;
-const sha256: (b: Uint8Array) => Buffer = oneShot !== undefined
-  ? (b) => Buffer.from(oneShot('sha256', b, 'binary'), 'latin1')
-  : (b) => crypto.createHash('sha256').update(b).digest();
+// As a latin1 ('binary') string, copied into pooled Buffer memory, the one-shot hash costs half of a Buffer
+// result, which is a fresh ArrayBuffer each time (`npm run bench:parts`: 0.74-0.80 against 1.27-1.51 µs).
+const hash = oneShotHash;
+const sha256: (b: Uint8Array) => Buffer = hash !== undefined
+  ? (b) => Buffer.from(hash('sha256', b, 'binary'), 'latin1')
+  : (b) => createHash('sha256').update(b).digest();
 
 function sameDelivery(a: Digested, b: Digested): boolean {
   return a.tenant === b.tenant && a.provider === b.provider && Buffer.compare(a.digest, b.digest) === 0;
