@@ -15,8 +15,9 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
-import { SqliteDeliveryStore } from '../src/adapters/sqlite/delivery-store.js';
+import { createEngine } from '../src/compose.js';
+import { loadConfig } from '../src/config/load.js';
+import type { Engine } from '../src/ports/engine.js';
 import { runLoad } from '../src/loadgen/run.js';
 import { signedRequestPool } from '../src/loadgen/payloads.js';
 import { arg, procStat, SECRET } from './lib.js';
@@ -59,8 +60,10 @@ function mix(total: number): { bodies: string[]; events: number } {
   return { bodies, events };
 }
 
+const engineOf = (dir: string): Engine => createEngine(loadConfig({ flags: { 'data-dir': dir }, env: {} }));
+
 async function seed(dir: string, bodies: string[]): Promise<void> {
-  const store = await SqliteDeliveryStore.open({ dataDir: dir, thread: false });
+  const store = await engineOf(dir).openDeliveryStore();
   const now = Date.now();
   for (let i = 0; i < bodies.length; i += 1000) {
     await Promise.all(bodies.slice(i, i + 1000).map((b, k) => store.append({ tenant: 'default', provider: 'cloud_api', receivedAt: now - bodies.length + i + k, body: Buffer.from(b), headers: {} })));
@@ -68,17 +71,14 @@ async function seed(dir: string, bodies: string[]): Promise<void> {
   await store.close();
 }
 
-function cursorOf(dir: string): { cursor: number; events: number } {
-  try {
-    const db = new Database(join(dir, 'events.db'), { readonly: true, fileMustExist: true });
-    try {
-      return { cursor: db.prepare('SELECT delivery_id FROM cursor').pluck().get() as number, events: db.prepare('SELECT count(*) FROM events').pluck().get() as number };
-    } finally {
-      db.close();
-    }
-  } catch {
-    return { cursor: 0, events: 0 };
-  }
+/** Whether the worker has taken every delivery, and how many events it has made: two cheap reads through the ports. */
+async function progressOf(dir: string): Promise<{ drained: boolean; events: number; close(): Promise<void> }> {
+  const engine = engineOf(dir);
+  const log = await engine.openDeliveryLog();
+  const query = await engine.openEventQuery();
+  const stats = await query.stats();
+  const drained = (await log.read(stats.checkpoint, 1)).deliveries.length === 0;
+  return { drained, events: stats.events, close: async () => { await query.close(); await log.close(); } };
 }
 
 async function drain(dir: string, args: string[], port: number | null, load: boolean, baselineMs = 0) {
@@ -92,13 +92,14 @@ async function drain(dir: string, args: string[], port: number | null, load: boo
   const pool = signedRequestPool(port ? 120_000 : 0, SECRET, '127.0.0.1', '/webhook', 10_000_000);
   let next = 0;
   // An empty gateway (the baseline) has nothing to drain: it takes the same load for `baselineMs`.
-  const done = (cursor: number): boolean => (baselineMs > 0 ? performance.now() - started >= baselineMs : cursor >= DELIVERIES);
+  const done = (drained: boolean): boolean => (baselineMs > 0 ? performance.now() - started >= baselineMs : drained);
   let drainedAt = 0;
   let eventsAtDrain = 0;
   const watch = (async () => {
     for (;;) {
-      const c = cursorOf(dir);
-      if (done(c.cursor)) {
+      const c = await progressOf(dir);
+      await c.close();
+      if (done(c.drained)) {
         drainedAt = performance.now();
         eventsAtDrain = c.events;
         return;

@@ -11,7 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SqliteDeliveryReader } from '../src/adapters/sqlite/delivery-reader.js';
+import { createEngine } from '../src/compose.js';
+import { loadConfig } from '../src/config/load.js';
 import { runLoad } from '../src/loadgen/run.js';
 import { signedRequestPool } from '../src/loadgen/payloads.js';
 import { SECRET, arg, load as autocannonLoad, median, procStat, startChild } from './lib.js';
@@ -97,9 +98,9 @@ async function measure(server: ServerName, mode: Mode, port: number): Promise<Ro
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
     if (isWahook(server)) {
-      const reader = new SqliteDeliveryReader(dataDir);
-      (globalThis as { lastStored?: number }).lastStored = (await reader.counters()).stored ?? 0;
-      await reader.close();
+      const log = await createEngine(loadConfig({ flags: { 'data-dir': dataDir }, env: {} })).openDeliveryLog();
+      (globalThis as { lastStored?: number }).lastStored = (await log.edgeCounters()).stored;
+      await log.close();
     }
     rmSync(dataDir, { recursive: true, force: true });
   }

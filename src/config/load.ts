@@ -7,12 +7,9 @@ import { SCHEMA, SPEC_BY_KEY, type KeySpec } from './schema.js';
  * The result is validated once and deep-frozen.
  */
 
-export interface TenantConfig {
-  readonly name: string;
-  readonly appSecrets: readonly string[];
-  readonly verifyToken?: string;
-  readonly wasenderSecret?: string;
-}
+import type { TenantConfig } from '../core/tenant.js';
+
+export type { TenantConfig } from '../core/tenant.js';
 
 export interface WorkerConfig {
   readonly enabled: boolean;
@@ -28,6 +25,7 @@ export interface WorkerConfig {
 export interface Config {
   readonly host: string;
   readonly port: number;
+  readonly engine: 'sqlite';
   readonly dataDir: string;
   readonly insecureSkipSignature: boolean;
   readonly dev: boolean;
@@ -192,6 +190,7 @@ export function loadConfig(src: ConfigSources): Config {
   const config: Config = {
     host: v.host as string,
     port: v.port as number,
+    engine: v.engine as Config['engine'],
     dataDir: v.dataDir as string,
     insecureSkipSignature: v.insecureSkipSignature as boolean,
     dev: v.dev as boolean,

@@ -22,6 +22,7 @@ export interface KeySpec {
 export const SCHEMA: readonly KeySpec[] = [
   { key: 'host', type: 'string', default: '0.0.0.0', env: 'WAHOOK_HOST', flag: 'host', doc: 'Address to listen on.' },
   { key: 'port', type: 'int', default: 3000, env: 'PORT', flag: 'port', min: 0, max: 65535, doc: 'TCP port to listen on (0 picks a free port).' },
+  { key: 'engine', type: 'string', default: 'sqlite', env: 'WAHOOK_ENGINE', flag: 'engine', oneOf: ['sqlite'], doc: 'Storage engine of the delivery log, events, jobs and telemetry. `sqlite`: files in the data dir, nothing else to run.' },
   { key: 'dataDir', type: 'string', default: './.wahook', env: 'WAHOOK_DATA_DIR', flag: 'data-dir', doc: 'Directory of the embedded SQLite store.' },
   { key: 'appSecrets', type: 'list', default: [], env: 'WAHOOK_APP_SECRET', flag: 'app-secret', secret: true, doc: 'Meta app secret(s) of the default tenant, comma-separated to rotate.' },
   { key: 'verifyToken', type: 'string', env: 'WAHOOK_VERIFY_TOKEN', flag: 'verify-token', secret: true, doc: 'Verify token of the default tenant for the GET handshake.' },

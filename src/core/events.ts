@@ -12,7 +12,8 @@ export type EventKind = 'message' | 'status' | 'field' | 'session' | 'unknown';
 export interface DeliveryRef {
   readonly tenant: string;
   readonly provider: Provider;
-  readonly deliveryId: number;
+  /** The delivery log's id of the delivery, opaque: an engine may use a number, a stream id or a message id. */
+  readonly deliveryId: string;
   /** Receive time in ms since the epoch; the fallback timestamp when the payload has none. */
   readonly receivedAt: number;
 }
@@ -30,7 +31,7 @@ export interface EventHeader {
   /** ms since the epoch. */
   timestamp: number;
   tenant: string;
-  deliveryId: number;
+  deliveryId: string;
 }
 
 /** A normalised event: header plus typed fields (open record so unknown fields survive). */

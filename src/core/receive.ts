@@ -1,9 +1,9 @@
-import type { TenantConfig } from '../config/load.js';
 import { GatewayError } from './errors.js';
 import { checkEnvelope } from './envelope.js';
 import type { Provider } from './events.js';
 import { constantTimeEqual, verifyCloudApi } from './signature.js';
-import type { NewDelivery } from '../ports/delivery-store.js';
+import type { NewDelivery } from './delivery.js';
+import type { TenantConfig } from './tenant.js';
 
 /**
  * The whole receiving decision, shared by every entry point (node:http today,

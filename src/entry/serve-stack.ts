@@ -1,13 +1,14 @@
-import { resolve } from 'node:path';
 import type { Config } from '../config/load.js';
-import { SqliteTelemetryStore } from '../adapters/sqlite/telemetry-store.js';
+import { createEngine } from '../compose.js';
+import { createAdminData } from '../dashboard/admin-data.js';
+import { defaultPrices } from '../planner/shipped-prices.js';
+import { EdgeActivity } from '../pipeline/pacing.js';
 import { TelemetryHub } from '../telemetry/hub.js';
 import { createAdminHandler } from './admin.js';
-import { createAdminData } from './admin-data.js';
 import { serveCommand } from './cli/serve.js';
+import { openReadStores } from './engine-session.js';
 import { createLogger } from './logger.js';
 import { startWorkerThread } from './worker-host.js';
-import { EdgeActivity } from '../pipeline/pacing.js';
 
 /**
  * Composition of `wahook serve`: the edge, the worker thread, telemetry and
@@ -16,15 +17,15 @@ import { EdgeActivity } from '../pipeline/pacing.js';
 export async function startServe(config: Config, err: (s: string) => void): Promise<number> {
   let hub: TelemetryHub | undefined;
   const logger = createLogger(config.logLevel, undefined, (bytes) => hub?.logged(bytes));
-  const telemetryStore = new SqliteTelemetryStore(resolve(config.dataDir));
+  const telemetryStore = await createEngine(config).openTelemetryStore();
+  const saving = new Set<Promise<void>>();
   hub = new TelemetryHub((r) => {
-    try {
-      telemetryStore.save(r, config.telemetryRetentionDays);
-    } catch (e) {
-      logger.warn({ err: e }, 'telemetry rollup not saved');
-    }
+    const p = telemetryStore.save(r, config.telemetryRetentionDays).catch((e: unknown) => logger.warn({ err: e }, 'telemetry rollup not saved'));
+    saving.add(p);
+    void p.finally(() => saving.delete(p));
   });
-  const admin = createAdminData(config, hub, telemetryStore);
+  const read = await openReadStores(config);
+  const admin = createAdminData({ log: read.log, query: read.query, jobs: read.pipeline.jobs, telemetry: telemetryStore }, hub, defaultPrices());
   hub.start();
   // The worker thread eases off while the edge takes webhooks (see EdgeActivity).
   const activity = new EdgeActivity();
@@ -39,8 +40,10 @@ export async function startServe(config: Config, err: (s: string) => void): Prom
     start: async (c, log) => (c.worker.enabled ? startWorkerThread(c, log, (m) => hub.worker(m), activity.shared) : undefined),
     stop: async () => {
       hub.flush();
-      await admin.close();
-      telemetryStore.close();
+      // The last minute's rollup is saved before the store closes.
+      await Promise.all(saving);
+      await read.close();
+      await telemetryStore.close();
     },
   });
 }

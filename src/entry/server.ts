@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
-import { GatewayError, isGatewayError } from '../core/errors.js';
-import { verifyHandshake } from '../core/handshake.js';
-import { acceptDelivery, routeRequest, type ReceiveOptions, type Route } from '../core/receive.js';
-import type { DeliveryStore } from '../ports/delivery-store.js';
+import { asGatewayError, declaredTooLarge, errorResponse, RECEIVED, readyResponse, refusedRouteName, startRequest, type EdgeResponse, type WebhookRoute } from '../core/edge-request.js';
+import { GatewayError } from '../core/errors.js';
+import { acceptDelivery, type ReceiveOptions, type Route } from '../core/receive.js';
+import type { DeliveryStore } from '../ports/delivery-log.js';
 import { NO_TELEMETRY, type Telemetry } from '../ports/telemetry.js';
 
 /** Routes served outside the receiving edge (metrics, dashboard, admin API). */
@@ -25,8 +25,11 @@ export interface GatewayServer {
   shutdown(): Promise<void>;
 }
 
-// A string body lets node send status line, headers and body in one write (a Buffer body costs a writev).
-const RECEIVED = '{"status":"received"}';
+/** A string body lets node send status line, headers and body in one write (a Buffer body costs a writev). */
+export function send(res: ServerResponse, r: EdgeResponse): void {
+  res.writeHead(r.status, r.headers);
+  res.end(r.body);
+}
 
 export function sendJson(res: ServerResponse, status: number, body: Buffer | string): void {
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
@@ -36,9 +39,15 @@ export function sendJson(res: ServerResponse, status: number, body: Buffer | str
 export function sendError(res: ServerResponse, e: GatewayError, close = false): void {
   if (res.headersSent) return;
   if (close) res.setHeader('connection', 'close');
-  sendJson(res, e.httpStatus, JSON.stringify(e.toBody()));
+  send(res, errorResponse(e));
 }
 
+/**
+ * The node:http shell around the shared request lifecycle (core/edge-request.ts):
+ * it streams the body under its limit, hands the delivery to the store,
+ * keeps count of requests in flight for a draining shutdown, and maps
+ * socket-level errors. What to answer is decided by the core.
+ */
 export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
   const { config, store, logger } = deps;
   const telemetry = deps.telemetry ?? NO_TELEMETRY;
@@ -54,7 +63,7 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
   };
 
   const reject = (res: ServerResponse, e: unknown, route: string, started: number, bytes: number, close = false): void => {
-    const err = isGatewayError(e) ? e : new GatewayError('WAHOOK_ERR_INTERNAL', undefined, { cause: e });
+    const err = asGatewayError(e);
     if (err.code === 'WAHOOK_ERR_INTERNAL' || err.code === 'WAHOOK_ERR_STORE_UNAVAILABLE') {
       logger.error({ err: err.cause ?? err, code: err.code }, 'request failed');
     }
@@ -63,9 +72,8 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     finish(route, started, err.httpStatus, bytes, err.code);
   };
 
-  const receiveBody = (req: IncomingMessage, res: ServerResponse, route: Extract<Route, { kind: 'webhook' }>, started: number): void => {
-    const declared = Number(req.headers['content-length']);
-    if (declared > config.bodyLimitBytes) {
+  const receiveBody = (req: IncomingMessage, res: ServerResponse, route: WebhookRoute, started: number): void => {
+    if (declaredTooLarge(req.headers['content-length'], config.bodyLimitBytes)) {
       req.resume();
       return reject(res, new GatewayError('WAHOOK_ERR_HTTP_BODY_TOO_LARGE'), 'webhook', started, 0, true);
     }
@@ -104,7 +112,7 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
       }
       store.appendWith(delivery, (e, r) => {
         if (e !== null) return reject(res, e, 'webhook', started, size);
-        sendJson(res, 200, RECEIVED);
+        send(res, RECEIVED);
         finish('webhook', started, 200, size, undefined, r!.duplicate);
       });
     });
@@ -113,44 +121,38 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
     inFlight++;
+    const method = req.method ?? 'GET';
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
-    let route: Route;
+    let step;
     try {
       if (draining) throw new GatewayError('WAHOOK_ERR_SHUTTING_DOWN');
-      route = routeRequest(req.method ?? 'GET', path, req.headers, opts);
+      step = startRequest(method, path, q === -1 ? '' : url.slice(q + 1), req.headers, opts);
     } catch (e) {
       req.resume();
-      const isWebhook = path === '/webhook' || path.startsWith('/webhook/');
-      return reject(res, e, isWebhook && req.method === 'POST' ? 'webhook' : 'other', started, 0);
+      return reject(res, e, refusedRouteName(method, path), started, 0);
     }
-    switch (route.kind) {
-      case 'webhook':
-        return receiveBody(req, res, route, started);
-      case 'handshake': {
-        const r = verifyHandshake(new URLSearchParams(q === -1 ? '' : url.slice(q + 1)), route.tenant.verifyToken);
+    switch (step.kind) {
+      case 'receive':
+        return receiveBody(req, res, step.route, started);
+      case 'respond':
         req.resume();
-        if (!r.ok) return reject(res, new GatewayError('WAHOOK_ERR_HANDSHAKE_REJECTED'), 'handshake', started, 0);
-        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-        res.end(r.challenge);
-        return finish('handshake', started, 200, 0);
-      }
-      case 'healthz':
-        req.resume();
-        sendJson(res, 200, '{"status":"ok"}');
-        return finish('healthz', started, 200, 0);
-      case 'readyz':
+        send(res, step.response);
+        return finish(step.route, started, step.response.status, 0, step.code);
+      case 'ready':
         req.resume();
         store.ping().then(
           () => {
-            sendJson(res, draining ? 503 : 200, draining ? '{"status":"draining"}' : '{"status":"ready"}');
-            finish('readyz', started, draining ? 503 : 200, 0);
+            const r = readyResponse(draining);
+            send(res, r);
+            finish('readyz', started, r.status, 0);
           },
           (e: unknown) => reject(res, e, 'readyz', started, 0),
         );
         return;
-      default:
+      case 'other': {
+        const route = step.route;
         if (!deps.extra) {
           req.resume();
           return reject(res, new GatewayError('WAHOOK_ERR_HTTP_NOT_FOUND'), 'other', started, 0);
@@ -159,6 +161,7 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
           () => finish(route.kind, started, res.statusCode, 0),
           (e: unknown) => reject(res, e, route.kind, started, 0),
         );
+      }
     }
   };
 
@@ -176,9 +179,8 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
   server.timeout = config.requestTimeoutMs * 2;
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) return socket.destroy();
-    const e = new GatewayError(err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'WAHOOK_ERR_HTTP_TIMEOUT' : 'WAHOOK_ERR_HTTP_MALFORMED');
-    const body = JSON.stringify(e.toBody());
-    socket.end(`HTTP/1.1 ${e.httpStatus} Error\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    const r = errorResponse(new GatewayError(err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'WAHOOK_ERR_HTTP_TIMEOUT' : 'WAHOOK_ERR_HTTP_MALFORMED'));
+    socket.end(`HTTP/1.1 ${r.status} Error\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(r.body)}\r\n\r\n${r.body}`);
   });
 
   return {

@@ -1,10 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
+import type { WorkerObservation } from '../ports/telemetry.js';
 
-export type WorkerMessage =
-  | { t: 'drain'; deliveries: number; inserted: number; duplicates: number; byKind: Record<string, number>; ms: number }
-  | { t: 'job'; target: string; kind: string; ok: boolean; ms: number };
+export type WorkerMessage = WorkerObservation;
 
 function spawn(config: Config, onMessage?: (m: WorkerMessage) => void, edgeActivity?: Int32Array): Promise<Worker> {
   const thread = new Worker(new URL('./worker-thread.js', import.meta.url), { workerData: { config, edgeActivity } });

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config/load.js';
 import { createLogger } from './logger.js';
-import { startWorker } from '../pipeline/worker.js';
+import { runWorker } from './run-worker.js';
 import { runAsBackground } from './thread-priority.js';
 import { EdgeActivity } from '../pipeline/pacing.js';
 
@@ -19,7 +19,7 @@ logger.debug({ priority }, 'worker thread priority');
 // User handlers run in this thread: an exception they leave behind (a throw in a timer) is logged, not fatal.
 process.on('uncaughtException', (err) => logger.error({ err }, 'uncaught exception in the worker (user handler?)'));
 process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection in the worker (user handler?)'));
-const worker = await startWorker(config, logger, {
+const worker = await runWorker(config, logger, {
   pace: edge?.pacer(),
   onDrain: (deliveries, inserted, duplicates, ms, byKind) => parentPort?.postMessage({ t: 'drain', deliveries, inserted, duplicates, byKind, ms }),
   onJob: (job, ok, ms) => parentPort?.postMessage({ t: 'job', target: job.target, kind: job.event.kind, ok, ms }),

@@ -1,5 +1,5 @@
 import { backoffMs } from '../core/backoff.js';
-import type { Job, JobQueue } from '../ports/event-store.js';
+import type { Job, JobQueue } from '../ports/job-queue.js';
 
 export type JobTarget = (job: Job) => Promise<void>;
 
@@ -8,6 +8,8 @@ export interface JobRunnerOptions {
   readonly maxAttempts: number;
   readonly backoffBaseMs: number;
   readonly backoffMaxMs: number;
+  /** How long a claimed job is this runner's before another worker may take it; longer than `timeoutMs`. */
+  readonly leaseMs: number;
   readonly now?: () => number;
   readonly random?: () => number;
   readonly onResult?: (job: Job, ok: boolean, ms: number, error?: string) => void;
@@ -49,7 +51,7 @@ export class JobRunner {
     const free = this.opts.concurrency - this.running.size;
     if (free <= 0) return 0;
     const now = (this.opts.now ?? Date.now)();
-    const jobs = await this.queue.claim(now, free, this.busy);
+    const jobs = await this.queue.claim(now, free, this.opts.leaseMs, this.busy);
     for (const job of jobs) {
       const lane = `${job.target}|${job.conversation}`;
       this.busy.add(lane);

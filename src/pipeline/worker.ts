@@ -1,13 +1,11 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
-import { SqliteDeliveryReader } from '../adapters/sqlite/delivery-reader.js';
-import { SqliteEventStore } from '../adapters/sqlite/event-store.js';
-import { resolve } from 'node:path';
+import type { DeliveryLog } from '../ports/delivery-log.js';
+import type { EventStore } from '../ports/event-store.js';
+import type { Job, JobQueue } from '../ports/job-queue.js';
 import { drainOnce } from './drain.js';
-import { forwardEvent } from './forward.js';
-import { handlerFor, loadHandlers } from './handlers.js';
-import { JobRunner, type JobTarget } from './jobs.js';
-import type { Job } from '../ports/event-store.js';
+import { JobRunner } from './jobs.js';
+import { buildTargets } from './targets.js';
 
 export interface WorkerHooks {
   readonly onDrain?: (deliveries: number, inserted: number, duplicates: number, ms: number, byKind: Record<string, number>) => void;
@@ -16,26 +14,25 @@ export interface WorkerHooks {
   readonly pace?: (ms: number) => number;
 }
 
-export interface RunningWorker {
-  stop(): Promise<void>;
-  /** Resolves when the backlog is empty and no job is ready (tests, benchmarks). */
-  readonly store: SqliteEventStore;
+/** What a worker reads and writes; the caller opened them and closes them after `stop`. */
+export interface WorkerStores {
+  readonly log: DeliveryLog;
+  readonly events: EventStore;
+  readonly jobs: JobQueue;
 }
 
-async function buildTargets(config: Config): Promise<Record<string, JobTarget>> {
-  const targets: Record<string, JobTarget> = {};
-  if (config.handlers !== undefined) {
-    const handlers = await loadHandlers(config.handlers);
-    targets.handler = async (job) => {
-      const fn = handlerFor(handlers, job.event);
-      if (fn) await fn(job.event, { key: job.event.key, attempt: job.attempts + 1 });
-    };
-  }
-  if (config.forwardUrl !== undefined && config.forwardSecret !== undefined) {
-    const { forwardUrl, forwardSecret, forwardTimeoutMs } = config;
-    targets.forward = (job) => forwardEvent(forwardUrl, forwardSecret, job.event, forwardTimeoutMs, Math.floor(Date.now() / 1000));
-  }
-  return targets;
+export interface RunningWorker {
+  /** Finishes the current step and the jobs already started. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A job's lease outlasts its handler's timeout by half again, so a live
+ * worker never loses a job it is still running, while the jobs of a worker
+ * that died come back soon after.
+ */
+export function leaseFor(handlerTimeoutMs: number): number {
+  return handlerTimeoutMs + Math.max(1000, Math.ceil(handlerTimeoutMs / 2));
 }
 
 /**
@@ -43,18 +40,16 @@ async function buildTargets(config: Config): Promise<Record<string, JobTarget>> 
  * It sleeps `pollMs` only when there was nothing to do, so a backlog drains
  * at full speed and an idle gateway costs nothing.
  */
-export async function startWorker(config: Config, logger: Logger, hooks: WorkerHooks = {}): Promise<RunningWorker> {
-  const dataDir = resolve(config.dataDir);
-  const reader = new SqliteDeliveryReader(dataDir);
-  const store = new SqliteEventStore(dataDir);
+export async function startWorker(config: Config, stores: WorkerStores, logger: Logger, hooks: WorkerHooks = {}): Promise<RunningWorker> {
   const targets = await buildTargets(config);
-  const targetNames = Object.keys(targets);
-  const runner = new JobRunner(store, targets, {
+  const hasJobs = targets.specs.length > 0;
+  const runner = new JobRunner(stores.jobs, targets.run, {
     concurrency: config.worker.concurrency,
     maxAttempts: config.worker.maxAttempts,
     backoffBaseMs: config.worker.backoffBaseMs,
     backoffMaxMs: config.worker.backoffMaxMs,
     timeoutMs: config.worker.handlerTimeoutMs,
+    leaseMs: leaseFor(config.worker.handlerTimeoutMs),
     onQueueError: (e) => logger.error({ err: e }, 'job state not saved; it will run again'),
     onResult: (job, ok, ms, error) => {
       if (!ok) logger.warn({ seq: job.seq, kind: job.event.kind, type: job.event.type, target: job.target, attempt: job.attempts + 1, error }, 'job failed');
@@ -68,12 +63,12 @@ export async function startWorker(config: Config, logger: Logger, hooks: WorkerH
       let busy = false;
       const started = performance.now();
       try {
-        const r = await drainOnce(reader, store, config.worker.batchSize, targetNames);
+        const r = await drainOnce(stores.log, stores.events, config.worker.batchSize, targets.specs);
         if (r.deliveries > 0) {
           busy = true;
           hooks.onDrain?.(r.deliveries, r.inserted, r.duplicates, performance.now() - started, r.byKind);
         }
-        if (targetNames.length > 0 && (await runner.tick()) > 0) busy = true;
+        if (hasJobs && (await runner.tick()) > 0) busy = true;
       } catch (e) {
         logger.error({ err: e }, 'worker step failed; retrying');
       }
@@ -84,16 +79,13 @@ export async function startWorker(config: Config, logger: Logger, hooks: WorkerH
       }
     }
   })();
-  logger.info({ targets: targetNames }, 'worker started');
+  logger.info({ targets: targets.specs.map((t) => t.name) }, 'worker started');
   return {
-    store,
     stop: async () => {
       stopping = true;
       (wake as (() => void) | null)?.();
       await loop;
       await runner.idle();
-      await store.close();
-      await reader.close();
     },
   };
 }

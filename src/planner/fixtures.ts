@@ -4,7 +4,7 @@
  * building profiles and catching planner errors.
  */
 import assert from 'node:assert/strict';
-import { defaultPrices } from '../entry/prices.js';
+import { defaultPrices } from './shipped-prices.js';
 import { GatewayError } from '../core/errors.js';
 import { parseCostArgs } from './args.js';
 import type { PriceBook } from './prices.js';
@@ -12,7 +12,7 @@ import { loadPrices } from './prices.js';
 import { buildProfile } from './profile.js';
 import type { MeasuredTraffic, TrafficProfile } from './types.js';
 
-export { packageRoot as projectRoot } from '../entry/prices.js';
+export { packageRoot as projectRoot } from './shipped-prices.js';
 
 /**
  * A fresh parse of the shipped price list (safe to mutate).

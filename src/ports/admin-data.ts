@@ -1,5 +1,5 @@
 import type { WahookEvent } from '../core/events.js';
-import type { DeadLetter } from './event-store.js';
+import type { DeadLetter } from './job-queue.js';
 
 /** One minute of measured traffic, kept 35 days for the cost planner and the dashboard. */
 export interface MinuteRollup {

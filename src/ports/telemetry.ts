@@ -18,3 +18,8 @@ export interface Telemetry {
 }
 
 export const NO_TELEMETRY: Telemetry = { edge() {} };
+
+/** What the worker reports as it runs (posted from its thread to the edge's telemetry). */
+export type WorkerObservation =
+  | { t: 'drain'; deliveries: number; inserted: number; duplicates: number; byKind: Record<string, number>; ms: number }
+  | { t: 'job'; target: string; kind: string; ok: boolean; ms: number };

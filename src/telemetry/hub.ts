@@ -1,8 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Counter } from 'prom-client';
 import type { MinuteRollup } from '../ports/admin-data.js';
-import type { EdgeObservation, Telemetry } from '../ports/telemetry.js';
-import type { WorkerMessage } from '../entry/worker-host.js';
+import type { EdgeObservation, Telemetry, WorkerObservation } from '../ports/telemetry.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { TrafficRecorder } from './recorder.js';
 
@@ -78,7 +77,7 @@ export class TelemetryHub implements Telemetry {
     this.recorder.logged(bytes);
   }
 
-  worker(m: WorkerMessage): void {
+  worker(m: WorkerObservation): void {
     if (m.t === 'drain') {
       for (const [kind, n] of Object.entries(m.byKind)) this.metrics.events.labels(kind).inc(n);
       if (m.duplicates > 0) this.metrics.duplicates.labels('pipeline').inc(m.duplicates);

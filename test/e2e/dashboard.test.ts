@@ -5,18 +5,19 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
-import { SqliteDeliveryStore } from '../../src/adapters/sqlite/delivery-store.js';
+import { createEngine } from '../../src/compose.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Provider, WahookEvent } from '../../src/core/events.js';
 import { normalize } from '../../src/core/normalize/index.js';
-import { SqliteTelemetryStore } from '../../src/adapters/sqlite/telemetry-store.js';
 import { createAdminHandler } from '../../src/entry/admin.js';
-import { createAdminData } from '../../src/entry/admin-data.js';
+import { createAdminData } from '../../src/dashboard/admin-data.js';
+import { openReadStores } from '../../src/entry/engine-session.js';
 import { createLogger } from '../../src/entry/logger.js';
 import { createGatewayServer } from '../../src/entry/server.js';
 import { buildProfile, loadPrices, parseCostArgs, plan, renderChartSvg } from '../../src/planner/index.js';
 import type { AdminData, LiveSnapshot, MinuteRollup } from '../../src/ports/admin-data.js';
-import type { DeadLetter } from '../../src/ports/event-store.js';
+import type { DeadLetter } from '../../src/ports/job-queue.js';
+import { defaultPrices } from '../../src/planner/shipped-prices.js';
 import { TelemetryHub } from '../../src/telemetry/hub.js';
 import { loadFixture, projectRoot } from '../helpers/fixtures.js';
 import { SECRET, tempDir } from '../helpers/gateway.js';
@@ -45,7 +46,7 @@ function sampleData(): AdminData & { calls: { since: number[]; limits: number[] 
       rejected: i % 17 === 0 ? 3 : 0, p50Ms: 1.6 + 0.4 * Math.sin(i / 5), p99Ms: 7 + 3 * Math.sin(i / 4) + (i % 13 === 0 ? 6 : 0), cpuMsPerDelivery: 0.11, peakRps: Math.round(deliveries / 20), logBytes: deliveries * 4 };
   });
   const events: WahookEvent[] = FIXTURES.flatMap(([file, provider], i) =>
-    normalize({ tenant: 'default', provider, deliveryId: i + 1, receivedAt: NOW }, loadFixture(file)).events)
+    normalize({ tenant: 'default', provider, deliveryId: String(i + 1), receivedAt: NOW }, loadFixture(file)).events)
     .map((e, i) => ({ ...e, timestamp: NOW - i * 4_000 }));
   const errors = ['WAHOOK_ERR_FORWARD_FAILED: POST returned 503', "WAHOOK_ERR_HANDLER_FAILED: TypeError: Cannot read properties of undefined (reading 'id')"];
   const dead: DeadLetter[] = events.slice(0, 3).map((event, i) => ({ seq: 41 - i, target: i === 1 ? 'handler:onMessage' : 'forward', key: event.key,
@@ -86,10 +87,12 @@ interface Booted { url: string; close(): Promise<void> }
 async function boot(data: AdminData | null, flags: Record<string, unknown> = {}, env: Record<string, string> = {}): Promise<Booted> {
   const dataDir = tempDir('wahook-dashboard-');
   const config = loadConfig({ flags: { host: '127.0.0.1', port: '0', 'data-dir': dataDir, ...flags }, env: { WAHOOK_APP_SECRET: SECRET, ...env } });
-  const store = await SqliteDeliveryStore.open({ dataDir, busyTimeoutMs: config.storeBusyTimeoutMs });
-  const rollups = data ? null : new SqliteTelemetryStore(dataDir);
-  const hub = rollups ? new TelemetryHub((r) => rollups.save(r, config.telemetryRetentionDays)) : undefined;
-  const real = rollups && hub ? createAdminData(config, hub, rollups) : null;
+  const engine = createEngine(config);
+  const store = await engine.openDeliveryStore();
+  const rollups = data ? null : await engine.openTelemetryStore();
+  const hub = rollups ? new TelemetryHub((r) => void rollups.save(r, config.telemetryRetentionDays)) : undefined;
+  const read = rollups ? await openReadStores(config) : null;
+  const real = rollups && hub && read ? createAdminData({ log: read.log, query: read.query, jobs: read.pipeline.jobs, telemetry: rollups }, hub, defaultPrices()) : null;
   const extra = createAdminHandler({ config, data: data ?? real! });
   const gateway = createGatewayServer({ config, store, logger: createLogger('silent'), telemetry: hub, extra });
   const { port } = await gateway.listen();
@@ -98,8 +101,8 @@ async function boot(data: AdminData | null, flags: Record<string, unknown> = {},
     close: async () => {
       await gateway.shutdown();
       hub?.flush();
-      await real?.close();
-      rollups?.close();
+      await read?.close();
+      await rollups?.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

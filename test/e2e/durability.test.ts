@@ -38,17 +38,19 @@ for (const writer of ['thread', 'inline']) test(`every acknowledged delivery sur
     // Assess: restart on the same data dir and read back.
     const list = await runWahook(['deliveries', '--json', '--limit', '100000'], env);
     assert.equal(list.code, 0, list.stderr);
-    const stored = new Set(list.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l).id as number));
+    const stored = new Set(list.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l).id as string));
     const restarted = spawnWahook(['serve'], env);
     await waitForHttp(`http://127.0.0.1:${port}/healthz`);
     restarted.child.kill('SIGTERM');
     await restarted.exited;
     assert.ok(acked.length >= N - 50, `acked ${acked.length}`);
     assert.ok(stored.size >= acked.length, `stored ${stored.size} < acked ${acked.length}`);
-    const { SqliteDeliveryReader } = await import('../../src/adapters/sqlite/delivery-reader.js');
-    const reader = new SqliteDeliveryReader(dataDir);
-    const bodies = await reader.list({ limit: 100_000 });
-    await reader.close();
+    const { createEngine } = await import('../../src/compose.js');
+    const { workerConfig } = await import('../helpers/pipeline.js');
+    const { allDeliveries } = await import('../helpers/gateway.js');
+    const log = await createEngine(workerConfig(dataDir)).openDeliveryLog();
+    const bodies = await allDeliveries(log);
+    await log.close();
     const ids = new Set(bodies.map((d) => JSON.parse(d.body.toString()).entry[0].changes[0].value.messages[0].id as string));
     for (const id of acked) assert.ok(ids.has(id), `acknowledged ${id} was lost`);
   } finally {

@@ -3,12 +3,12 @@ import { createServer, type IncomingMessage } from 'node:http';
 import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { Webhook } from 'standardwebhooks';
-import { SqliteEventQuery } from '../../src/adapters/sqlite/event-query.js';
 import { createLogger } from '../../src/entry/logger.js';
-import { startWorker } from '../../src/pipeline/worker.js';
+import { runWorker } from '../../src/entry/run-worker.js';
+import { collectStats } from '../../src/pipeline/stats.js';
 import { runWahook } from '../helpers/process.js';
 import { tempDir } from '../helpers/gateway.js';
-import { cloudEnvelope, messagesChange, seedDeliveries, status, textMessage, until, workerConfig, writeHandlers } from '../helpers/pipeline.js';
+import { cloudEnvelope, messagesChange, openStores, seedDeliveries, status, textMessage, until, workerConfig, writeHandlers } from '../helpers/pipeline.js';
 
 declare global {
   // Handlers modules in these tests report to the test through this array.
@@ -45,9 +45,9 @@ describe('handlers: at least once, in order per conversation, retries and dead l
     `);
     const config = workerConfig(dir, { handlers }, { WAHOOK_WORKER_MAX_ATTEMPTS: '4', WAHOOK_WORKER_CONCURRENCY: '8' });
     // Act
-    const worker = await startWorker(config, logger);
-    const q = new SqliteEventQuery(worker.store.db);
-    await until(async () => { const s = await q.stats(); return s.cursor === ids[ids.length - 1] && s.jobsPending === 0; }, 20_000, 'jobs to settle');
+    const worker = await runWorker(config, logger);
+    const stores = await openStores(dir);
+    await until(async () => { const s = await collectStats(stores.log, stores.query, stores.jobs, Date.now()); return s.queueDepth === 0 && s.events > 0 && s.jobsPending === 0; }, 20_000, 'jobs to settle');
     await worker.stop();
     // Assess
     const calls = globalThis.__wahookCalls!;
@@ -60,14 +60,12 @@ describe('handlers: at least once, in order per conversation, retries and dead l
     assert.equal(flaky[0]!.attempt, 3);
     const poison = calls.filter((c) => c.kind === 'status');
     assert.equal(poison.length, 4, 'maxAttempts calls of the failing handler');
-    const store = (await import('../../src/adapters/sqlite/event-store.js')).SqliteEventStore;
-    const s = new store(dir);
-    const dlq = await new SqliteEventQuery(s.db).deadLetters(10);
+    const dlq = await stores.jobs.deadLetters(10);
     assert.equal(dlq.length, 1);
     assert.equal(dlq[0]!.key, 'cloud_api:status:wamid.poison:sent');
     assert.equal(dlq[0]!.attempts, 4);
     assert.match(dlq[0]!.lastError, /poison status/);
-    await s.close();
+    await stores.close();
   });
 
   test('`wahook dlq` lists, retries and purges dead letters', async () => {
@@ -110,7 +108,7 @@ describe('forwarding with Standard Webhooks signatures', () => {
     const port = (server.address() as { port: number }).port;
     await seedDeliveries(dir, [cloudEnvelope([messagesChange({ messages: [textMessage('wamid.fwd', '555', 1_700_000_000, 'forward me \u00e9')] })])]);
     const config = workerConfig(dir, { 'forward-url': `http://127.0.0.1:${port}/hook`, 'forward-secret': secret });
-    const worker = await startWorker(config, logger);
+    const worker = await runWorker(config, logger);
     await until(() => received.length >= 3, 15_000, 'three forwarding attempts');
     await worker.stop();
     server.close();

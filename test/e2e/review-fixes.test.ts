@@ -2,16 +2,14 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
-import { SqliteDeliveryReader } from '../../src/adapters/sqlite/delivery-reader.js';
-import { SqliteEventQuery } from '../../src/adapters/sqlite/event-query.js';
-import { SqliteEventStore } from '../../src/adapters/sqlite/event-store.js';
 import { createAccessCheck } from '../../src/dashboard/auth.js';
 import { drainOnce, replay } from '../../src/pipeline/drain.js';
 import { http } from '../helpers/http.js';
 import { cloudTextBody, signedHeaders } from '../helpers/payloads.js';
 import { runWahook } from '../helpers/process.js';
 import { SECRET, startGateway, tempDir } from '../helpers/gateway.js';
-import { cloudEnvelope, messagesChange, seedDeliveries, textMessage } from '../helpers/pipeline.js';
+import { collectStats } from '../../src/pipeline/stats.js';
+import { cloudEnvelope, messagesChange, openStores, seedDeliveries, textMessage } from '../helpers/pipeline.js';
 
 test('tenant names that are Object.prototype members are unknown tenants', async () => {
   const g = await startGateway();
@@ -31,31 +29,28 @@ test('a payload nested too deeply to walk becomes an unknown event and the worke
   const dir = tempDir();
   const deep = `{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"x","value":${'['.repeat(100_000)}${']'.repeat(100_000)}}]}]}`;
   await seedDeliveries(dir, [deep, cloudEnvelope([messagesChange({ messages: [textMessage('wamid.after.deep', '1', 1)] })])]);
-  const reader = new SqliteDeliveryReader(dir);
-  const store = new SqliteEventStore(dir);
-  while ((await drainOnce(reader, store, 1, [])).deliveries > 0);
-  const q = new SqliteEventQuery(store.db);
+  const s = await openStores(dir);
+  while ((await drainOnce(s.log, s.events, 1, [])).deliveries > 0);
+  const q = s.query;
   const [unknown] = await q.events({ kind: 'unknown' });
   assert.equal(typeof unknown!.rawText, 'string');
   assert.equal((unknown!.rawText as string).length, deep.length);
   assert.equal((await q.events({ kind: 'message' }))[0]!.messageId, 'wamid.after.deep');
-  await reader.close();
-  await store.close();
+  await s.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 test('replay never takes deliveries the worker has not reached', async () => {
   const dir = tempDir();
   await seedDeliveries(dir, [1, 2, 3].map((i) => cloudEnvelope([messagesChange({ messages: [textMessage(`wamid.rp.${i}`, '1', i)] })])));
-  const reader = new SqliteDeliveryReader(dir);
-  const store = new SqliteEventStore(dir);
-  await drainOnce(reader, store, 1, ['handler']);
-  const r = await replay(reader, store, {}, []);
+  const s = await openStores(dir);
+  const handler = [{ name: 'handler' }];
+  await drainOnce(s.log, s.events, 1, handler);
+  const r = await replay(s.log, s.events, {}, []);
   assert.deepEqual(r, { deliveries: 1, inserted: 0, duplicates: 1 });
-  while ((await drainOnce(reader, store, 10, ['handler'])).deliveries > 0);
-  assert.equal((await new SqliteEventQuery(store.db).stats()).jobsPending, 3, 'the worker made jobs for every event');
-  await reader.close();
-  await store.close();
+  while ((await drainOnce(s.log, s.events, 10, handler)).deliveries > 0);
+  assert.equal((await collectStats(s.log, s.query, s.jobs, Date.now())).jobsPending, 3, 'the worker made jobs for every event');
+  await s.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -84,14 +79,14 @@ test('on a loopback bind without a token, a request that came through a proxy is
 });
 
 test('a handler that never settles is timed out, retried and dead-lettered', async () => {
-  const { startWorker } = await import('../../src/pipeline/worker.js');
+  const { runWorker } = await import('../../src/entry/run-worker.js');
   const { createLogger } = await import('../../src/entry/logger.js');
   const { workerConfig, writeHandlers, until } = await import('../helpers/pipeline.js');
   const dir = tempDir();
   await seedDeliveries(dir, [cloudEnvelope([messagesChange({ messages: [textMessage('wamid.hang', '1', 1)] })])]);
   const handlers = writeHandlers(dir, 'export function message() { return new Promise(() => {}); }');
-  const worker = await startWorker(workerConfig(dir, { handlers }, { WAHOOK_HANDLER_TIMEOUT_MS: '100', WAHOOK_WORKER_MAX_ATTEMPTS: '2' }), createLogger('silent'));
-  const q = new SqliteEventQuery(worker.store.db);
+  const worker = await runWorker(workerConfig(dir, { handlers }, { WAHOOK_HANDLER_TIMEOUT_MS: '100', WAHOOK_WORKER_MAX_ATTEMPTS: '2' }), createLogger('silent'));
+  const q = (await openStores(dir)).jobs;
   await until(async () => (await q.deadLetters(5)).length === 1, 15_000, 'dead letter');
   const [dead] = await q.deadLetters(5);
   assert.match(dead!.lastError, /timed out after 100 ms/);

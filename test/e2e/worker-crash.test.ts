@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import Database from 'better-sqlite3';
+import { collectStats } from '../../src/pipeline/stats.js';
 import { tempDir } from '../helpers/gateway.js';
-import { cloudEnvelope, messagesChange, seedDeliveries, status, textMessage, until, writeHandlers } from '../helpers/pipeline.js';
+import { cloudEnvelope, messagesChange, openStores, seedDeliveries, status, textMessage, until, writeHandlers } from '../helpers/pipeline.js';
 import { spawnWahook } from '../helpers/process.js';
 
 test('a worker killed with SIGKILL mid-backlog loses nothing and duplicates no event', async () => {
@@ -21,39 +21,38 @@ test('a worker killed with SIGKILL mid-backlog loses nothing and duplicates no e
     import { appendFileSync } from 'node:fs';
     export function message(event, ctx) { appendFileSync(${JSON.stringify(out)}, ctx.key + '\\n'); }
   `);
-  const env = { WAHOOK_DATA_DIR: dir, WAHOOK_APP_SECRET: 'x', WAHOOK_HANDLERS: handlers, WAHOOK_WORKER_BATCH: '100', WAHOOK_WORKER_POLL_MS: '5' };
-  const cursor = (): number => {
-    if (!existsSync(join(dir, 'events.db'))) return 0;
-    const db = new Database(join(dir, 'events.db'), { readonly: true });
-    try { return db.prepare('SELECT delivery_id FROM cursor').pluck().get() as number; } catch { return 0; } finally { db.close(); }
-  };
+  const env = { WAHOOK_DATA_DIR: dir, WAHOOK_APP_SECRET: 'x', WAHOOK_HANDLERS: handlers, WAHOOK_WORKER_BATCH: '100', WAHOOK_WORKER_POLL_MS: '5', WAHOOK_HANDLER_TIMEOUT_MS: '2000' };
+  const stores = await openStores(dir);
+  const stats = () => collectStats(stores.log, stores.query, stores.jobs, Date.now());
+  // Deliveries the worker has taken.
+  const cursor = async (): Promise<number> => 3000 - (await stats()).queueDepth;
   // Act: kill -9 while the backlog is half drained, then restart until drained.
   const first = spawnWahook(['worker'], env);
   const second = { child: null as ReturnType<typeof spawnWahook> | null };
   try {
-  await until(() => cursor() >= 800, 30_000, 'worker progress');
+  await until(async () => (await cursor()) >= 800, 30_000, 'worker progress');
   first.child.kill('SIGKILL');
   await first.exited;
-  const killedAt = cursor();
+  const killedAt = await cursor();
   assert.ok(killedAt < 3000, `killed at ${killedAt}`);
   second.child = spawnWahook(['worker'], env);
-  await until(() => cursor() === 3000, 60_000, 'worker to drain after restart');
-  const db = new Database(join(dir, 'events.db'), { readonly: true });
-  await until(() => (db.prepare('SELECT count(*) FROM jobs WHERE state = 0').pluck().get() as number) === 0, 60_000, 'handler jobs');
+  await until(async () => (await cursor()) === 3000, 60_000, 'worker to drain after restart');
+  await until(async () => (await stats()).jobsPending === 0, 60_000, 'handler jobs');
   second.child.child.kill('SIGTERM');
   const { code } = await second.child.exited;
   // Assess
   assert.equal(code, 0);
-  assert.equal(db.prepare('SELECT count(*) FROM events').pluck().get(), 12_000);
-  assert.equal(db.prepare('SELECT count(DISTINCT key) FROM events').pluck().get(), 12_000);
-  assert.equal(db.prepare("SELECT count(*) FROM messages WHERE status = 'read'").pluck().get(), 3000);
-  db.close();
+  const events = await stores.query.events({ limit: 100_000 });
+  assert.equal(events.length, 12_000);
+  assert.equal(new Set(events.map((e) => e.key)).size, 12_000);
+  assert.equal((await stores.query.messages(100_000)).filter((m) => m.status === 'read').length, 3000);
   const handled = new Set(readFileSync(out, 'utf8').trim().split('\n'));
   assert.equal(handled.size, 3000, 'every message handled at least once');
   } finally {
     // A failed wait must not leave a worker running after the test.
     first.child.kill('SIGKILL');
     second.child?.child.kill('SIGKILL');
+    await stores.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../../src/entry/prices.js';
+import { packageRoot } from '../../src/planner/shipped-prices.js';
 
-export { packageRoot as projectRoot } from '../../src/entry/prices.js';
+export { packageRoot as projectRoot } from '../../src/planner/shipped-prices.js';
 
 function fixturePath(relPath: string): string {
   return join(packageRoot(), 'test', 'fixtures', relPath);

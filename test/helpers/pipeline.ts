@@ -1,13 +1,18 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/load.js';
-import { SqliteDeliveryStore } from '../../src/adapters/sqlite/delivery-store.js';
+import { createEngine } from '../../src/compose.js';
 import type { Provider } from '../../src/core/events.js';
+import { drainOnce } from '../../src/pipeline/drain.js';
+import type { DeliveryLog } from '../../src/ports/delivery-log.js';
+import type { EventQuery } from '../../src/ports/event-query.js';
+import type { EventStore } from '../../src/ports/event-store.js';
+import type { JobQueue } from '../../src/ports/job-queue.js';
 
 /** Stores raw deliveries exactly as the edge would, without HTTP. */
-export async function seedDeliveries(dataDir: string, bodies: readonly (string | object)[], provider: Provider = 'cloud_api', tenant = 'default'): Promise<number[]> {
-  const store = await SqliteDeliveryStore.open({ dataDir, thread: false });
-  const ids: number[] = [];
+export async function seedDeliveries(dataDir: string, bodies: readonly (string | object)[], provider: Provider = 'cloud_api', tenant = 'default'): Promise<string[]> {
+  const store = await createEngine(workerConfig(dataDir)).openDeliveryStore();
+  const ids: string[] = [];
   let t = Date.now() - bodies.length;
   for (const b of bodies) {
     const body = Buffer.from(typeof b === 'string' ? b : JSON.stringify(b));
@@ -56,4 +61,35 @@ export function textMessage(id: string, from: string, ts: number, body = 'hi'): 
 
 export function status(id: string, value: string, ts: number, recipient = '16505551234', extra: object = {}): object {
   return { id, status: value, timestamp: String(ts), recipient_id: recipient, ...extra };
+}
+
+export interface TestStores {
+  readonly log: DeliveryLog;
+  readonly events: EventStore;
+  readonly jobs: JobQueue;
+  readonly query: EventQuery;
+  close(): Promise<void>;
+}
+
+/** Every store of a data dir, opened through the composition root as the worker and the CLI open them. */
+export async function openStores(dataDir: string): Promise<TestStores> {
+  const engine = createEngine(workerConfig(dataDir));
+  const log = await engine.openDeliveryLog();
+  const pipeline = await engine.openPipelineStores();
+  const query = await engine.openEventQuery();
+  return {
+    log, events: pipeline.events, jobs: pipeline.jobs, query,
+    close: async () => {
+      await query.close();
+      await pipeline.close();
+      await log.close();
+    },
+  };
+}
+
+/** Drains the whole backlog of a data dir in batches of 50, queueing jobs for `targets`. */
+export async function drainAll(dataDir: string, targets: readonly string[] = []): Promise<TestStores> {
+  const s = await openStores(dataDir);
+  while ((await drainOnce(s.log, s.events, 50, targets.map((name) => ({ name })))).deliveries > 0);
+  return s;
 }

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { packageRoot } from '../../src/entry/prices.js';
+import { packageRoot } from '../../src/planner/shipped-prices.js';
 
 export const ROOT = packageRoot();
 export const BIN = join(ROOT, 'bin', 'wahook.js');

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { SqliteDeliveryStore } from './delivery-store.js';
-import { SqliteDeliveryReader } from './delivery-reader.js';
+import { SqliteDeliveryLog } from './delivery-log.js';
+import { START } from '../../ports/delivery-log.js';
 
 const delivery = (text: string) => ({ tenant: 'default', provider: 'cloud_api' as const, receivedAt: Date.now(), body: Buffer.from(`{"object":"x","entry":[],"t":"${text}"}`), headers: {} });
 
@@ -64,12 +65,12 @@ test('headers read back exactly: the usual ones stored as the signature bytes, o
   await store.append({ ...delivery('usual'), headers: usual });
   await store.append({ ...delivery('other'), headers: other });
   await store.close();
-  const reader = new SqliteDeliveryReader(dir);
+  const reader = new SqliteDeliveryLog(dir);
   const raw = reader.db.prepare('SELECT headers, length(signature) AS n FROM deliveries ORDER BY id').all();
   assert.deepEqual(raw, [{ headers: '', n: 32 }, { headers: JSON.stringify(other), n: null }]);
   // A row written before the signature column existed.
   reader.db.prepare("INSERT INTO deliveries (tenant, provider, received_at, digest, headers, body) VALUES ('default', 'cloud_api', 1, x'00', ?, x'7b7d')").run(JSON.stringify(usual));
-  assert.deepEqual((await reader.list({})).map((d) => d.headers), [usual, other, usual]);
+  assert.deepEqual((await reader.read(START, 10, { withHeaders: true })).deliveries.map((d) => d.headers), [usual, other, usual]);
   await reader.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -20,5 +20,5 @@ test('a packed batch unpacks to the same deliveries, in order, across scopes', (
 
 test('results keep ids and duplicate flags (a duplicate travels as its negated id)', () => {
   const packed = Float64Array.from([7, -7, 2 ** 40]);
-  assert.deepEqual([0, 1, 2].map((i) => unpackResult(packed, i)), [{ id: 7, duplicate: false }, { id: 7, duplicate: true }, { id: 2 ** 40, duplicate: false }]);
+  assert.deepEqual([0, 1, 2].map((i) => unpackResult(packed, i)), [{ id: '7', duplicate: false }, { id: '7', duplicate: true }, { id: String(2 ** 40), duplicate: false }]);
 });

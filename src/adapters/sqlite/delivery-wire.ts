@@ -1,4 +1,4 @@
-import type { AppendResult } from '../../ports/delivery-store.js';
+import type { AppendResult } from '../../ports/delivery-log.js';
 
 /** A delivery on its way to the writer. */
 export interface WireDelivery {
@@ -85,5 +85,5 @@ export function unpackBatch(m: PackedBatch): WireDelivery[] {
 /** Results travel back as ids, negated for duplicates (ids are positive). */
 export function unpackResult(packed: Float64Array, i: number): AppendResult {
   const v = packed[i]!;
-  return v < 0 ? { id: -v, duplicate: true } : { id: v, duplicate: false };
+  return v < 0 ? { id: String(-v), duplicate: true } : { id: String(v), duplicate: false };
 }

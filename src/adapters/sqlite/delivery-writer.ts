@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { oneShotHash } from '../../core/one-shot-hash.js';
-import type { AppendResult } from '../../ports/delivery-store.js';
+import type { AppendResult } from '../../ports/delivery-log.js';
 import { DELIVERY_MIGRATIONS } from './delivery-migrations.js';
 import { DedupeIndex, digested, INDEX_TICK_MS, type DigestKey, type Digested } from './dedupe-index.js';
 import { openDatabase, type Db } from './open.js';

@@ -75,4 +75,10 @@ export const EVENT_MIGRATIONS: readonly string[] = [
   INSERT INTO cursor (id, delivery_id) VALUES (1, 0);
   CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
   `,
+  `
+  -- The worker's position in the delivery log as the log's own opaque text (a row id here, a stream id elsewhere).
+  CREATE TABLE checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), position TEXT NOT NULL);
+  INSERT INTO checkpoint (id, position) SELECT 1, CASE WHEN delivery_id = 0 THEN '' ELSE CAST(delivery_id AS TEXT) END FROM cursor;
+  DROP TABLE cursor;
+  `,
 ];

@@ -1,11 +1,12 @@
 import type { WahookEvent } from '../../core/events.js';
-import type { DeadLetter, EventFilter, EventQuery, MessageView, PipelineStats } from '../../ports/event-store.js';
+import { START } from '../../ports/delivery-log.js';
+import type { ContactView, EventFilter, EventQuery, EventStats, MessageView } from '../../ports/event-query.js';
 import type { Db } from './open.js';
 import { where } from './where.js';
 
 /** Reads of events.db for the CLI and dashboard; safe beside a running worker (WAL). */
 export class SqliteEventQuery implements EventQuery {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db, private readonly ownsDb = false) {}
 
   async events(f: EventFilter): Promise<WahookEvent[]> {
     const w = where([['kind = ?', f.kind], ['type = ?', f.type], ['ts >= ?', f.since], ['tenant = ?', f.tenant]]);
@@ -36,36 +37,15 @@ export class SqliteEventQuery implements EventQuery {
     }));
   }
 
-  async deadLetters(limit: number): Promise<DeadLetter[]> {
-    const rows = this.db
-      .prepare('SELECT j.seq, j.target, j.attempts, j.last_error, j.updated_at, e.key, e.json FROM jobs j JOIN events e ON e.seq = j.seq WHERE j.state = 2 ORDER BY j.seq LIMIT ?')
-      .all(limit) as { seq: number; target: string; attempts: number; last_error: string; updated_at: number; key: string; json: string }[];
-    return rows.map((r) => ({ seq: r.seq, target: r.target, key: r.key, attempts: r.attempts, lastError: r.last_error, updatedAt: r.updated_at, event: JSON.parse(r.json) as WahookEvent }));
+  async contacts(limit: number, tenant?: string): Promise<ContactView[]> {
+    const w = where([['tenant = ?', tenant]]);
+    const rows = this.db.prepare(`SELECT tenant, contact, profile_name, last_inbound_at, window_open_until FROM contacts${w.sql} ORDER BY last_inbound_at DESC LIMIT ?`).all(...w.args, limit) as {
+      tenant: string; contact: string; profile_name: string | null; last_inbound_at: number | null; window_open_until: number | null;
+    }[];
+    return rows.map((r) => ({ tenant: r.tenant, contact: r.contact, profileName: r.profile_name, lastInboundAt: r.last_inbound_at, windowOpenUntil: r.window_open_until }));
   }
 
-  /** Revived jobs rejoin their lane; the lane head becomes the oldest pending job again, so order holds. */
-  async retryDeadLetters(seqs: readonly number[], now: number): Promise<number> {
-    const filter = seqs.length ? ` AND seq IN (${seqs.map(() => '?').join(',')})` : '';
-    return this.db.transaction(() => {
-      const lanes = this.db.prepare(`SELECT DISTINCT conversation, target FROM jobs WHERE state = 2${filter}`).all(...seqs) as { conversation: string; target: string }[];
-      const changed = this.db.prepare(`UPDATE jobs SET state = 0, attempts = 0, run_at = ?, updated_at = ? WHERE state = 2${filter}`).run(now, now, ...seqs).changes;
-      const next = this.db.prepare('SELECT seq, run_at FROM jobs WHERE conversation = ? AND target = ? AND state = 0 ORDER BY seq LIMIT 1');
-      const upsert = this.db.prepare(`INSERT INTO lanes (conversation, target, head_seq, run_at) VALUES (?, ?, ?, ?)
-        ON CONFLICT (conversation, target) DO UPDATE SET head_seq = excluded.head_seq, run_at = excluded.run_at`);
-      for (const l of lanes) {
-        const head = next.get(l.conversation, l.target) as { seq: number; run_at: number };
-        upsert.run(l.conversation, l.target, head.seq, head.run_at);
-      }
-      return changed;
-    }).immediate();
-  }
-
-  async purgeDeadLetters(seqs: readonly number[]): Promise<number> {
-    const sql = `DELETE FROM jobs WHERE state = 2${seqs.length ? ` AND seq IN (${seqs.map(() => '?').join(',')})` : ''}`;
-    return this.db.prepare(sql).run(...seqs).changes;
-  }
-
-  async stats(): Promise<PipelineStats> {
+  async stats(): Promise<EventStats> {
     const counters = Object.fromEntries(
       (this.db.prepare('SELECT name, value FROM counters').all() as { name: string; value: number }[]).map((r) => [r.name, r.value]),
     );
@@ -74,14 +54,11 @@ export class SqliteEventQuery implements EventQuery {
     for (const [k, v] of Object.entries(counters)) {
       if (k.startsWith('events.')) { eventsByKind[k.slice(7)] = v; events += v; }
     }
-    const jobs = this.db.prepare('SELECT state, count(*) AS n FROM jobs GROUP BY state').all() as { state: number; n: number }[];
-    return {
-      eventsByKind,
-      events,
-      duplicates: counters.duplicates ?? 0,
-      cursor: this.db.prepare('SELECT delivery_id FROM cursor WHERE id = 1').pluck().get() as number,
-      jobsPending: jobs.find((j) => j.state === 0)?.n ?? 0,
-      deadLetters: jobs.find((j) => j.state === 2)?.n ?? 0,
-    };
+    const checkpoint = (this.db.prepare('SELECT position FROM checkpoint WHERE id = 1').pluck().get() as string | undefined) ?? START;
+    return { eventsByKind, events, duplicates: counters.duplicates ?? 0, checkpoint };
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDb) this.db.close();
   }
 }

@@ -1,4 +1,5 @@
 import type { MinuteRollup } from '../../ports/admin-data.js';
+import type { TelemetryStore } from '../../ports/telemetry-store.js';
 import { openDatabase, type Db } from './open.js';
 
 const MIGRATIONS = [
@@ -15,14 +16,14 @@ const MIGRATIONS = [
  * Per-minute rollups in telemetry.db: one small write a minute, kept for
  * the retention window (35 days by default) so a month is always at hand.
  */
-export class SqliteTelemetryStore {
+export class SqliteTelemetryStore implements TelemetryStore {
   readonly db: Db;
 
   constructor(dataDir: string) {
     this.db = openDatabase(dataDir, 'telemetry.db', MIGRATIONS, { busyTimeoutMs: 2000, synchronous: 'NORMAL' });
   }
 
-  save(r: MinuteRollup, retentionDays: number): void {
+  async save(r: MinuteRollup, retentionDays: number): Promise<void> {
     this.db.transaction(() => {
       this.db
         .prepare(`INSERT INTO minutes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (minute) DO UPDATE SET
@@ -35,7 +36,7 @@ export class SqliteTelemetryStore {
     })();
   }
 
-  since(sinceMs: number): MinuteRollup[] {
+  async since(sinceMs: number): Promise<MinuteRollup[]> {
     const rows = this.db.prepare('SELECT * FROM minutes WHERE minute >= ? ORDER BY minute').all(sinceMs) as Record<string, number>[];
     return rows.map((r) => ({
       minute: r.minute!, deliveries: r.deliveries!, events: r.events!, bytesIn: r.bytes_in!, duplicates: r.duplicates!, rejected: r.rejected!,
@@ -43,7 +44,7 @@ export class SqliteTelemetryStore {
     }));
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.db.close();
   }
 }

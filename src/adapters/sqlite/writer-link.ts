@@ -1,5 +1,6 @@
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { SharedCounter } from '../../core/shared-counter.js';
+import type { ErrorCode } from '../../core/errors.js';
 import { type DeliveryWriter, type WireDelivery, type WriterRequest } from './delivery-writer.js';
 
 /** What the writer thread posts back for each call. */
@@ -17,7 +18,7 @@ export interface WriterCalls {
   readonly sameThread: boolean;
   call(msg: WriterRequest): Promise<unknown>;
   /** On the same thread only: one synced commit, now (throws what the commit throws). */
-  commitNow(rows: readonly WireDelivery[], rejections: [string, number][]): Float64Array;
+  commitNow(rows: readonly WireDelivery[], rejections: [ErrorCode, number][]): Float64Array;
   /** On the same thread only: after the answers to a commit were given, index its deliveries. */
   afterCommit(): void;
   /** Settles calls whose answers have already arrived (cheap enough to call per request). */

@@ -6,8 +6,8 @@ import type { DeliveryRef, EventKind, Provider, WahookEvent } from '../events.js
 import { normalize } from './index.js';
 
 const refs: Record<Provider, DeliveryRef> = {
-  cloud_api: { tenant: 'acme', provider: 'cloud_api', deliveryId: 1, receivedAt: 1_800_000_000_000 },
-  wasender: { tenant: 'acme', provider: 'wasender', deliveryId: 2, receivedAt: 1_800_000_000_000 },
+  cloud_api: { tenant: 'acme', provider: 'cloud_api', deliveryId: '1', receivedAt: 1_800_000_000_000 },
+  wasender: { tenant: 'acme', provider: 'wasender', deliveryId: '2', receivedAt: 1_800_000_000_000 },
 };
 const KINDS: readonly EventKind[] = ['message', 'status', 'field', 'session', 'unknown'];
 
@@ -91,7 +91,7 @@ describe('normalize over every fixture', () => {
   it('keys do not depend on tenant, delivery or receive time', () => {
     const body = loadFixture('cloud-api/messages/text.json');
     const a = normalize(refs.cloud_api, body).events.map((e) => e.key);
-    const b = normalize({ ...refs.cloud_api, tenant: 'other', deliveryId: 99, receivedAt: 1 }, body).events.map((e) => e.key);
+    const b = normalize({ ...refs.cloud_api, tenant: 'other', deliveryId: '99', receivedAt: 1 }, body).events.map((e) => e.key);
     assert.deepEqual(a, b);
   });
 });

@@ -1,10 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Config } from '../../config/load.js';
-import { SqliteTelemetryStore } from '../../adapters/sqlite/telemetry-store.js';
+import { createEngine } from '../../compose.js';
 import { runCost } from '../../planner/index.js';
 import { measuredTraffic } from '../../telemetry/measured.js';
-import { defaultPrices } from '../prices.js';
+import { defaultPrices } from '../../planner/shipped-prices.js';
 
 /** Flags that belong to the gateway config, not the planner; `cost` reads them to find the data dir. */
 const CONFIG_FLAGS = new Set(['--data-dir', '--config', '--dev']);
@@ -21,10 +20,10 @@ export async function costCommand(argv: readonly string[], config: Config, out: 
     }
     planner.push(a);
   }
-  const telemetry = new SqliteTelemetryStore(resolve(config.dataDir));
+  const telemetry = await createEngine(config).openTelemetryStore();
   const now = Date.now();
-  const measured = measuredTraffic(telemetry.since(now - config.telemetryRetentionDays * 86_400_000), now);
-  telemetry.close();
+  const measured = measuredTraffic(await telemetry.since(now - config.telemetryRetentionDays * 86_400_000), now);
+  await telemetry.close();
   runCost(planner, measured, {
     stdout: out,
     writeFile: (p, d) => writeFileSync(p, d),

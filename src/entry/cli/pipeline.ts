@@ -1,23 +1,12 @@
-import { resolve } from 'node:path';
 import type { Config } from '../../config/load.js';
 import { GatewayError } from '../../core/errors.js';
 import type { EventKind } from '../../core/events.js';
-import { SqliteEventQuery } from '../../adapters/sqlite/event-query.js';
-import { SqliteEventStore } from '../../adapters/sqlite/event-store.js';
-import { createDeliveryReader } from '../../compose.js';
 import { replay } from '../../pipeline/drain.js';
+import { targetSpecs } from '../../pipeline/targets.js';
+import { withReadStores } from '../engine-session.js';
 import { intFlag, stringFlag, timeFlag, type ParsedArgs } from './args.js';
 
 const KINDS = ['message', 'status', 'field', 'session', 'unknown'];
-
-async function withEvents<T>(config: Config, fn: (store: SqliteEventStore, q: SqliteEventQuery) => Promise<T>): Promise<T> {
-  const store = new SqliteEventStore(resolve(config.dataDir));
-  try {
-    return await fn(store, new SqliteEventQuery(store.db));
-  } finally {
-    await store.close();
-  }
-}
 
 const line = (o: unknown): string => `${JSON.stringify(o)}\n`;
 
@@ -25,8 +14,8 @@ const line = (o: unknown): string => `${JSON.stringify(o)}\n`;
 export async function eventsCommand(args: ParsedArgs, config: Config, out: (s: string) => void): Promise<number> {
   const kind = stringFlag(args.flags, 'kind');
   if (kind !== undefined && !KINDS.includes(kind)) throw new GatewayError('WAHOOK_ERR_CLI_USAGE', `Flag --kind expects one of ${KINDS.join(', ')}`);
-  const events = await withEvents(config, (_, q) =>
-    q.events({ kind: kind as EventKind | undefined, type: stringFlag(args.flags, 'type'), since: timeFlag(args.flags, 'since'), tenant: stringFlag(args.flags, 'tenant'), limit: intFlag(args.flags, 'limit', 1000) }),
+  const events = await withReadStores(config, ({ query }) =>
+    query.events({ kind: kind as EventKind | undefined, type: stringFlag(args.flags, 'type'), since: timeFlag(args.flags, 'since'), tenant: stringFlag(args.flags, 'tenant'), limit: intFlag(args.flags, 'limit', 1000) }),
   );
   for (const e of events) out(line(e));
   return 0;
@@ -34,7 +23,7 @@ export async function eventsCommand(args: ParsedArgs, config: Config, out: (s: s
 
 /** `wahook messages --json [--limit N]`: one line per message with its current status and history. */
 export async function messagesCommand(args: ParsedArgs, config: Config, out: (s: string) => void): Promise<number> {
-  const rows = await withEvents(config, (_, q) => q.messages(intFlag(args.flags, 'limit', 1000)));
+  const rows = await withReadStores(config, ({ query }) => query.messages(intFlag(args.flags, 'limit', 1000)));
   for (const m of rows) out(line(m));
   return 0;
 }
@@ -47,7 +36,7 @@ export async function dlqCommand(args: ParsedArgs, config: Config, out: (s: stri
     if (!/^\d+$/.test(s.trim())) throw new GatewayError('WAHOOK_ERR_CLI_USAGE', 'Flag --seq expects comma-separated numbers');
     return Number(s);
   });
-  return withEvents(config, async (_, q) => {
+  return withReadStores(config, async ({ pipeline: { jobs: q } }) => {
     switch (action) {
       case 'list':
         for (const d of await q.deadLetters(intFlag(args.flags, 'limit', 1000))) out(line(d));
@@ -66,15 +55,8 @@ export async function dlqCommand(args: ParsedArgs, config: Config, out: (s: stri
 
 /** `wahook replay [--since ISO] [--until ISO] [--tenant T]`: idempotent re-processing of stored deliveries. */
 export async function replayCommand(args: ParsedArgs, config: Config, out: (s: string) => void): Promise<number> {
-  const reader = createDeliveryReader(config);
-  try {
-    const targets = [...(config.handlers ? ['handler'] : []), ...(config.forwardUrl ? ['forward'] : [])];
-    const r = await withEvents(config, (store) =>
-      replay(reader, store, { since: timeFlag(args.flags, 'since'), until: timeFlag(args.flags, 'until'), tenant: stringFlag(args.flags, 'tenant') }, targets),
-    );
-    out(line(r));
-    return 0;
-  } finally {
-    await reader.close();
-  }
+  const q = { since: timeFlag(args.flags, 'since'), until: timeFlag(args.flags, 'until'), tenant: stringFlag(args.flags, 'tenant') };
+  const r = await withReadStores(config, ({ log, pipeline }) => replay(log, pipeline.events, q, targetSpecs(config)));
+  out(line(r));
+  return 0;
 }

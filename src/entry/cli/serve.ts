@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { GatewayError } from '../../core/errors.js';
 import { assertServable, type Config } from '../../config/load.js';
-import { createDeliveryStore } from '../../compose.js';
+import { createEngine } from '../../compose.js';
 import { createGatewayServer, type ExtraHandler } from '../server.js';
 import type { Telemetry } from '../../ports/telemetry.js';
 
@@ -33,7 +33,7 @@ function announceDev(config: Config, port: number, err: (s: string) => void): vo
 export async function serveCommand(config: Config, logger: Logger, err: (s: string) => void, hooks: ServeHooks = {}): Promise<number> {
   assertServable(config);
   if (config.insecureSkipSignature) logger.warn('signature verification is OFF (--insecure-skip-signature): never use this in production');
-  const store = await createDeliveryStore(config);
+  const store = await createEngine(config).openDeliveryStore();
   const gateway = createGatewayServer({ config, store, logger, telemetry: hooks.telemetry, extra: hooks.extra });
   let port: number;
   try {

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config/load.js';
-import { startWorker } from '../../pipeline/worker.js';
+import { runWorker } from '../run-worker.js';
 
 /** `wahook worker`: the pipeline alone, e.g. beside `wahook serve --no-worker`. */
 export async function workerCommand(config: Config, logger: Logger): Promise<number> {
-  const worker = await startWorker(config, logger);
+  const worker = await runWorker(config, logger);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());

@@ -4,7 +4,7 @@ import { listFixtures, loadFixture } from '../../../../test/helpers/fixtures.js'
 import type { DeliveryRef, WahookEvent } from '../../events.js';
 import { normalize } from '../index.js';
 
-const ref: DeliveryRef = { tenant: 'acme', provider: 'cloud_api', deliveryId: 13, receivedAt: 1_800_000_000_000 };
+const ref: DeliveryRef = { tenant: 'acme', provider: 'cloud_api', deliveryId: '13', receivedAt: 1_800_000_000_000 };
 
 type Body = { entry: Array<{ id: string; time: number; changes: Array<{ field: string; value: unknown }> }> };
 

@@ -4,7 +4,7 @@ import { loadFixture } from '../../../../test/helpers/fixtures.js';
 import type { DeliveryRef, WahookEvent } from '../../events.js';
 import { normalize } from '../index.js';
 
-const ref: DeliveryRef = { tenant: 'acme', provider: 'cloud_api', deliveryId: 11, receivedAt: 1_800_000_000_000 };
+const ref: DeliveryRef = { tenant: 'acme', provider: 'cloud_api', deliveryId: '11', receivedAt: 1_800_000_000_000 };
 
 function only(fixture: string): { event: WahookEvent; result: ReturnType<typeof normalize> } {
   const result = normalize(ref, loadFixture(`cloud-api/messages/${fixture}`));
@@ -24,7 +24,7 @@ describe('cloud api messages', () => {
     assert.equal(event.contact, '16505551234');
     assert.equal(event.timestamp, 1_739_321_024_000);
     assert.equal(event.tenant, 'acme');
-    assert.equal(event.deliveryId, 11);
+    assert.equal(event.deliveryId, '11');
     assert.equal(event.provider, 'cloud_api');
     assert.equal(event['text'], 'Hi, has my order shipped yet?');
     assert.equal(event['phoneNumberId'], '106540352242922');

@@ -4,7 +4,7 @@ import { loadFixture } from '../../../../test/helpers/fixtures.js';
 import type { DeliveryRef, WahookEvent } from '../../events.js';
 import { normalize } from '../index.js';
 
-const ref: DeliveryRef = { tenant: 'acme', provider: 'cloud_api', deliveryId: 12, receivedAt: 1_800_000_000_000 };
+const ref: DeliveryRef = { tenant: 'acme', provider: 'cloud_api', deliveryId: '12', receivedAt: 1_800_000_000_000 };
 const WAMID = 'wamid.HBgLMTY1MDU1NTEyMzQVAgARGBI1RjQyNUE3NEYxMzAzMzQ5MkEA';
 
 function events(fixture: string): WahookEvent[] {

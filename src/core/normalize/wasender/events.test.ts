@@ -5,7 +5,7 @@ import type { DeliveryRef, WahookEvent } from '../../events.js';
 import { normalize } from '../index.js';
 import { mapStatus } from './events.js';
 
-const ref: DeliveryRef = { tenant: 'shop', provider: 'wasender', deliveryId: 22, receivedAt: 1_800_000_000_000 };
+const ref: DeliveryRef = { tenant: 'shop', provider: 'wasender', deliveryId: '22', receivedAt: 1_800_000_000_000 };
 
 function events(fixture: string): WahookEvent[] {
   const result = normalize(ref, loadFixture(`wasender/${fixture}`));

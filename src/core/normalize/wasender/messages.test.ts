@@ -4,7 +4,7 @@ import { loadFixture } from '../../../../test/helpers/fixtures.js';
 import type { DeliveryRef } from '../../events.js';
 import { normalize, type NormalizeResult } from '../index.js';
 
-const ref: DeliveryRef = { tenant: 'shop', provider: 'wasender', deliveryId: 21, receivedAt: 1_800_000_000_000 };
+const ref: DeliveryRef = { tenant: 'shop', provider: 'wasender', deliveryId: '21', receivedAt: 1_800_000_000_000 };
 
 function run(fixture: string): NormalizeResult {
   return normalize(ref, loadFixture(`wasender/${fixture}`));

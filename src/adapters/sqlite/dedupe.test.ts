@@ -3,9 +3,9 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { digestKey, fpOf } from '../../src/adapters/sqlite/dedupe-index.js';
-import { SqliteDeliveryStore } from '../../src/adapters/sqlite/delivery-store.js';
-import { tempDir } from '../helpers/gateway.js';
+import { digestKey, fpOf } from './dedupe-index.js';
+import { SqliteDeliveryStore } from './delivery-store.js';
+import { tempDir } from '../../../test/helpers/gateway.js';
 
 const delivery = (text: string) => ({ tenant: 'default', provider: 'cloud_api' as const, receivedAt: Date.now(), body: Buffer.from(`{"object":"x","entry":[],"t":"${text}"}`), headers: {} });
 
@@ -43,7 +43,7 @@ async function storedOnce(dir: string, text: string) {
 }
 
 /** After a reopen: `kept` is still recognised under its id, and `fresh` is stored as new. */
-async function recognisedAfterReopen(dir: string, kept: { id: number; text: string }, fresh: string, thread = false): Promise<void> {
+async function recognisedAfterReopen(dir: string, kept: { id: string; text: string }, fresh: string, thread = false): Promise<void> {
   const store = await SqliteDeliveryStore.open({ dataDir: dir, thread });
   assert.deepEqual(await store.append(delivery(kept.text)), { id: kept.id, duplicate: true });
   assert.equal((await store.append(delivery(fresh))).duplicate, false);
@@ -57,7 +57,7 @@ test('a damaged or lagging index never turns a new delivery into a duplicate', a
   const { createHash } = await import('node:crypto');
   const idx = new Database(join(dir, 'dedupe.db'));
   const ghost = digestKey('default', 'cloud_api', createHash('sha256').update(delivery('ghost').body).digest());
-  idx.prepare('INSERT INTO digests VALUES (?, ?)').run(fpOf(ghost.hi, ghost.lo), first.id + 1);
+  idx.prepare('INSERT INTO digests VALUES (?, ?)').run(fpOf(ghost.hi, ghost.lo), Number(first.id) + 1);
   idx.close();
   assert.equal((await storedOnce(dir, 'ghost')).duplicate, false);
   // A corrupt file after an unclean stop is rebuilt from deliveries.db, and still recognises what is stored.
@@ -82,7 +82,7 @@ test('an index in an older layout is rebuilt on open and still recognises what i
 test('index entries a crash left uncommitted are indexed again at the next start', async () => {
   const dir = tempDir();
   // A gateway that stores one delivery and is killed at once: its index entry is still in the open index transaction.
-  const storeUrl = new URL('../../src/adapters/sqlite/delivery-store.js', import.meta.url).href;
+  const storeUrl = new URL('./delivery-store.js', import.meta.url).href;
   const script = `
     const { SqliteDeliveryStore } = await import(${JSON.stringify(storeUrl)});
     const store = await SqliteDeliveryStore.open({ dataDir: ${JSON.stringify(dir)} });
@@ -94,7 +94,7 @@ test('index entries a crash left uncommitted are indexed again at the next start
   writeFileSync(file, script);
   const child = spawnSync(process.execPath, [file], { encoding: 'utf8' });
   assert.equal(child.signal, 'SIGKILL');
-  const stored = JSON.parse(child.stdout) as { id: number; duplicate: boolean };
+  const stored = JSON.parse(child.stdout) as { id: string; duplicate: boolean };
   assert.equal(stored.duplicate, false);
   await recognisedAfterReopen(dir, { id: stored.id, text: 'crash' }, 'after');
   rmSync(dir, { recursive: true, force: true });
@@ -102,8 +102,8 @@ test('index entries a crash left uncommitted are indexed again at the next start
 
 /** Stores deliveries with the writer itself and lets its idle ticks move their index entries from memory to the index file. */
 async function storedInIndexFile(dir: string, texts: string[]) {
-  const { DeliveryWriter } = await import('../../src/adapters/sqlite/delivery-writer.js');
-  const { packBatch, unpackBatch, unpackResult } = await import('../../src/adapters/sqlite/delivery-wire.js');
+  const { DeliveryWriter } = await import('./delivery-writer.js');
+  const { packBatch, unpackBatch, unpackResult } = await import('./delivery-wire.js');
   const writer = new DeliveryWriter(dir, 1000);
   const ids = texts.map((text) => {
     const r = unpackResult(writer.commit(unpackBatch(packBatch([{ ...delivery(text), signature: null, headers: '{}' }])), []), 0);
@@ -142,7 +142,7 @@ test('entries wait in memory under heavy traffic, reach the index file when it i
   const [id] = await storedInIndexFile(dir, ['filed']);
   assert.equal(filed(), 1);
   // More than a light tick's worth recorded since the last tick: nothing moves yet; the next tick is light and moves them.
-  const { DeliveryWriter } = await import('../../src/adapters/sqlite/delivery-writer.js');
+  const { DeliveryWriter } = await import('./delivery-writer.js');
   const writer = new DeliveryWriter(dir, 1000);
   const burst = Array.from({ length: 100 }, (_, i) => ({ ...delivery(`burst-${i}`), signature: null, headers: '{}' }));
   writer.commit(burst, []);
@@ -162,7 +162,7 @@ test('entries wait in memory under heavy traffic, reach the index file when it i
 test('a tick after close neither touches nor removes the index file', async () => {
   const dir = tempDir();
   await storedInIndexFile(dir, ['kept']);
-  const { DeliveryWriter } = await import('../../src/adapters/sqlite/delivery-writer.js');
+  const { DeliveryWriter } = await import('./delivery-writer.js');
   const writer = new DeliveryWriter(dir, 1000);
   writer.commit([{ ...delivery('late'), signature: null, headers: '{}' }], []);
   writer.indexCommitted();
@@ -202,8 +202,8 @@ test('a re-delivery inside a batch is found even when another delivery shares it
 
 test('an index that cannot even be rebuilt is set aside, never fails a commit, and comes back', async () => {
   const dir = tempDir();
-  const { DeliveryWriter } = await import('../../src/adapters/sqlite/delivery-writer.js');
-  const { packBatch, unpackBatch, unpackResult } = await import('../../src/adapters/sqlite/delivery-wire.js');
+  const { DeliveryWriter } = await import('./delivery-writer.js');
+  const { packBatch, unpackBatch, unpackResult } = await import('./delivery-wire.js');
   const writer = new DeliveryWriter(dir, 1000);
   const commit = (text: string) => {
     const d = delivery(text);
@@ -226,7 +226,7 @@ test('an index that cannot even be rebuilt is set aside, never fails a commit, a
   await new Promise((r) => setTimeout(r, 1100));
   // Rebuilt from deliveries.db on the next use after the retry delay.
   assert.equal(commit('kept').duplicate, true);
-  assert.ok(first.id > 0);
+  assert.ok(Number(first.id) > 0);
   writer.close();
   rmSync(dir, { recursive: true, force: true });
 });

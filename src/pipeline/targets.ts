@@ -1,0 +1,31 @@
+import type { JobTargetSpec } from '../core/job-routing.js';
+import type { Config } from '../config/load.js';
+import { forwardEvent } from './forward.js';
+import { handlerFor, loadHandlers } from './handlers.js';
+import type { JobTarget } from './jobs.js';
+
+export interface Targets {
+  readonly specs: readonly JobTargetSpec[];
+  readonly run: Readonly<Record<string, JobTarget>>;
+}
+
+/** The job targets the config asks for; handlers and forwarding take every event. */
+export function targetSpecs(config: Config): JobTargetSpec[] {
+  return [...(config.handlers !== undefined ? [{ name: 'handler' }] : []), ...(config.forwardUrl !== undefined && config.forwardSecret !== undefined ? [{ name: 'forward' }] : [])];
+}
+
+export async function buildTargets(config: Config): Promise<Targets> {
+  const run: Record<string, JobTarget> = {};
+  if (config.handlers !== undefined) {
+    const handlers = await loadHandlers(config.handlers);
+    run.handler = async (job) => {
+      const fn = handlerFor(handlers, job.event);
+      if (fn) await fn(job.event, { key: job.event.key, attempt: job.attempts + 1 });
+    };
+  }
+  if (config.forwardUrl !== undefined && config.forwardSecret !== undefined) {
+    const { forwardUrl, forwardSecret, forwardTimeoutMs } = config;
+    run.forward = (job) => forwardEvent(forwardUrl, forwardSecret, job.event, forwardTimeoutMs, Math.floor(Date.now() / 1000));
+  }
+  return { specs: targetSpecs(config), run };
+}
