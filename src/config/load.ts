@@ -1,4 +1,5 @@
 import { GatewayError } from '../core/errors.js';
+import { isLoopbackHost } from '../core/loopback.js';
 import { SCHEMA, SPEC_BY_KEY, type KeySpec } from './schema.js';
 
 /**
@@ -28,6 +29,7 @@ export interface Config {
   readonly engine: 'sqlite';
   readonly dataDir: string;
   readonly insecureSkipSignature: boolean;
+  readonly insecureSkipSignatureBeyondLoopback: boolean;
   readonly dev: boolean;
   readonly bodyLimitBytes: number;
   readonly headersTimeoutMs: number;
@@ -193,6 +195,7 @@ export function loadConfig(src: ConfigSources): Config {
     engine: v.engine as Config['engine'],
     dataDir: v.dataDir as string,
     insecureSkipSignature: v.insecureSkipSignature as boolean,
+    insecureSkipSignatureBeyondLoopback: v.insecureSkipSignatureBeyondLoopback as boolean,
     dev: v.dev as boolean,
     bodyLimitBytes: v.bodyLimitBytes as number,
     headersTimeoutMs: v.headersTimeoutMs as number,
@@ -236,10 +239,20 @@ export function loadConfig(src: ConfigSources): Config {
 
 /**
  * Serving rule: every tenant needs a way to authenticate its deliveries,
- * unless the operator explicitly opts out.
+ * unless the operator explicitly opts out. Opting out turns off every
+ * tenant's check, so beyond loopback it takes a second, explicit flag: one
+ * development flag left in a deployment must not open a public gateway.
  */
 export function assertServable(config: Config): void {
-  if (config.insecureSkipSignature) return;
+  if (config.insecureSkipSignature) {
+    if (!isLoopbackHost(config.host) && !config.insecureSkipSignatureBeyondLoopback) {
+      throw invalid(
+        'insecureSkipSignature',
+        `refused on host ${config.host}, which other machines can reach: listen on 127.0.0.1, or also pass --insecure-skip-signature-beyond-loopback`,
+      );
+    }
+    return;
+  }
   for (const t of Object.values(config.tenants)) {
     if (t.appSecrets.length === 0 && t.wasenderSecret === undefined) {
       const key = t.name === DEFAULT_TENANT ? 'appSecrets (env WAHOOK_APP_SECRET)' : `tenants.${t.name}.appSecrets`;

@@ -139,3 +139,44 @@ test('mutated deliveries: whenever the scan is sure, JSON.parse finds an envelop
   // Both outcomes were exercised, not just the fallback.
   assert.ok(sure > tried / 20 && sure < tried, `sure of ${sure} of ${tried}`);
 });
+
+test('a \\u escape takes hex digits only: the bytes 0x10-0x19 are not digits (review case)', () => {
+  const body = Buffer.concat([b('{"object":"\\u'), Buffer.from([0x10, 0x11, 0x12, 0x19]), b('","entry":[]}')]);
+  assert.equal(isEnvelopeCertainly('cloud_api', body), false);
+  assert.equal(checked('cloud_api', body), 'WAHOOK_ERR_PAYLOAD_NOT_JSON');
+  for (let c = 0x10; c <= 0x19; c++) {
+    const one = b(`{"event":"e\\u00${String.fromCharCode(0x30)}X","data":1}`);
+    one[one.indexOf(0x58)] = c;
+    assert.equal(isEnvelopeCertainly('wasender', one), false, `byte 0x${c.toString(16)}`);
+  }
+  for (const ok of ['\\u00aF', '\\uABCD', '\\u0000']) assert.equal(isEnvelopeCertainly('cloud_api', b(`{"object":"${ok}","entry":[]}`)), true, ok);
+});
+
+test('every byte value at every position of the templates: the scan never contradicts JSON.parse', () => {
+  // Small templates that hold every construct the scan reads: escapes (\u with both cases of hex), numbers, literals, shape keys.
+  const templates: [Provider, string][] = [
+    ['cloud_api', '{"object":"\\u00e9x","entry":[{"changes":[1,-0.5e+3,true,false,null,"a\\n\\u12AB"],"id":"7"}]}'],
+    ['wasender', '{"event":"messages.received","data":{"id":"\\u0041\\"b","n":[0,1E5,null,{}]}}'],
+    ['cloud_api', '{"object":"\\u1234","entry":[]}'],
+  ];
+  let bodies = 0;
+  let sure = 0;
+  for (const [provider, text] of templates) {
+    const src = b(text);
+    assert.equal(isEnvelopeCertainly(provider, src), true, `template ${text}`);
+    for (let at = 0; at < src.length; at++) {
+      for (let v = 0; v <= 0xff; v++) {
+        const body = Buffer.from(src);
+        body[at] = v;
+        const truth = parsed(provider, body);
+        const scan = isEnvelopeCertainly(provider, body);
+        if (scan) sure++;
+        bodies++;
+        if (scan && truth !== 'envelope') assert.fail(`scan sure, JSON.parse says ${truth}: byte 0x${v.toString(16)} at ${at} of ${text}`);
+        const want = truth === 'envelope' ? 'envelope' : truth === 'not json' ? 'WAHOOK_ERR_PAYLOAD_NOT_JSON' : 'WAHOOK_ERR_PAYLOAD_NOT_ENVELOPE';
+        assert.equal(checked(provider, body), want, `byte 0x${v.toString(16)} at ${at} of ${text}`);
+      }
+    }
+  }
+  assert.ok(sure > bodies / 50 && sure < bodies, `sure of ${sure} of ${bodies}`);
+});

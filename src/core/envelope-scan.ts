@@ -24,6 +24,10 @@ for (let c = 0; c < 0x20; c++) PLAIN[c] = 0;
 PLAIN[0x22] = 0;
 PLAIN[0x5c] = 0;
 
+// A table, not a case-folding OR: `c | 0x20` also maps the control bytes 0x10-0x19 onto '0'-'9'.
+const HEX = new Uint8Array(256);
+for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
+
 const QUOTE = 0x22;
 const COLON = 0x3a;
 const COMMA = 0x2c;
@@ -64,10 +68,7 @@ function str(): number {
       const e = b[i++]!;
       if (e === 0x75) {
         if (i + 4 > n) return -1;
-        for (let k = 0; k < 4; k++) {
-          const h = b[i++]! | 0x20;
-          if (!((h >= 0x30 && h <= 0x39) || (h >= 0x61 && h <= 0x66))) return -1;
-        }
+        for (let k = 0; k < 4; k++) if (HEX[b[i++]!] !== 1) return -1;
       } else if (e !== 0x22 && e !== 0x5c && e !== 0x2f && e !== 0x62 && e !== 0x66 && e !== 0x6e && e !== 0x72 && e !== 0x74) {
         return -1;
       }

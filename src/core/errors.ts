@@ -29,10 +29,13 @@ export const CODES = {
   WAHOOK_ERR_STORE_UNAVAILABLE: { httpStatus: 503, retryable: true, message: 'The store could not commit the delivery; retry later' },
   WAHOOK_ERR_SHUTTING_DOWN: { httpStatus: 503, retryable: true, message: 'The gateway is shutting down; retry later' },
   WAHOOK_ERR_ADMIN_UNAUTHORIZED: { httpStatus: 401, retryable: false, message: 'A valid admin bearer token is required' },
+  WAHOOK_ERR_ADMIN_REVEAL_DENIED: { httpStatus: 403, retryable: false, message: 'Full phone numbers are only returned to a request that carries the admin token as a bearer' },
   WAHOOK_ERR_CONFIG_INVALID: { httpStatus: 500, retryable: false, message: 'Configuration is invalid' },
   WAHOOK_ERR_CLI_USAGE: { httpStatus: 400, retryable: false, message: 'Invalid command-line usage' },
   WAHOOK_ERR_HANDLER_FAILED: { httpStatus: 500, retryable: true, message: 'A user handler threw' },
   WAHOOK_ERR_FORWARD_FAILED: { httpStatus: 502, retryable: true, message: 'Forwarding to the user endpoint failed' },
+  WAHOOK_ERR_FORWARD_REJECTED: { httpStatus: 502, retryable: false, message: 'The user endpoint refused the event (a 4xx other than 408 and 429); not retried' },
+  WAHOOK_ERR_EVENT_UNSERIALIZABLE: { httpStatus: 500, retryable: false, message: 'The event cannot be serialised as JSON; not retried' },
   WAHOOK_ERR_PLANNER_INPUT: { httpStatus: 400, retryable: false, message: 'Cost planner input is invalid' },
   WAHOOK_ERR_INTERNAL: { httpStatus: 500, retryable: true, message: 'Internal error' },
 } as const satisfies Record<string, ErrorSpec>;

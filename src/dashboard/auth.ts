@@ -5,26 +5,25 @@
  * token configured there the answer is always no: a gateway reachable from
  * a network is never left open by omission. On loopback the token is only
  * required once one is configured. /metrics follows metricsRequireToken.
+ *
+ * A loopback bind is not proof of a local caller: a reverse proxy, an SSH or
+ * TCP tunnel, or a page that rebinds its DNS name to 127.0.0.1 all reach it
+ * from elsewhere. Without a token a request is only taken as local when it
+ * names this listener itself in `Host` (a loopback name with the port it
+ * came in on) and carries no forwarding header. A proxy that rewrites `Host`
+ * to the upstream address still passes, which is why a proxied deployment
+ * needs WAHOOK_ADMIN_TOKEN.
  */
 import { createHmac } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Config } from '../config/load.js';
+import { isLoopbackHost } from '../core/loopback.js';
 import { constantTimeEqual } from '../core/signature.js';
+
+export { isLoopbackHost } from '../core/loopback.js';
 
 /** page: /dashboard; asset: its script and stylesheet; api: /api/*; metrics: /metrics. */
 export type AccessKind = 'page' | 'asset' | 'api' | 'metrics';
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', '[::1]', 'localhost']);
-
-/**
- * @example
- * isLoopbackHost('127.0.0.1') // true
- * isLoopbackHost('0.0.0.0') // false: every interface, so reachable from the network
- */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase();
-  return LOOPBACK.has(h) || /^127(\.\d{1,3}){3}$/.test(h);
-}
 
 /** The credential in `Authorization: Bearer <token>`, if that is the header's shape. */
 export function bearerOf(header: string | undefined): string | undefined {
@@ -39,44 +38,82 @@ export function cookieOf(header: string | undefined, name: string): string | und
   return undefined;
 }
 
-const ASSET_COOKIE = 'wahook_assets';
+const LOCAL_HOST_HEADER = /^(?:localhost|127\.0\.0\.1|\[::1\])(?::(\d{1,5}))?$/i;
 
 /**
- * A browser fetches <script src> and <link href> without any header the page
- * could set, so after an authorised /dashboard the gateway hands out a cookie
- * for the assets alone. It is derived from the token, not the token itself,
- * and its path confines it to the static assets: it unlocks no data.
+ * Whether `Host` names this listener by a loopback name and the port the
+ * connection arrived on, as a browser or client on this machine sends it.
+ * A rebound DNS name, a proxy that passes the public name through, or a
+ * tunnel that listens on another port all fail it.
+ *
+ * @example
+ * hostIsLocal({ headers: { host: '127.0.0.1:3000' }, socket: { localPort: 3000 } }) // true
+ * hostIsLocal({ headers: { host: 'attacker.example:3000' }, socket: { localPort: 3000 } }) // false
  */
-function assetCookieValue(token: string): string {
-  return createHmac('sha256', token).update('wahook dashboard assets').digest('base64url');
+export function hostIsLocal(req: Pick<IncomingMessage, 'headers'> & { socket?: { localPort?: number } }): boolean {
+  const m = LOCAL_HOST_HEADER.exec((req.headers.host ?? '').trim());
+  if (m === null) return false;
+  const port = m[1] === undefined ? 80 : Number(m[1]);
+  return port === req.socket?.localPort;
+}
+
+export const SESSION_COOKIE = 'wahook_session';
+
+/**
+ * After an authorised /dashboard?token=… the browser keeps a cookie instead
+ * of the token, so the token leaves the address bar (and with it browser
+ * history and proxy logs). The cookie is derived from the token, not the
+ * token itself: it cannot be replayed as a bearer or against /metrics.
+ */
+function sessionValue(token: string): string {
+  return createHmac('sha256', token).update('wahook dashboard session').digest('base64url');
+}
+
+function firstForwardedProto(req: IncomingMessage): string | undefined {
+  const xfp = req.headers['x-forwarded-proto'];
+  const x = (Array.isArray(xfp) ? xfp[0] : xfp)?.split(',')[0]?.trim().toLowerCase();
+  if (x) return x;
+  const fwd = req.headers.forwarded?.split(',')[0];
+  return fwd === undefined ? undefined : /(?:^|;)\s*proto="?([a-z]+)"?/i.exec(fwd)?.[1]?.toLowerCase();
+}
+
+/**
+ * Whether the browser reached us over TLS. A proxy's word is taken without a
+ * trust list because it can only add `Secure`: a forged "https" makes the
+ * browser drop the cookie, it never exposes one.
+ */
+function cameOverTls(req: IncomingMessage): boolean {
+  return (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true || firstForwardedProto(req) === 'https';
 }
 
 export interface AccessCheck {
   allowed(req: IncomingMessage, kind: AccessKind, query: URLSearchParams): boolean;
-  /** The Set-Cookie value to send with an authorised page, or undefined when assets are open. */
-  assetCookie(): string | undefined;
+  /** Whether the request carries the admin token itself as a bearer (what asking for full phone numbers takes). */
+  hasBearer(req: IncomingMessage): boolean;
+  /** The Set-Cookie value to send with an authorised page, or undefined when no token is configured. */
+  sessionCookie(req: IncomingMessage): string | undefined;
 }
 
 export function createAccessCheck(config: Pick<Config, 'host' | 'adminToken' | 'metricsRequireToken'>): AccessCheck {
   const token = config.adminToken;
-  const adminNeedsToken = !isLoopbackHost(config.host) || token !== undefined;
-  const cookie = token === undefined ? undefined : assetCookieValue(token);
+  const loopbackBind = isLoopbackHost(config.host);
+  const session = token === undefined ? undefined : sessionValue(token);
+  const hasBearer = (req: IncomingMessage): boolean => token !== undefined && constantTimeEqual(bearerOf(req.headers.authorization), token);
   return {
     allowed(req, kind, query) {
-      // A loopback bind behind a reverse proxy still serves the network: a proxied request is never "local".
-      const proxied = req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined;
-      const needed = kind === 'metrics' ? config.metricsRequireToken : adminNeedsToken || proxied;
-      if (!needed) return true;
-      if (token === undefined || cookie === undefined) return false;
-      const auth = req.headers.authorization;
-      if (constantTimeEqual(bearerOf(auth), token)) return true;
-      if (kind === 'page') return constantTimeEqual(query.get('token') ?? undefined, token);
-      if (kind === 'asset') return constantTimeEqual(cookieOf(req.headers.cookie, ASSET_COOKIE), cookie);
-      return false;
+      if (kind === 'metrics') return !config.metricsRequireToken || hasBearer(req);
+      if (token === undefined || session === undefined) {
+        const proxied = req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined;
+        return loopbackBind && !proxied && hostIsLocal(req);
+      }
+      if (hasBearer(req)) return true;
+      if (constantTimeEqual(cookieOf(req.headers.cookie, SESSION_COOKIE), session)) return true;
+      return kind === 'page' && constantTimeEqual(query.get('token') ?? undefined, token);
     },
-    assetCookie() {
-      if (!adminNeedsToken || cookie === undefined) return undefined;
-      return `${ASSET_COOKIE}=${cookie}; Path=/api/assets/; HttpOnly; SameSite=Strict`;
+    hasBearer,
+    sessionCookie(req) {
+      if (session === undefined) return undefined;
+      return `${SESSION_COOKIE}=${session}; Path=/; HttpOnly; SameSite=Strict${cameOverTls(req) ? '; Secure' : ''}`;
     },
   };
 }

@@ -9,17 +9,22 @@ var REFRESH_MS = 2000;
 var COST_EVERY = 15;
 
 // A browser cannot attach an Authorization header to the navigation that
-// opens the page, so the token may arrive as ?token= on /dashboard. From
-// then on it travels only as a Bearer header on the API calls below.
-var token = new URLSearchParams(location.search).get('token');
+// opens the page, so the token may arrive as ?token= on /dashboard. The
+// gateway answered that with an HttpOnly session cookie, which carries the
+// API calls below; the token itself is taken out of the address bar so it
+// stays out of the browser's history and of anything the URL is shown to.
+if (new URLSearchParams(location.search).has('token')) {
+  var clean = new URLSearchParams(location.search);
+  clean.delete('token');
+  var rest = clean.toString();
+  history.replaceState(history.state, '', location.pathname + (rest ? '?' + rest : '') + location.hash);
+}
 var last = { live: null, rollups: null };
 var round = 0;
 var costLoaded = false;
 
 function api(path) {
-  var headers = { accept: 'application/json' };
-  if (token) headers.authorization = 'Bearer ' + token;
-  return fetch('/api/' + path, { headers: headers, cache: 'no-store', credentials: 'same-origin' }).then(function (res) {
+  return fetch('/api/' + path, { headers: { accept: 'application/json' }, cache: 'no-store', credentials: 'same-origin' }).then(function (res) {
     if (!res.ok) { var e = new Error('HTTP ' + res.status); e.status = res.status; throw e; }
     return res.json();
   });

@@ -8,7 +8,8 @@ import type { Config } from '../config/load.js';
 import { GatewayError } from '../core/errors.js';
 import type { Route } from '../core/receive.js';
 import { DASHBOARD_ASSETS, DASHBOARD_CSP, DASHBOARD_PAGE, type Asset } from '../dashboard/assets.js';
-import { createAccessCheck, type AccessKind } from '../dashboard/auth.js';
+import { createAccessCheck, type AccessCheck, type AccessKind } from '../dashboard/auth.js';
+import { maskDeadLetter, maskEvent } from '../dashboard/mask.js';
 import type { AdminData } from '../ports/admin-data.js';
 import { sendError, sendJson, type ExtraHandler } from './server.js';
 
@@ -29,16 +30,35 @@ function intParam(query: URLSearchParams, name: string, fallback: number, max: n
   return n < 1 ? fallback : Math.min(n, max);
 }
 
-type ApiCall = (query: URLSearchParams, data: AdminData) => Promise<unknown>;
+/** Whether phone numbers leave unmasked: only `phones=full`, and only for the admin token itself (see revealWanted). */
+type ApiCall = (query: URLSearchParams, data: AdminData, reveal: boolean) => Promise<unknown>;
 
 // A Map, not an object literal, so /api/constructor and friends are plain 404s.
 const API = new Map<string, ApiCall>([
   ['live', (_q, d) => d.live()],
   ['rollups', (q, d) => d.rollups(Date.now() - intParam(q, 'minutes', 60, MAX_MINUTES) * 60_000)],
-  ['events', (q, d) => d.latestEvents(intParam(q, 'limit', 50, MAX_LIMIT))],
-  ['dlq', (q, d) => d.deadLetters(intParam(q, 'limit', 50, MAX_LIMIT))],
+  ['events', async (q, d, reveal) => {
+    const events = await d.latestEvents(intParam(q, 'limit', 50, MAX_LIMIT));
+    return reveal ? events : events.map(maskEvent);
+  }],
+  ['dlq', async (q, d, reveal) => {
+    const dead = await d.deadLetters(intParam(q, 'limit', 50, MAX_LIMIT));
+    return reveal ? dead : dead.map(maskDeadLetter);
+  }],
   ['cost', (_q, d) => d.cost()],
 ]);
+
+/**
+ * `phones=full` asks for unmasked numbers. Loopback access without a token,
+ * the dashboard's cookie and a ?token= link do not qualify: the caller must
+ * present the admin token as a bearer, so full numbers only go to something
+ * that was deliberately handed the token.
+ */
+function revealWanted(query: URLSearchParams, req: IncomingMessage, access: AccessCheck): boolean {
+  if (query.get('phones') !== 'full') return false;
+  if (!access.hasBearer(req)) throw new GatewayError('WAHOOK_ERR_ADMIN_REVEAL_DENIED');
+  return true;
+}
 
 function send(res: ServerResponse, status: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), ...headers });
@@ -83,7 +103,7 @@ export function createAdminHandler(deps: AdminDeps): ExtraHandler {
     }
     if (route.kind === 'dashboard') {
       if (!access.allowed(req, 'page', query)) return unauthorized(res);
-      const cookie = access.assetCookie();
+      const cookie = access.sessionCookie(req);
       if (cookie !== undefined) res.setHeader('set-cookie', cookie);
       return send(res, 200, DASHBOARD_PAGE.contentType, DASHBOARD_PAGE.body, {
         'content-security-policy': DASHBOARD_CSP,
@@ -101,6 +121,6 @@ export function createAdminHandler(deps: AdminDeps): ExtraHandler {
     if (asset === undefined && call === undefined) return sendError(res, new GatewayError('WAHOOK_ERR_HTTP_NOT_FOUND'));
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, new GatewayError('WAHOOK_ERR_HTTP_METHOD'));
     if (asset !== undefined) return sendAsset(req, res, asset);
-    if (call !== undefined) sendJson(res, 200, JSON.stringify(await call(query, data)));
+    if (call !== undefined) sendJson(res, 200, JSON.stringify(await call(query, data, revealWanted(query, req, access))));
   };
 }

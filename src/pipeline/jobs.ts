@@ -77,9 +77,15 @@ export class JobRunner {
       if (target === undefined) throw new Error(`no target "${job.target}" is configured`);
       await withTimeout(Promise.resolve().then(() => target(job)), this.opts.timeoutMs);
     } catch (e) {
-      const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      const code = (e as { code?: unknown } | null)?.code;
+      // A dead letter names the stable code when there is one, so the reason can be looked up in docs/errors.md.
+      const label = typeof code === 'string' && code.startsWith('WAHOOK_ERR_') ? code : (e as Error | null)?.name;
+      const message = e instanceof Error ? `${label}: ${e.message}` : String(e);
       const attempt = job.attempts + 1;
-      const retryAt = attempt >= this.opts.maxAttempts ? null : now() + backoffMs(job.attempts, { baseMs: this.opts.backoffBaseMs, maxMs: this.opts.backoffMaxMs }, this.opts.random ?? Math.random);
+      // An error that says it cannot succeed (a GatewayError's flag, or any error carrying the same field) is not retried:
+      // retries would only hold the conversation behind it until maxAttempts.
+      const final = attempt >= this.opts.maxAttempts || (e as { retryable?: unknown } | null)?.retryable === false;
+      const retryAt = final ? null : now() + backoffMs(job.attempts, { baseMs: this.opts.backoffBaseMs, maxMs: this.opts.backoffMaxMs }, this.opts.random ?? Math.random);
       // If even recording the failure fails, the job stays pending at the head of its lane and runs again.
       await this.queue.fail(job, message, retryAt, now()).catch((qe: unknown) => this.opts.onQueueError?.(qe));
       this.opts.onResult?.(job, false, performance.now() - started, message);

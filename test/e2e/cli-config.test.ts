@@ -36,7 +36,7 @@ test('invalid values fail with an error naming the key', () => {
 
 test('serving without an app secret is refused unless insecure', () => {
   assert.throws(() => assertServable(loadConfig({ env: {} })), /appSecrets/);
-  assert.doesNotThrow(() => assertServable(loadConfig({ env: {}, flags: { 'insecure-skip-signature': true } })));
+  assert.doesNotThrow(() => assertServable(loadConfig({ env: {}, flags: { host: '127.0.0.1', 'insecure-skip-signature': true } })));
   assert.doesNotThrow(() => assertServable(loadConfig({ env: { WAHOOK_APP_SECRET: 'a,b' } })));
   assert.deepEqual(loadConfig({ env: { WAHOOK_APP_SECRET: ' a , b ' } }).tenants.default?.appSecrets, ['a', 'b']);
 });

@@ -71,8 +71,8 @@ test('serve exits with a clear error when its port is taken, and bad timeouts na
 
 test('on a loopback bind without a token, a request that came through a proxy is refused', () => {
   const check = createAccessCheck({ host: '127.0.0.1', adminToken: undefined, metricsRequireToken: false });
-  const direct = { headers: {} } as never;
-  const proxied = { headers: { 'x-forwarded-for': '203.0.113.9' } } as never;
+  const direct = { headers: { host: '127.0.0.1:3000' }, socket: { localPort: 3000 } } as never;
+  const proxied = { headers: { host: '127.0.0.1:3000', 'x-forwarded-for': '203.0.113.9' }, socket: { localPort: 3000 } } as never;
   assert.equal(check.allowed(direct, 'api', new URLSearchParams()), true);
   assert.equal(check.allowed(proxied, 'api', new URLSearchParams()), false);
   assert.equal(check.allowed(proxied, 'metrics', new URLSearchParams()), true);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import { BloomFilter } from '../../core/bloom-filter.js';
 import { KeyRing } from '../../core/key-ring.js';
-import type { Db } from './open.js';
+import { createPrivate, type Db } from './open.js';
 
 // Bump when the layout changes: the index is derived, so an old one is simply rebuilt.
 const VERSION = 2;
@@ -160,6 +160,7 @@ export class DedupeIndex {
   }
 
   private connect(): Db {
+    createPrivate(this.path);
     const db = new Database(this.path);
     db.pragma('journal_mode = MEMORY');
     db.pragma('synchronous = OFF');

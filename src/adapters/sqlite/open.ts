@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { GatewayError } from '../../core/errors.js';
 
@@ -17,13 +17,41 @@ export interface OpenOptions {
 }
 
 /**
+ * The stores hold raw deliveries: message texts and phone numbers. The data
+ * dir is created for the owner alone, and so is each database file, whatever
+ * the umask (the process umask cannot be set from the writer thread).
+ * SQLite gives the `-wal` and `-shm` files it creates the mode of the
+ * database file, so creating that file 0600 before SQLite opens it covers
+ * all three. Existing files keep their mode; `wahook serve` warns when the
+ * data dir lets other users in.
+ */
+const PRIVATE_DIR = 0o700;
+const PRIVATE_FILE = 0o600;
+
+/** Creates an empty file only its owner can read, unless it exists; SQLite takes an empty file as a new database. */
+export function createPrivate(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', PRIVATE_FILE);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw e;
+  }
+  closeSync(fd);
+}
+
+/**
  * WAL lets readers (CLI, worker) run beside the single writer; synchronous=FULL
  * syncs the WAL on every commit, so a committed delivery survives power loss,
  * not just a process crash.
  */
 export function openDatabase(dataDir: string, file: string, migrations: readonly string[], opts: OpenOptions = {}): Db {
-  if (!opts.readonly) mkdirSync(dataDir, { recursive: true });
-  const db = new Database(join(dataDir, file), { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+  const path = join(dataDir, file);
+  if (!opts.readonly) {
+    mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR });
+    createPrivate(path);
+  }
+  const db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 1000))}`);
   if (!opts.readonly) {
     db.pragma('journal_mode = WAL');

@@ -3,6 +3,7 @@ import { GatewayError } from '../../core/errors.js';
 import { assertServable, type Config } from '../../config/load.js';
 import { createEngine } from '../../compose.js';
 import { createGatewayServer, type ExtraHandler } from '../server.js';
+import { dataDirWarning } from '../bootstrap.js';
 import type { Telemetry } from '../../ports/telemetry.js';
 
 export interface ServeHooks {
@@ -33,6 +34,8 @@ function announceDev(config: Config, port: number, err: (s: string) => void): vo
 export async function serveCommand(config: Config, logger: Logger, err: (s: string) => void, hooks: ServeHooks = {}): Promise<number> {
   assertServable(config);
   if (config.insecureSkipSignature) logger.warn('signature verification is OFF (--insecure-skip-signature): never use this in production');
+  const dirWarning = dataDirWarning(config.dataDir);
+  if (dirWarning !== undefined) logger.warn({ dataDir: config.dataDir }, dirWarning);
   const store = await createEngine(config).openDeliveryStore();
   const gateway = createGatewayServer({ config, store, logger, telemetry: hooks.telemetry, extra: hooks.extra });
   let port: number;
