@@ -91,6 +91,22 @@ function renderDeadLetters(list) {
 }
 
 function verdictRow(dl, term, value) { dl.appendChild(el('dt', term)); dl.appendChild(el('dd', value)); }
+function isRange(r) { return Array.isArray(r) && r.length === 2 && typeof r[0] === 'number' && typeof r[1] === 'number'; }
+function spanText(minutes) {
+  if (!(minutes > 0)) return '–';
+  if (minutes < 120) return Math.round(minutes) + ' min';
+  if (minutes < 2880) return (minutes / 60).toFixed(1) + ' h';
+  return (minutes / 1440).toFixed(1) + ' days';
+}
+// A 95% range after a figure, when the measured inputs give one.
+function withRange(text, r, fmt) {
+  if (!isRange(r) || fmt(r[0]) === fmt(r[1])) return text;
+  return text + ' (95%: ' + fmt(r[0]) + ' to ' + fmt(r[1]) + ')';
+}
+function cpuText(input) {
+  if (!input || typeof input.value !== 'number') return '–';
+  return withRange(Number(input.value.toPrecision(3)) + ' ms (' + String(input.source) + ')', input.range, function (x) { return String(Number(x.toPrecision(3))); });
+}
 
 function renderCost(c) {
   var holder = $('cost-chart'), img = holder.querySelector('img'), box = $('cost-verdict');
@@ -108,19 +124,29 @@ function renderCost(c) {
   if (img.getAttribute('src') !== src) img.setAttribute('src', src);
   markDrawn(holder, r.series.volumes.length);
   var choice = r.recommendation.choice === 'lambda' ? 'AWS Lambda' : 'Dedicated servers';
+  if (r.recommendation.tooClose) choice = 'Too close to call (' + choice + ' at the central figures)';
+  var u = r.uncertainty || {};
   var dl = el('dl');
   var d = r.dedicated, offer = d.offer || {};
-  verdictRow(dl, 'Lambda', usd(r.lambda.monthlyUsd) + ' / month');
-  verdictRow(dl, 'Dedicated', usd(d.monthlyUsd) + ' / month' + (offer.name ? ' (' + d.instances + ' × ' + offer.name + ')' : ''));
-  verdictRow(dl, 'Break-even', r.breakEvenVolume === null ? 'none between 100k and 10B' : shortNum(r.breakEvenVolume) + ' messages / month');
-  var vol = r.inputs && r.inputs.volume;
+  verdictRow(dl, 'Lambda', withRange(usd(r.lambda.monthlyUsd) + ' / month', u.lambda, usd));
+  verdictRow(dl, 'Dedicated', withRange(usd(d.monthlyUsd) + ' / month' + (offer.name ? ' (' + d.instances + ' × ' + offer.name + ')' : ''), u.dedicated, usd));
+  verdictRow(dl, 'Break-even', withRange(r.breakEvenVolume === null ? 'none between 100k and 10B' : shortNum(r.breakEvenVolume) + ' messages / month', u.breakEven, shortNum));
+  var p = r.inputs || {}, vol = p.volume, m = p.measurement;
   // Until traffic is measured the report prices an assumed month; say so rather than show a source name.
   var measured = vol && vol.source === 'measured';
-  setText('cost-basis', measured ? 'for the measured traffic' : 'for a planned month: no traffic measured yet');
-  if (vol) verdictRow(dl, 'This month', shortNum(vol.value) + ' messages' + (measured ? ' (measured)' : ' (planned)'));
+  var extrapolated = measured && m && m.extrapolated;
+  setText('cost-basis', measured ? (extrapolated ? 'extrapolated from ' + spanText(m.windowMinutes) + ' of traffic' : 'for the measured traffic') : 'for a planned month: no traffic measured yet');
+  if (vol) verdictRow(dl, 'This month', withRange(shortNum(vol.value) + ' messages' + (extrapolated ? ' (extrapolated)' : measured ? ' (measured)' : ' (planned)'), vol.range, shortNum));
+  if (m) verdictRow(dl, 'Measured', spanText(m.windowMinutes) + ', ' + fmtCount(m.deliveries) + ' deliveries');
+  verdictRow(dl, 'CPU / delivery', cpuText(p.cpuMsPerDelivery));
+  if (p.idleCpuMsPerMinute) verdictRow(dl, 'Idle CPU', cpuText(p.idleCpuMsPerMinute) + ' a minute per server');
+  var why = [];
+  if (m && m.cpu) why.push('CPU: ' + (m.cpu.used ? 'measured, ' : 'benchmarked default, ') + String(m.cpu.reason) + '.');
+  if (extrapolated) why.push('Under a day of data: the monthly volume is an extrapolation.');
   var reasons = el('ul');
-  (r.recommendation.reasons || []).forEach(function (why) { reasons.appendChild(el('li', String(why))); });
+  (r.recommendation.reasons || []).forEach(function (reason) { reasons.appendChild(el('li', String(reason))); });
   box.replaceChildren(el('div', 'Recommendation', 'label'), el('div', choice, 'choice'), dl, reasons,
+    el('p', why.join(' '), 'fine'),
     el('p', 'Prices as of ' + String(r.pricesAsOf || 'unknown') + '; each price cites its public source in the price list.', 'fine'));
 }
 `;

@@ -46,8 +46,11 @@ describe('parseCostArgs', () => {
 
 const measured: MeasuredTraffic = {
   windowMinutes: 60, deliveries: 60_000, events: 66_000, bytesIn: 60_000 * 1_200,
-  peakRps: 50, p50Ms: 1.8, p99Ms: 6, cpuMsPerDelivery: 0.04, logBytesPerDelivery: 900,
+  peakRps: 50, p50Ms: 1.8, p99Ms: 6, logBytesPerDelivery: 900,
+  cpu: { perDeliveryMs: 0.04, perDeliveryMsSe: 0.001, idleMsPerMinute: 250, idleMsPerMinuteSe: 12, minutes: 60, busyMinutes: 60, deliveries: 60_000 },
 };
+/** The same rate over a whole day: enough to carry its peak/average ratio over to a planned volume. */
+const dayLong: MeasuredTraffic = { ...measured, windowMinutes: 1440, deliveries: 1_440_000, bytesIn: 1_440_000 * 1_200 };
 
 describe('buildProfile', () => {
   it('needs a volume when nothing was measured', () => {
@@ -82,8 +85,8 @@ describe('buildProfile', () => {
     assert.deepEqual([p.cpuMsPerDelivery.value, p.cpuMsPerDelivery.source], [0.04, 'measured']);
   });
 
-  it('lets flags override measurements, keeping the measured peak/average ratio', () => {
-    const p = profileOf(['--volume', '438000000', '--log-bytes', '300', '--cpu-ms', '0.1'], measured);
+  it('lets flags override measurements, keeping a day-long measured peak/average ratio', () => {
+    const p = profileOf(['--volume', '438000000', '--log-bytes', '300', '--cpu-ms', '0.1'], dayLong);
     assert.equal(p.volume.source, 'flag');
     assert.ok(Math.abs(p.peakRps.value - 500) < 1e-9); // 10x the volume, 10x the peak
     assert.deepEqual([p.logBytes.value, p.logBytes.source], [300, 'flag']);

@@ -56,7 +56,8 @@ describe('dedicated sizing', () => {
 describe('utilisation ceiling from --target-p99-ms', () => {
   const measured: MeasuredTraffic = {
     windowMinutes: 60, deliveries: 36000, events: 40000, bytesIn: 36000 * 1500,
-    peakRps: 30, p50Ms: 1.5, p99Ms: 4, cpuMsPerDelivery: 0.05,
+    peakRps: 30, p50Ms: 1.5, p99Ms: 4,
+    cpu: { perDeliveryMs: 0.05, perDeliveryMsSe: 0.001, idleMsPerMinute: 0, idleMsPerMinuteSe: 0, minutes: 60, busyMinutes: 60, deliveries: 36000 },
   };
 
   it('keeps --target-utilisation when the target is loose', () => {

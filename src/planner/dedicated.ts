@@ -20,17 +20,32 @@ export interface OfferCost {
 }
 
 /**
- * Cost of running the peak on one offer.
- * capacity per instance = cores x (1000 / cpuMsPerDelivery) x utilisation ceiling;
- * instances = ceil(peak / capacity) + 1, so one can fail (or be patched) at the
- * peak and there are always at least two.
+ * Deliveries a second one instance holds at the utilisation ceiling, after
+ * its idle baseline; CPU figures are divided by the offer's speed factor
+ * (how much faster its vCPU runs wahook than the host the figure came from).
+ * capacity = (cores x ceiling - idle cores) x 1000 / cpuMsPerDelivery, where
+ * idle cores = idle CPU ms a minute / 60,000.
  * @example
- * // 2 cores, 0.12 ms CPU per delivery, 60% ceiling: 10,000 rps per instance
- * costOffer(profile, book, book.offers[0]).capacityRpsPerInstance; // 10000
+ * // 2 cores, 0.12 ms CPU per delivery, 60% ceiling, no baseline: 10,000 rps
+ * capacityRps(profile, book.offers[0]); // 10000
+ */
+export function capacityRps(p: TrafficProfile, offer: ServerOffer, cpuMs = p.cpuMsPerDelivery.value, idleMsPerMinute = p.idleCpuMsPerMinute.value): number {
+  const speed = offer.speedFactor ?? 1;
+  const idleCores = idleMsPerMinute / 60_000 / speed;
+  return Math.max(0, offer.cores * p.utilisationCeiling.value - idleCores) * (1000 / (cpuMs / speed));
+}
+
+/**
+ * Cost of running the peak on one offer: instances = ceil(peak / capacity) + 1,
+ * so one can fail (or be patched) at the peak and there are always at least
+ * two. An offer whose baseline alone fills its ceiling holds nothing and
+ * costs Infinity.
+ * @example
+ * costOffer(profile, book, book.offers[0]).instances; // 2 for any peak one instance holds
  */
 export function costOffer(p: TrafficProfile, book: PriceBook, offer: ServerOffer): OfferCost {
-  const capacityRpsPerInstance = offer.cores * (1000 / p.cpuMsPerDelivery.value) * p.utilisationCeiling.value;
-  const instances = Math.ceil(p.peakRps.value / capacityRpsPerInstance - 1e-9) + 1;
+  const capacityRpsPerInstance = capacityRps(p, offer);
+  const instances = capacityRpsPerInstance > 0 ? Math.ceil(p.peakRps.value / capacityRpsPerInstance - 1e-9) + 1 : Infinity;
   const ipv4Record = offer.ipv4 === null ? undefined : book.publicIpv4[offer.ipv4];
   const perInstance = {
     price: toMonthlyUsd(offer.price, book, `offer ${offer.name}.price`),
@@ -83,6 +98,9 @@ function notesFor(best: OfferCost): string[] {
 export function dedicatedCost(p: TrafficProfile, book: PriceBook): DedicatedCost {
   const ranked = rankOffers(p, book);
   const best = ranked[0] as OfferCost;
+  if (!Number.isFinite(best.total)) {
+    throw new GatewayError('WAHOOK_ERR_PLANNER_INPUT', `--idle-cpu-ms ${p.idleCpuMsPerMinute.value} fills every offer's CPU up to the utilisation ceiling before any delivery`);
+  }
   const { offer } = best;
   const aws = offer.provider === 'AWS EC2';
   return {
@@ -102,6 +120,7 @@ export function dedicatedCost(p: TrafficProfile, book: PriceBook): DedicatedCost
       ...(offer.note === undefined ? {} : { note: offer.note }),
     },
     capacityRpsPerInstance: best.capacityRpsPerInstance,
+    speedFactor: offer.speedFactor ?? 1,
     breakdown: {
       instances: best.instances * best.perInstance.price,
       ipv4: best.instances * best.perInstance.ipv4,

@@ -57,3 +57,14 @@ export function shortCount(x: number): string {
 export function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
+
+/**
+ * A span of minutes in the unit a reader would use.
+ * @example
+ * span(90); // '1.5 h'
+ */
+export function span(minutes: number): string {
+  if (minutes < 120) return `${count(minutes)} min`;
+  if (minutes < 2 * 1440) return `${(minutes / 60).toFixed(1)} h`;
+  return `${(minutes / 1440).toFixed(1)} days`;
+}

@@ -13,7 +13,8 @@ import { renderChartHtml, renderChartSvg } from './render-chart.js';
 import { renderTable } from './render-table.js';
 import type { MeasuredTraffic } from './types.js';
 
-export { COST_FLAGS, parseCostArgs } from './args.js';
+export { COST_FLAGS, costFlagHelp, parseCostArgs } from './args.js';
+export { EVIDENCE } from './evidence.js';
 export { findBreakEven, plan } from './plan.js';
 export { loadPrices, tieredCost, toMonthlyUsd } from './prices.js';
 export type { PriceBook, PriceRecord, PriceTier, ServerOffer } from './prices.js';

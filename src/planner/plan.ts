@@ -10,7 +10,7 @@ import { lambdaCost } from './lambda.js';
 import type { PriceBook } from './prices.js';
 import { toMonthlyUsd } from './prices.js';
 import { withVolume } from './profile.js';
-import type { CostReport, DedicatedCost, LambdaCost, SharedCost, TrafficProfile } from './types.js';
+import type { CostReport, DedicatedCost, LambdaCost, SharedCost, TrafficProfile, Uncertainty } from './types.js';
 
 /** The break-even search range, messages a month. */
 export const SEARCH_RANGE = { low: 1e5, high: 1e10 };
@@ -60,8 +60,52 @@ export function findBreakEven(p: TrafficProfile, book: PriceBook): number | null
   return null;
 }
 
+/**
+ * The break-even, or the end of the search range it lies beyond: the low end
+ * when dedicated is cheaper across the range, the high end when Lambda is.
+ */
+function breakEvenOrEdge(p: TrafficProfile, book: PriceBook): number {
+  return findBreakEven(p, book) ?? (gap(p, book, SEARCH_RANGE.low) < 0 ? SEARCH_RANGE.high : SEARCH_RANGE.low);
+}
+
+/** The profile with the measured CPU inputs at one end of their 95% ranges (0: the low end, the cheapest servers). */
+function cpuAt(p: TrafficProfile, end: 0 | 1): TrafficProfile {
+  const cpu = p.cpuMsPerDelivery;
+  const idle = p.idleCpuMsPerMinute;
+  return {
+    ...p,
+    cpuMsPerDelivery: { ...cpu, value: cpu.range?.[end] ?? cpu.value },
+    idleCpuMsPerMinute: { ...idle, value: idle.range?.[end] ?? idle.value },
+  };
+}
+
+const hasCpuRange = (p: TrafficProfile): boolean => p.cpuMsPerDelivery.range !== undefined || p.idleCpuMsPerMinute.range !== undefined;
+
+/**
+ * Totals and break-even at the ends of the measured inputs' 95% ranges. A
+ * Lambda does not depend on the server CPU, so its range is the volume's;
+ * the dedicated range takes the low ends together and the high ends together.
+ */
+function uncertainty(p: TrafficProfile, book: PriceBook): Uncertainty | null {
+  const volume = p.volume.range;
+  if (volume === undefined && !hasCpuRange(p)) return null;
+  const [vLow, vHigh] = volume ?? [p.volume.value, p.volume.value];
+  const low = cpuAt(p, 0);
+  const high = cpuAt(p, 1);
+  const edges = [breakEvenOrEdge(low, book), breakEvenOrEdge(high, book)].sort((a, b) => a - b);
+  return {
+    lambda: [cents(lambdaCost(withVolume(p, vLow), book).monthlyUsd), cents(lambdaCost(withVolume(p, vHigh), book).monthlyUsd)],
+    dedicated: [cents(dedicatedCost(withVolume(low, vLow), book).monthlyUsd), cents(dedicatedCost(withVolume(high, vHigh), book).monthlyUsd)],
+    breakEven: [edges[0]!, edges[1]!],
+    volume: [Math.round(vLow), Math.round(vHigh)],
+  };
+}
+
 function series(p: TrafficProfile, book: PriceBook): CostReport['series'] {
-  const out: CostReport['series'] = { volumes: [], lambda: [], dedicated: [] };
+  const band = hasCpuRange(p);
+  const out: CostReport['series'] = { volumes: [], lambda: [], dedicated: [], ...(band ? { dedicatedLow: [], dedicatedHigh: [] } : {}) };
+  const low = cpuAt(p, 0);
+  const high = cpuAt(p, 1);
   const points = Math.log10(CHART_RANGE.high / CHART_RANGE.low) * POINTS_PER_DECADE;
   for (let i = 0; i <= points; i++) {
     const volume = Math.round(CHART_RANGE.low * 10 ** (i / POINTS_PER_DECADE));
@@ -69,6 +113,8 @@ function series(p: TrafficProfile, book: PriceBook): CostReport['series'] {
     out.volumes.push(volume);
     out.lambda.push(cents(lambdaCost(q, book).monthlyUsd));
     out.dedicated.push(cents(dedicatedCost(q, book).monthlyUsd));
+    out.dedicatedLow?.push(cents(dedicatedCost(withVolume(low, volume), book).monthlyUsd));
+    out.dedicatedHigh?.push(cents(dedicatedCost(withVolume(high, volume), book).monthlyUsd));
   }
   return out;
 }
@@ -87,12 +133,22 @@ function sharedCosts(book: PriceBook): SharedCost {
   };
 }
 
-function recommend(p: TrafficProfile, l: LambdaCost, d: DedicatedCost, breakEven: number | null, book: PriceBook): CostReport['recommendation'] {
+const overlaps = (a: [number, number], b: [number, number]): boolean => a[0] <= b[1] && b[0] <= a[1];
+/** A range as text, one figure when both ends read the same. */
+const between = (r: [number, number], f: (x: number) => string): string => (f(r[0]) === f(r[1]) ? f(r[0]) : `${f(r[0])} to ${f(r[1])}`);
+
+function recommend(p: TrafficProfile, l: LambdaCost, d: DedicatedCost, breakEven: number | null, book: PriceBook, u: Uncertainty | null): CostReport['recommendation'] {
   const choice = l.monthlyUsd <= d.monthlyUsd ? 'lambda' : 'dedicated';
   const volume = count(p.volume.value);
-  const reasons = [
-    `At ${volume} messages a month Lambda costs ${usd(l.monthlyUsd)} and dedicated ${usd(d.monthlyUsd)} (${d.instances} x ${d.offer.provider} ${d.offer.name}${d.loadBalancer.included ? ' + load balancer' : ''}).`,
-  ];
+  const tooClose = u !== null && overlaps(u.volume, u.breakEven);
+  const reasons: string[] = [];
+  if (tooClose) {
+    reasons.push(`Too close to call at this volume: ${between(u.volume, shortCount)} messages a month and a break-even of ${between(u.breakEven, shortCount)} overlap within the measured inputs' 95% ranges; measure longer, or plan with --volume and --cpu-ms.`);
+  }
+  reasons.push(`At ${volume} messages a month Lambda costs ${usd(l.monthlyUsd)} and dedicated ${usd(d.monthlyUsd)} (${d.instances} x ${d.offer.provider} ${d.offer.name}${d.loadBalancer.included ? ' + load balancer' : ''}).`);
+  if (u !== null) {
+    reasons.push(`Within the measured inputs' 95% ranges: Lambda ${between(u.lambda, usd)}, dedicated ${between(u.dedicated, usd)}, break-even ${between(u.breakEven, shortCount)} messages a month.`);
+  }
   if (breakEven !== null) {
     const below = gap(p, book, breakEven * 0.99) < 0 ? 'Lambda' : 'dedicated';
     reasons.push(`Break-even at about ${shortCount(breakEven)} messages a month (${count(breakEven)}): below it ${below} is cheaper.`);
@@ -108,8 +164,11 @@ function recommend(p: TrafficProfile, l: LambdaCost, d: DedicatedCost, breakEven
     reasons.push(`From idle, Lambda needs about ${c.secondsToScale.toFixed(0)} s to scale to ${count(c.needed)} environments (1,000 per 10 s); deliveries throttled meanwhile are retried by the sender.`);
   }
   reasons.push(`Dedicated is sized for the ${rate(p.peakRps.value)} rps peak at ${(p.utilisationCeiling.value * 100).toFixed(0)}% CPU plus one spare instance; Lambda bills only what runs.`);
+  if (p.cpuMsPerDelivery.source === 'measured') {
+    reasons.push('The CPU per delivery was measured on the host that ran serve; another CPU runs it faster or slower: --cpu-ms, or an offer\'s speedFactor in the price list, adjusts the sizing.');
+  }
   reasons.push(...d.notes, ...l.notes);
-  return { choice, reasons };
+  return { choice, tooClose, reasons };
 }
 
 function roundLambda(l: LambdaCost): LambdaCost {
@@ -149,6 +208,7 @@ export function plan(profile: TrafficProfile, prices: PriceBook): CostReport {
   const lambda = lambdaCost(profile, prices);
   const dedicated = dedicatedCost(profile, prices);
   const breakEvenVolume = findBreakEven(profile, prices);
+  const bands = uncertainty(profile, prices);
   const millions = profile.volume.value / 1e6;
   return {
     pricesAsOf: prices.asOf,
@@ -158,7 +218,8 @@ export function plan(profile: TrafficProfile, prices: PriceBook): CostReport {
     shared: sharedCosts(prices),
     breakEvenVolume,
     costPerMillion: { lambda: cents(lambda.monthlyUsd / millions), dedicated: cents(dedicated.monthlyUsd / millions) },
-    recommendation: recommend(profile, lambda, dedicated, breakEvenVolume, prices),
+    recommendation: recommend(profile, lambda, dedicated, breakEvenVolume, prices, bands),
+    uncertainty: bands,
     series: series(profile, prices),
   };
 }

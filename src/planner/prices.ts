@@ -32,6 +32,12 @@ export interface ServerOffer {
   ipv4: string | null;
   /** Block storage bought per instance (EBS gp3); 0 when the plan includes a disk. */
   diskGb: number;
+  /**
+   * How many times faster one vCPU of this offer runs wahook than the host the
+   * CPU per delivery was measured (or benchmarked) on; CPU figures are divided
+   * by it. Absent means 1: the same speed.
+   */
+  speedFactor?: number;
   note?: string;
   price: PriceRecord;
 }
@@ -150,6 +156,11 @@ function offer(v: unknown, key: string, ipv4Keys: string[]): ServerOffer {
     memoryGiB: num(o.memoryGiB, `${key}.memoryGiB`), arch, sharedCpu: o.sharedCpu, ipv4,
     diskGb: num(o.diskGb, `${key}.diskGb`), price: monthlyRecord(o.price, `${key}.price`),
   };
+  if (o.speedFactor !== undefined) {
+    const speed = num(o.speedFactor, `${key}.speedFactor`);
+    if (!(speed > 0)) fail(`${key}.speedFactor`, 'must be a number above 0');
+    out.speedFactor = speed;
+  }
   if (o.note !== undefined) out.note = str(o.note, `${key}.note`);
   return out;
 }

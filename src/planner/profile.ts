@@ -4,7 +4,9 @@
  * input records which of the three it came from.
  */
 import { GatewayError } from '../core/errors.js';
-import type { CostArgs, MeasuredTraffic, ProfileKind, Sourced, TrafficProfile } from './types.js';
+import { EVIDENCE, poissonRange, summarise, Z95 } from './evidence.js';
+import { count, span } from './format.js';
+import type { CostArgs, MeasuredTraffic, MeasurementSummary, ProfileKind, Sourced, TrafficProfile } from './types.js';
 
 /** AWS bills a month as 730 hours. */
 export const SECONDS_PER_MONTH = 730 * 3600;
@@ -36,6 +38,8 @@ export const DEFAULTS = {
   payloadBytes: 2048,
   /** Slowest gateway configuration benchmarked (one fsync per request, ~0.118 ms CPU). */
   cpuMsPerDelivery: 0.12,
+  /** Without a measured baseline, dedicated instances are sized for the deliveries alone. */
+  idleCpuMsPerMinute: 0,
   /** Default Lambda concurrent executions per region (gettingstarted-limits). */
   accountConcurrency: 1000,
   /** Autoscaling fleets are typically run at 60-75% CPU; the low end leaves burst headroom. */
@@ -46,15 +50,22 @@ function bad(flag: string, problem: string): never {
   throw new GatewayError('WAHOOK_ERR_PLANNER_INPUT', `${flag} ${problem}`);
 }
 
+function finite(v: unknown, key: string): void {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) bad(`measured.${key}`, 'must be a finite number >= 0');
+}
+
 function checkMeasured(m: MeasuredTraffic): void {
-  const fields = ['windowMinutes', 'deliveries', 'events', 'bytesIn', 'peakRps', 'p50Ms', 'p99Ms', 'cpuMsPerDelivery'] as const;
-  for (const f of fields) {
-    const v = m[f];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) bad(`measured.${f}`, 'must be a finite number >= 0');
-  }
+  for (const f of ['windowMinutes', 'deliveries', 'events', 'bytesIn', 'peakRps', 'p50Ms', 'p99Ms'] as const) finite(m[f], f);
   if (m.windowMinutes <= 0) bad('measured.windowMinutes', 'must be greater than 0');
+  if (m.busyMinutes !== undefined) finite(m.busyMinutes, 'busyMinutes');
   const logBytes = m.logBytesPerDelivery;
   if (logBytes !== undefined && !(Number.isFinite(logBytes) && logBytes >= 0)) bad('measured.logBytesPerDelivery', 'must be a finite number >= 0');
+  const fit = m.cpu;
+  if (fit !== undefined && fit !== null) {
+    for (const f of ['perDeliveryMsSe', 'idleMsPerMinuteSe', 'minutes', 'busyMinutes', 'deliveries'] as const) finite(fit[f], `cpu.${f}`);
+    // A fitted slope or intercept may come out negative on noisy data; the evidence rules reject it, so only finiteness is checked.
+    for (const f of ['perDeliveryMs', 'idleMsPerMinute'] as const) if (!Number.isFinite(fit[f])) bad(`measured.cpu.${f}`, 'must be a finite number');
+  }
 }
 
 function pick<T>(flag: T | undefined, measured: T | undefined, fallback: T, note?: string): Sourced<T> {
@@ -79,6 +90,9 @@ function peakFor(args: CostArgs, m: MeasuredTraffic | null, averageRps: number, 
     note: `${kind} profile: peak = ${PEAK_TO_AVERAGE[kind]} x average`,
   };
   if (m === null || m.deliveries === 0 || m.peakRps === 0) return shaped;
+  if (args.volume !== undefined && m.windowMinutes < EVIDENCE.minWindowMinutesForMonth) {
+    return { ...shaped, note: `${shaped.note}; the measured peak/average ratio is not applied to --volume: under a day of data (${span(m.windowMinutes)})` };
+  }
   const measuredAverage = m.deliveries / (m.windowMinutes * 60);
   const ratio = Math.max(1, m.peakRps / measuredAverage);
   const measured: Sourced<number> = {
@@ -102,10 +116,56 @@ function utilisationCeiling(args: CostArgs, m: MeasuredTraffic | null, cpuMs: nu
   return { value: allowed, source: 'flag', note: `--target-p99-ms ${args.targetP99Ms}: 1 - ${base} ms / ${args.targetP99Ms} ms` };
 }
 
+const HOST_NOTE = 'measured on the host that ran serve: another CPU runs it faster or slower (--cpu-ms, or an offer\'s speedFactor in the price list)';
+
+/** Marginal CPU per delivery: a flag, else the fit when the evidence rules accept it, else the benchmarked default. */
+function cpuInput(args: CostArgs, s: MeasurementSummary | null): Sourced<number> {
+  if (args.cpuMsPerDelivery !== undefined) return { value: args.cpuMsPerDelivery, source: 'flag' };
+  const fit = s?.cpu.used === true ? s.cpu.fit : null;
+  if (fit !== null && s !== null) {
+    const half = Z95 * fit.perDeliveryMsSe;
+    return { value: fit.perDeliveryMs, source: 'measured', range: [fit.perDeliveryMs - half, fit.perDeliveryMs + half], note: `${s.cpu.reason}; ${HOST_NOTE}` };
+  }
+  const why = s === null ? 'nothing measured' : `measurement not used: ${s.cpu.reason}`;
+  return { value: DEFAULTS.cpuMsPerDelivery, source: 'default', note: `slowest benchmarked gateway setup (${why})` };
+}
+
+/** The idle baseline comes from the same fit as the slope, so it is used on the same terms. */
+function idleInput(args: CostArgs, s: MeasurementSummary | null): Sourced<number> {
+  if (args.idleCpuMsPerMinute !== undefined) return { value: args.idleCpuMsPerMinute, source: 'flag' };
+  const fit = s?.cpu.used === true ? s.cpu.fit : null;
+  if (fit !== null) {
+    const idle = Math.max(0, fit.idleMsPerMinute);
+    const half = Z95 * fit.idleMsPerMinuteSe;
+    return {
+      value: idle,
+      source: 'measured',
+      range: [Math.max(0, idle - half), idle + half],
+      note: `intercept of the CPU fit: what the process spends a minute with no traffic (timers, the worker's polling, telemetry); each dedicated instance pays it, a Lambda does not; ${HOST_NOTE}`,
+    };
+  }
+  return { value: DEFAULTS.idleCpuMsPerMinute, source: 'default', note: 'not measured: instances are sized for the deliveries alone' };
+}
+
+function measuredVolume(m: MeasuredTraffic, s: MeasurementSummary): Sourced<number> {
+  const scale = MINUTES_PER_MONTH / m.windowMinutes;
+  const [lo, hi] = poissonRange(m.deliveries);
+  const caveat = s.extrapolated ? `; under a day of data, so an extrapolation rather than a month measured (--volume plans one)` : '';
+  return {
+    value: m.deliveries * scale,
+    source: 'measured',
+    range: [lo * scale, hi * scale],
+    note: `${count(m.deliveries)} deliveries in ${span(m.windowMinutes)}, scaled to 730 h${caveat}`,
+  };
+}
+
 /**
  * Builds the month to price from flags and the measured window (extrapolated
- * to a 730-hour month). Throws `WAHOOK_ERR_PLANNER_INPUT` naming the flag when
- * the inputs cannot describe a month (no volume, peak below average, ...).
+ * to a 730-hour month). Measured CPU, payload size and log bytes replace the
+ * defaults only when the evidence rules (evidence.ts) say there is enough
+ * traffic behind them; the report says which was used and why.
+ * Throws `WAHOOK_ERR_PLANNER_INPUT` naming the flag when the inputs cannot
+ * describe a month (no volume, peak below average, ...).
  * @example
  * const p = buildProfile(parseCostArgs(['--volume', '10000000']), null);
  * p.peakRps.value; // 11.42 (steady: 3 x the 3.81 rps average)
@@ -113,15 +173,18 @@ function utilisationCeiling(args: CostArgs, m: MeasuredTraffic | null, cpuMs: nu
 export function buildProfile(args: CostArgs, measured: MeasuredTraffic | null): TrafficProfile {
   if (measured !== null) checkMeasured(measured);
   const m = measured;
+  const summary = summarise(m);
   const hasTraffic = m !== null && m.deliveries > 0;
-  const extrapolated = hasTraffic ? (m.deliveries / m.windowMinutes) * MINUTES_PER_MONTH : undefined;
-  if (args.volume === undefined && extrapolated === undefined) bad('--volume', 'is required when no traffic has been measured');
-  const volume = pick(args.volume, extrapolated, 0);
-  if (volume.source === 'measured' && m !== null) volume.note = `${m.deliveries} deliveries in ${m.windowMinutes} min, scaled to 730 h`;
+  if (args.volume === undefined && !hasTraffic) bad('--volume', 'is required when no traffic has been measured');
+  const volume: Sourced<number> = args.volume !== undefined || m === null || summary === null
+    ? { value: args.volume ?? 0, source: 'flag' }
+    : measuredVolume(m, summary);
   const averageRps = volume.value / SECONDS_PER_MONTH;
   const profile = pick<ProfileKind>(args.profile, undefined, 'steady');
   const peakRps = peakFor(args, m, averageRps, profile.value);
-  const cpuMs = pick(args.cpuMsPerDelivery, positive(m?.cpuMsPerDelivery), DEFAULTS.cpuMsPerDelivery, 'slowest benchmarked gateway setup');
+  const cpuMs = cpuInput(args, summary);
+  const perDelivery = hasTraffic && summary?.perDelivery.used === true;
+  const unused = summary !== null && !summary.perDelivery.used ? ` (measurement not used: ${summary.perDelivery.reason})` : '';
   const durationNote = m !== null && m.p50Ms > 0
     ? `in-process time-to-200 (p50 ${m.p50Ms} ms) is not used: a Lambda ack also waits on the queue send`
     : 'reference worked example';
@@ -139,13 +202,15 @@ export function buildProfile(args: CostArgs, measured: MeasuredTraffic | null): 
     provisionedConcurrency: pick(args.provisionedConcurrency, undefined, 0),
     coldStartRate: pick(args.coldStartRate, undefined, DEFAULTS.coldStartRate),
     initMs: pick(args.initMs, undefined, DEFAULTS.initMs, 'lambda-perf Node ZIP INIT 114-147 ms, plus the bundle'),
-    logBytes: pick(args.logBytes, m?.logBytesPerDelivery, DEFAULTS.logBytes, 'platform START/END/REPORT lines only'),
-    payloadBytes: pick(args.payloadBytes, hasTraffic ? positive(m.bytesIn / m.deliveries) : undefined, DEFAULTS.payloadBytes),
+    logBytes: pick(args.logBytes, perDelivery ? m.logBytesPerDelivery : undefined, DEFAULTS.logBytes, `platform START/END/REPORT lines only${unused}`),
+    payloadBytes: pick(args.payloadBytes, perDelivery ? positive(m.bytesIn / m.deliveries) : undefined, DEFAULTS.payloadBytes, unused === '' ? undefined : `a full WhatsApp webhook${unused}`),
     cpuMsPerDelivery: cpuMs,
+    idleCpuMsPerMinute: idleInput(args, summary),
     accountConcurrency: pick(args.accountConcurrency, undefined, DEFAULTS.accountConcurrency),
     targetP99Ms: pick<number | null>(args.targetP99Ms, undefined, null),
     utilisationCeiling: utilisationCeiling(args, m, cpuMs.value),
     coresPerInstance: pick<number | null>(args.coresPerInstance, undefined, null),
+    measurement: summary,
   };
 }
 
@@ -159,7 +224,8 @@ export function withVolume(profile: TrafficProfile, volume: number): TrafficProf
   const averageRps = volume / SECONDS_PER_MONTH;
   return {
     ...profile,
-    volume: { ...profile.volume, value: volume },
+    // The measured range belongs to the measured volume, not to this one.
+    volume: { value: volume, source: profile.volume.source },
     averageRps,
     peakRps: { ...profile.peakRps, value: averageRps * profile.peakToAverage },
   };

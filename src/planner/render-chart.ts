@@ -8,7 +8,7 @@ import { CHART_RANGE } from './plan.js';
 import { renderTable } from './render-table.js';
 import type { CostReport } from './types.js';
 
-const COLORS = { lambda: '#d9480f', dedicated: '#1864ab', grid: '#dee2e6', text: '#212529', marker: '#2b8a3e' };
+const COLORS = { lambda: '#d9480f', dedicated: '#1864ab', band: '#a5d8ff', grid: '#dee2e6', text: '#212529', marker: '#2b8a3e', markerBand: '#b2f2bb', volumeBand: '#e9ecef' };
 const f = (n: number): string => n.toFixed(1);
 /** A white outline keeps labels readable where they cross lines. */
 const HALO = 'stroke="#ffffff" stroke-width="3" paint-order="stroke"';
@@ -34,7 +34,9 @@ function costAt(volumes: number[], costs: number[], volume: number): number {
 
 /**
  * Renders the cost-vs-volume chart: Lambda as a line, dedicated as a step
- * line, the break-even point and this month's volume marked.
+ * line, the break-even point and this month's volume marked, and the 95%
+ * ranges from the measured inputs as shaded bands (dedicated cost, the
+ * break-even, this month's volume).
  * @example
  * writeFileSync('cost.svg', renderChartSvg(report, { width: 900 }));
  */
@@ -72,6 +74,25 @@ export function renderChartSvg(report: CostReport, opts: { width?: number; heigh
   out.push(`<text x="${f(m.left + plotW / 2)}" y="${height - 12}" text-anchor="middle">Messages per month (log scale)</text>`);
   out.push(`<text transform="translate(16 ${f(m.top + plotH / 2)}) rotate(-90)" text-anchor="middle">Monthly cost, USD (log scale)</text>`);
 
+  // Bands first, so the lines stay on top: each is a 95% range from the measured inputs.
+  const u = report.uncertainty;
+  const clampX = (v: number): number => x(Math.min(CHART_RANGE.high, Math.max(CHART_RANGE.low, v)));
+  const span = (id: string, r: [number, number], color: string): void => {
+    const x0 = clampX(r[0]);
+    const x1 = clampX(r[1]);
+    if (x1 - x0 >= 0.5) out.push(`<rect id="${id}" x="${f(x0)}" y="${m.top}" width="${f(x1 - x0)}" height="${plotH}" fill="${color}" fill-opacity="0.5"/>`);
+  };
+  if (u !== null) {
+    span('volume-band', u.volume, COLORS.volumeBand);
+    span('break-even-band', u.breakEven, COLORS.markerBand);
+  }
+  const { dedicatedLow, dedicatedHigh } = report.series;
+  if (dedicatedLow !== undefined && dedicatedHigh !== undefined) {
+    const upper = volumes.map((v, i) => `${i === 0 ? 'M' : 'L'}${f(x(v))} ${f(y(dedicatedHigh[i] ?? 0))}`).join(' ');
+    const lower = volumes.map((v, i) => `L${f(x(v))} ${f(y(dedicatedLow[i] ?? 0))}`).reverse().join(' ');
+    out.push(`<path data-series="dedicated-band" d="${upper} ${lower} Z" fill="${COLORS.band}" fill-opacity="0.6" stroke="none"/>`);
+  }
+
   const linePath = volumes.map((v, i) => `${i === 0 ? 'M' : 'L'}${f(x(v))} ${f(y(lambda[i] ?? 0))}`).join(' ');
   // Dedicated holds its cost until the next sample, then steps: a step function.
   const stepPath = volumes.map((v, i) => (i === 0 ? `M${f(x(v))} ${f(y(dedicated[0] ?? 0))}` : `H${f(x(v))} V${f(y(dedicated[i] ?? 0))}`)).join(' ');
@@ -103,14 +124,19 @@ export function renderChartSvg(report: CostReport, opts: { width?: number; heigh
   const legend: [string, string][] = [
     [COLORS.lambda, `Lambda (${report.inputs.arch.value}, ${report.inputs.memoryMb.value} MB, ${report.inputs.frontDoor.value})`],
     [COLORS.dedicated, `Dedicated (N+1 x cheapest offer, now ${d.instances} x ${d.offer.name})`],
+    ...(report.series.dedicatedLow === undefined ? [] : [[COLORS.band, 'Dedicated, 95% range from the measured CPU'] as [string, string]]),
   ];
+  if (report.recommendation.tooClose) {
+    out.push(`<text id="too-close" x="${m.left + plotW - 8}" y="${m.top + 18}" text-anchor="end" font-weight="bold" fill="${COLORS.text}" ${HALO}>Too close to call at this volume</text>`);
+  }
   // Top left: the high-cost, low-volume corner the curves do not reach.
   const lx = m.left + 16;
   const lw = Math.ceil(Math.max(...legend.map(([, label]) => label.length)) * 6.2) + 44;
-  out.push(`<g id="legend"><rect x="${lx - 8}" y="${m.top + 8}" width="${lw}" height="44" fill="#ffffff" stroke="${COLORS.grid}"/>`);
+  out.push(`<g id="legend"><rect x="${lx - 8}" y="${m.top + 8}" width="${lw}" height="${8 + legend.length * 18}" fill="#ffffff" stroke="${COLORS.grid}"/>`);
   legend.forEach(([color, label], i) => {
     const ly = m.top + 24 + i * 18;
-    out.push(`<line x1="${lx}" y1="${ly}" x2="${lx + 20}" y2="${ly}" stroke="${color}" stroke-width="2"/><text x="${lx + 26}" y="${ly + 4}" font-size="11">${escapeXml(label)}</text>`);
+    const width = color === COLORS.band ? 8 : 2;
+    out.push(`<line x1="${lx}" y1="${ly}" x2="${lx + 20}" y2="${ly}" stroke="${color}" stroke-width="${width}"/><text x="${lx + 26}" y="${ly + 4}" font-size="11">${escapeXml(label)}</text>`);
   });
   out.push('</g>', '</svg>');
   return `${out.join('\n')}\n`;

@@ -1,9 +1,10 @@
 /**
- * The human-readable `wahook cost` output: both monthly totals, cost per
- * million messages, the break-even volume and the recommendation.
+ * The human-readable `wahook cost` output: what was measured and which of it
+ * was used, both monthly totals with their ranges, cost per million
+ * messages, the break-even volume and the recommendation.
  */
-import { count, rate, usd } from './format.js';
-import type { CostReport } from './types.js';
+import { count, rate, shortCount, span, usd } from './format.js';
+import type { CostReport, Sourced, TrafficProfile } from './types.js';
 
 const LABEL = 34;
 const COLUMN = 26;
@@ -18,6 +19,39 @@ function row(label: string, ...cells: string[]): string {
   return `${pad(label, LABEL)}${body}`.trimEnd();
 }
 
+const ms = (x: number): string => String(Number(x.toPrecision(3)));
+const sourced = (v: Sourced<number>, unit: string): string =>
+  `${ms(v.value)} ${unit} (${v.source}${v.range ? `, 95% ${ms(v.range[0])} to ${ms(v.range[1])}` : ''})`;
+
+/** What was measured and which of it was used: the reader sees why a figure is a default. */
+function measuredLines(p: TrafficProfile): string[] {
+  const m = p.measurement;
+  if (m === null) return [row('Measured', 'nothing yet: every input is a flag or a default')];
+  const window = `${span(m.windowMinutes)}, ${count(m.deliveries)} ${m.deliveries === 1 ? 'delivery' : 'deliveries'} in ${count(m.busyMinutes)} busy ${m.busyMinutes === 1 ? 'minute' : 'minutes'}`;
+  return [
+    row('Measured', window),
+    ...(m.extrapolated && p.volume.source === 'measured' ? ['  under a day of data: the monthly volume is an extrapolation (--volume plans one)'] : []),
+    row('  CPU per delivery', sourced(p.cpuMsPerDelivery, 'ms')),
+    `    ${m.cpu.used ? 'measured: ' : 'not measured: '}${m.cpu.reason}`,
+    row('  idle CPU baseline', sourced(p.idleCpuMsPerMinute, 'ms a minute')),
+    row('  payload and log bytes', m.perDelivery.used ? 'measured' : 'defaults', m.perDelivery.reason),
+  ];
+}
+
+function rangeRow(report: CostReport): string[] {
+  const u = report.uncertainty;
+  if (u === null) return [];
+  return [row('  95% range', `${usd(u.lambda[0])} to ${usd(u.lambda[1])}`, `${usd(u.dedicated[0])} to ${usd(u.dedicated[1])}`)];
+}
+
+function breakEvenText(report: CostReport): string {
+  const be = report.breakEvenVolume;
+  const point = be === null ? 'none between 100k and 10B' : `${count(be)} messages a month`;
+  const u = report.uncertainty;
+  const [lo, hi] = u === null ? ['', ''] : u.breakEven.map(shortCount);
+  return lo === hi ? point : `${point} (95%: ${lo} to ${hi})`;
+}
+
 /**
  * Renders a report as a plain-text table (ends with a newline).
  * @example
@@ -27,12 +61,17 @@ export function renderTable(report: CostReport): string {
   const { inputs: p, lambda: l, dedicated: d, shared } = report;
   const b = l.breakdown;
   const c = l.concurrency;
+  const volumeSource = p.measurement?.extrapolated === true && p.volume.source === 'measured' ? 'extrapolated' : p.volume.source;
+  const choice = report.recommendation.choice === 'lambda' ? 'Lambda' : 'Dedicated';
   const lines = [
-    `wahook cost: ${count(p.volume.value)} messages a month (${p.volume.source}), ${p.profile.value} profile, peak ${rate(p.peakRps.value)} rps (${p.peakRps.source})`,
+    `wahook cost: ${count(p.volume.value)} messages a month (${volumeSource}), ${p.profile.value} profile, peak ${rate(p.peakRps.value)} rps (${p.peakRps.source})`,
     `Prices as of ${report.pricesAsOf}`,
+    '',
+    ...measuredLines(p),
     '',
     row('', 'Lambda', 'Dedicated'),
     row('Monthly total', usd(l.monthlyUsd), usd(d.monthlyUsd)),
+    ...rangeRow(report),
     row('Cost per 1M messages', usd(report.costPerMillion.lambda), usd(report.costPerMillion.dedicated)),
     row('Setup', `${p.arch.value} ${p.memoryMb.value} MB ${p.durationMs.value} ms`, `${d.instances} x ${d.offer.provider} ${d.offer.name}`),
     '',
@@ -51,14 +90,14 @@ export function renderTable(report: CostReport): string {
     row('  public IPv4', usd(d.breakdown.ipv4)),
     row('  disks', usd(d.breakdown.disks)),
     row('  load balancer', usd(d.breakdown.loadBalancer), d.loadBalancer.included ? d.loadBalancer.note : 'not needed'),
-    row('  capacity per instance', `${count(d.capacityRpsPerInstance)} rps`, `at ${(p.utilisationCeiling.value * 100).toFixed(0)}% CPU, ${p.cpuMsPerDelivery.value} ms CPU per delivery`),
+    row('  capacity per instance', `${count(d.capacityRpsPerInstance)} rps`, `at ${(p.utilisationCeiling.value * 100).toFixed(0)}% CPU, ${ms(p.cpuMsPerDelivery.value)} ms CPU per delivery (${p.cpuMsPerDelivery.source}), idle ${ms(p.idleCpuMsPerMinute.value)} ms a minute, speed x${d.speedFactor}`),
     ...d.alternatives.map((a) => row(`  alt: ${a.instances} x ${a.name}`, usd(a.monthlyUsd), a.provider)),
     '',
     row('Shared (in neither total)', usd(shared.monthlyUsd)),
     ...shared.items.map((i) => row(`  ${i.name}`, usd(i.monthlyUsd))),
     '',
-    row('Break-even volume', report.breakEvenVolume === null ? 'none between 100k and 10B' : `${count(report.breakEvenVolume)} messages a month`),
-    row('Recommendation', report.recommendation.choice === 'lambda' ? 'Lambda' : 'Dedicated'),
+    row('Break-even volume', breakEvenText(report)),
+    row('Recommendation', report.recommendation.tooClose ? `too close to call (${choice} at the central figures)` : choice),
     ...report.recommendation.reasons.map((r) => `  - ${r}`),
   ];
   return `${lines.join('\n')}\n`;

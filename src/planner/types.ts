@@ -9,12 +9,33 @@ export type ProfileKind = 'steady' | 'campaign';
 /** Where a planner input came from. */
 export type InputSource = 'measured' | 'flag' | 'default';
 
+/**
+ * CPU time against deliveries over the measured minutes, fitted as
+ * cpuMs = idle x minutes + perDelivery x deliveries (the caller fits it).
+ * Standard errors are of the fit, so a 95% range is about ±1.96 of them.
+ */
+export interface CpuFit {
+  /** Marginal CPU ms a delivery adds (the slope). */
+  perDeliveryMs: number;
+  perDeliveryMsSe: number;
+  /** CPU ms a minute the process spends with no traffic (the baseline). */
+  idleMsPerMinute: number;
+  idleMsPerMinuteSe: number;
+  /** Minutes with a CPU reading that the fit used, and how many of them had deliveries. */
+  minutes: number;
+  busyMinutes: number;
+  /** Deliveries in those minutes. */
+  deliveries: number;
+}
+
 /** What the gateway measured, from its per-minute rollups (the caller computes this). */
 export interface MeasuredTraffic {
   /** Minutes of rollups covered (> 0). */
   windowMinutes: number;
   /** Webhook POSTs stored in the window. */
   deliveries: number;
+  /** Minutes of the window with at least one delivery; when absent, taken as the window. */
+  busyMinutes?: number;
   events: number;
   bytesIn: number;
   /** Highest one-second rate seen. */
@@ -22,8 +43,8 @@ export interface MeasuredTraffic {
   /** Time-to-200 measured in process. */
   p50Ms: number;
   p99Ms: number;
-  /** Process CPU ms per delivery, measured in process. */
-  cpuMsPerDelivery: number;
+  /** The CPU fit over the window, or null when the minutes cannot separate baseline from per-delivery cost. */
+  cpu?: CpuFit | null;
   logBytesPerDelivery?: number;
 }
 
@@ -43,6 +64,7 @@ export interface CostArgs {
   logBytes?: number;
   payloadBytes?: number;
   cpuMsPerDelivery?: number;
+  idleCpuMsPerMinute?: number;
   accountConcurrency?: number;
   targetUtilisation?: number;
   targetP99Ms?: number;
@@ -58,6 +80,21 @@ export interface Sourced<T> {
   value: T;
   source: InputSource;
   note?: string;
+  /** 95% range of a measured value, from the measurement's own uncertainty. */
+  range?: [number, number];
+}
+
+/** What the measurement behind a report amounts to, and which of it the planner used. */
+export interface MeasurementSummary {
+  windowMinutes: number;
+  deliveries: number;
+  busyMinutes: number;
+  /** Less than a day measured: a monthly volume from it is an extrapolation, not a measurement of a month. */
+  extrapolated: boolean;
+  /** Whether the CPU fit replaced the benchmarked default, and why (or why not). */
+  cpu: { used: boolean; reason: string; fit: CpuFit | null };
+  /** Whether per-delivery averages (payload size, log bytes) were taken from the measurement, and why (or why not). */
+  perDelivery: { used: boolean; reason: string };
 }
 
 /**
@@ -83,11 +120,15 @@ export interface TrafficProfile {
   logBytes: Sourced<number>;
   payloadBytes: Sourced<number>;
   cpuMsPerDelivery: Sourced<number>;
+  /** CPU ms a minute each dedicated instance spends with no traffic; a Lambda does not pay it. */
+  idleCpuMsPerMinute: Sourced<number>;
   accountConcurrency: Sourced<number>;
   targetP99Ms: Sourced<number | null>;
   /** Highest CPU utilisation an instance is planned to run at the peak. */
   utilisationCeiling: Sourced<number>;
   coresPerInstance: Sourced<number | null>;
+  /** Null when nothing was measured. */
+  measurement: MeasurementSummary | null;
 }
 
 export interface LambdaBreakdown {
@@ -132,6 +173,8 @@ export interface DedicatedCost {
   instances: number;
   offer: DedicatedOfferChoice;
   capacityRpsPerInstance: number;
+  /** How many times faster a vCPU of this offer runs wahook than the host the CPU figure came from (price list; 1 unless given). */
+  speedFactor: number;
   breakdown: { instances: number; ipv4: number; disks: number; loadBalancer: number };
   loadBalancer: { included: boolean; monthlyUsd: number; note: string };
   /** The next cheapest offers, for comparison. */
@@ -154,7 +197,22 @@ export interface CostReport {
   /** Messages a month where both monthly totals are equal; null when none in 1e5..1e10. */
   breakEvenVolume: number | null;
   costPerMillion: { lambda: number; dedicated: number };
-  recommendation: { choice: 'lambda' | 'dedicated'; reasons: string[] };
-  /** Monthly totals over a log-spaced volume range, for the chart. */
-  series: { volumes: number[]; lambda: number[]; dedicated: number[] };
+  recommendation: {
+    choice: 'lambda' | 'dedicated';
+    /** The volume's range and the break-even's range overlap: the measured inputs cannot tell the two apart here. */
+    tooClose: boolean;
+    reasons: string[];
+  };
+  /** 95% ranges that follow from the measured inputs' uncertainty; null when no input has one. */
+  uncertainty: Uncertainty | null;
+  /** Monthly totals over a log-spaced volume range, for the chart (the dedicated band only with a measured CPU range). */
+  series: { volumes: number[]; lambda: number[]; dedicated: number[]; dedicatedLow?: number[]; dedicatedHigh?: number[] };
+}
+
+export interface Uncertainty {
+  lambda: [number, number];
+  dedicated: [number, number];
+  /** Where the two totals meet at either end of the ranges; an end at 1e5 or 1e10 means none inside the search range on that side. */
+  breakEven: [number, number];
+  volume: [number, number];
 }

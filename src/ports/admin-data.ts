@@ -13,8 +13,12 @@ export interface MinuteRollup {
   /** Time to 200, measured in process. */
   readonly p50Ms: number;
   readonly p99Ms: number;
-  /** Process CPU ms per delivery in that minute. */
+  /** Process CPU ms per delivery in that minute: the whole minute's CPU over its deliveries, so it includes the idle baseline. */
   readonly cpuMsPerDelivery: number;
+  /** Process CPU ms spent over `sampledMs`, with or without deliveries (the cost planner separates baseline from per-delivery cost with it). */
+  readonly cpuMs: number;
+  /** Wall-clock ms the CPU reading covers: about a minute, less for the minute a process started or stopped in. */
+  readonly sampledMs: number;
   /** Highest one-second delivery rate seen in the minute. */
   readonly peakRps: number;
   /** Bytes wahook itself logged in the minute (what a Lambda would send to CloudWatch besides platform lines). */

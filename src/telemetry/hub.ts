@@ -41,7 +41,7 @@ export class TelemetryHub implements Telemetry {
 
   /** Closes the current minute early (shutdown) so its traffic is not lost. */
   flush(): void {
-    this.tick(Date.now() + 60_000);
+    this.persist(this.recorder.flush(Date.now(), cpuMs()));
     this.lag.disable();
     if (this.timer) clearInterval(this.timer);
   }

@@ -1,5 +1,6 @@
 import type { MinuteRollup } from '../ports/admin-data.js';
 import type { MeasuredTraffic } from '../planner/index.js';
+import { fitCpu } from './cpu-fit.js';
 
 /**
  * What a Lambda writes to CloudWatch for every invocation whatever the code
@@ -12,10 +13,13 @@ export const PLATFORM_LOG_BYTES = 325;
  * Summarises stored minute rollups into what the cost planner reads. The
  * window runs from the first minute with traffic to `now`, so quiet hours
  * count as quiet (they are what makes a month cheap on Lambda).
- * Latencies and CPU are delivery-weighted means of the per-minute values.
+ * Latencies are delivery-weighted means of the per-minute values; CPU is the
+ * fit of CPU time against deliveries over every minute with a CPU reading,
+ * idle ones included (see fitCpu). Whether there is enough of it to use is
+ * the planner's call.
  *
  * @example
- * measuredTraffic(rollups, Date.now()) // { windowMinutes: 1440, deliveries: 52000, peakRps: 180, … }
+ * measuredTraffic(rollups, Date.now()) // { windowMinutes: 1440, deliveries: 52000, busyMinutes: 1300, peakRps: 180, cpu: { perDeliveryMs: 0.08, … }, … }
  */
 export function measuredTraffic(rollups: readonly MinuteRollup[], now: number): MeasuredTraffic | null {
   const busy = rollups.filter((r) => r.deliveries > 0);
@@ -25,12 +29,13 @@ export function measuredTraffic(rollups: readonly MinuteRollup[], now: number): 
   return {
     windowMinutes: Math.max(1, Math.ceil((now - busy[0]!.minute) / 60_000)),
     deliveries,
+    busyMinutes: busy.length,
     events: rollups.reduce((n, r) => n + r.events, 0),
     bytesIn: busy.reduce((n, r) => n + r.bytesIn, 0),
     peakRps: Math.max(...busy.map((r) => r.peakRps)),
     p50Ms: weighted((r) => r.p50Ms),
     p99Ms: weighted((r) => r.p99Ms),
-    cpuMsPerDelivery: weighted((r) => r.cpuMsPerDelivery),
+    cpu: fitCpu(rollups),
     // The platform lines plus what wahook measurably logged per delivery.
     logBytesPerDelivery: PLATFORM_LOG_BYTES + rollups.reduce((n, r) => n + r.logBytes, 0) / deliveries,
   };

@@ -29,7 +29,24 @@ test('a minute rolls up deliveries, bytes, latency, CPU per delivery and the pea
   const m = r.tick(t0 + 60_001, 1400)!;
   assert.deepEqual(
     { ...m },
-    { minute: t0, deliveries: 40, events: 120, bytesIn: 20_000, duplicates: 1, rejected: 1, p50Ms: 2.1, p99Ms: 8.1, cpuMsPerDelivery: 10, peakRps: 30, logBytes: 0 },
+    { minute: t0, deliveries: 40, events: 120, bytesIn: 20_000, duplicates: 1, rejected: 1, p50Ms: 2.1, p99Ms: 8.1, cpuMsPerDelivery: 10, cpuMs: 400, sampledMs: 60_001, peakRps: 30, logBytes: 0 },
   );
-  assert.equal(r.tick(t0 + 125_000, 1500), null, 'an idle minute writes nothing');
+});
+
+test('an idle minute is rolled up too: its CPU is the baseline the planner separates from deliveries', () => {
+  const t0 = 1_800_000_000_000 - (1_800_000_000_000 % 60_000);
+  const r = new TrafficRecorder(t0 + 20_000, 5_000);
+  const first = r.tick(t0 + 60_500, 5_120)!;
+  // Created 20 s into the minute: the CPU reading covers the 40.5 s it ran, not a whole minute.
+  assert.deepEqual([first.deliveries, first.cpuMs, first.sampledMs, first.cpuMsPerDelivery], [0, 120, 40_500, 0]);
+  const idle = r.tick(t0 + 120_400, 5_300)!;
+  assert.deepEqual([idle.minute, idle.deliveries, idle.cpuMs, idle.sampledMs], [t0 + 60_000, 0, 180, 59_900]);
+});
+
+test('flush closes the minute at shutdown with the time it actually ran', () => {
+  const t0 = 1_800_000_000_000 - (1_800_000_000_000 % 60_000);
+  const r = new TrafficRecorder(t0, 0);
+  r.edge({ route: 'webhook', status: 200, ms: 1, bytes: 100 }, t0 + 2_000);
+  const m = r.flush(t0 + 15_000, 90);
+  assert.deepEqual([m.minute, m.deliveries, m.cpuMs, m.sampledMs], [t0, 1, 90, 15_000]);
 });

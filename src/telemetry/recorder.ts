@@ -15,6 +15,8 @@ interface MinuteAcc {
   latency: LatencyHistogram;
   perSecond: Map<number, number>;
   cpuStartMs: number;
+  /** When the CPU reading started: the previous close, or the recorder's creation. */
+  openedAt: number;
 }
 
 /**
@@ -31,7 +33,7 @@ export class TrafficRecorder {
   }
 
   private fresh(now: number, cpuMs: number): MinuteAcc {
-    return { minute: Math.floor(now / MINUTE) * MINUTE, deliveries: 0, events: 0, bytesIn: 0, duplicates: 0, rejected: 0, logBytes: 0, latency: new LatencyHistogram(), perSecond: new Map(), cpuStartMs: cpuMs };
+    return { minute: Math.floor(now / MINUTE) * MINUTE, deliveries: 0, events: 0, bytesIn: 0, duplicates: 0, rejected: 0, logBytes: 0, latency: new LatencyHistogram(), perSecond: new Map(), cpuStartMs: cpuMs, openedAt: now };
   }
 
   /** Only stored deliveries count as traffic; rejections are counted apart. */
@@ -64,13 +66,27 @@ export class TrafficRecorder {
     this.acc.logBytes += bytes;
   }
 
-  /** Closes the minute when it is over; returns its rollup (or null). Call about once a second. */
+  /**
+   * Closes the minute when it is over and returns its rollup, or null while it
+   * runs. Idle minutes are returned too: the CPU a process spends with no
+   * traffic is what lets the planner tell its baseline from the cost of a
+   * delivery. Call about once a second.
+   */
   tick(now: number, cpuMs: number): MinuteRollup | null {
     for (const sec of this.seconds.keys()) if (sec < Math.floor(now / 1000) - 120) this.seconds.delete(sec);
     if (now < this.acc.minute + MINUTE) return null;
+    return this.close(now, cpuMs);
+  }
+
+  /** Closes the current minute early (shutdown), its CPU reading covering only the time it ran. */
+  flush(now: number, cpuMs: number): MinuteRollup {
+    return this.close(now, cpuMs);
+  }
+
+  private close(now: number, cpuMs: number): MinuteRollup {
     const a = this.acc;
     this.acc = this.fresh(now, cpuMs);
-    if (a.deliveries === 0 && a.events === 0 && a.rejected === 0) return null;
+    const spent = Math.max(0, cpuMs - a.cpuStartMs);
     return {
       minute: a.minute,
       deliveries: a.deliveries,
@@ -80,7 +96,9 @@ export class TrafficRecorder {
       rejected: a.rejected,
       p50Ms: a.latency.percentile(0.5),
       p99Ms: a.latency.percentile(0.99),
-      cpuMsPerDelivery: a.deliveries > 0 ? (cpuMs - a.cpuStartMs) / a.deliveries : 0,
+      cpuMsPerDelivery: a.deliveries > 0 ? spent / a.deliveries : 0,
+      cpuMs: spent,
+      sampledMs: Math.max(0, now - a.openedAt),
       peakRps: Math.max(0, ...a.perSecond.values()),
       logBytes: a.logBytes,
     };

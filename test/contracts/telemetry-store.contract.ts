@@ -5,7 +5,7 @@ import type { TelemetryStore } from '../../src/ports/telemetry-store.js';
 
 const DAY = 86_400_000;
 const rollup = (minute: number, deliveries: number, peakRps = 5): MinuteRollup => ({
-  minute, deliveries, events: deliveries * 2, bytesIn: deliveries * 600, duplicates: 0, rejected: 0, p50Ms: 2, p99Ms: 9, cpuMsPerDelivery: 0.2, peakRps, logBytes: deliveries * 10,
+  minute, deliveries, events: deliveries * 2, bytesIn: deliveries * 600, duplicates: 0, rejected: 0, p50Ms: 2, p99Ms: 9, cpuMsPerDelivery: 0.2, cpuMs: deliveries * 0.2, sampledMs: 60_000, peakRps, logBytes: deliveries * 10,
 });
 
 /** What every telemetry store promises: minutes read back in order, summed when two processes close the same one, and pruned past retention. */

@@ -43,7 +43,7 @@ function sampleData(): AdminData & { calls: { since: number[]; limits: number[] 
   const rollups: MinuteRollup[] = Array.from({ length: 60 }, (_, i) => {
     const deliveries = Math.round(6000 + 2500 * Math.sin(i / 9));
     return { minute: first + i * 60_000, deliveries, events: Math.round(deliveries * 1.4), bytesIn: deliveries * 2100, duplicates: Math.round(deliveries / 100),
-      rejected: i % 17 === 0 ? 3 : 0, p50Ms: 1.6 + 0.4 * Math.sin(i / 5), p99Ms: 7 + 3 * Math.sin(i / 4) + (i % 13 === 0 ? 6 : 0), cpuMsPerDelivery: 0.11, peakRps: Math.round(deliveries / 20), logBytes: deliveries * 4 };
+      rejected: i % 17 === 0 ? 3 : 0, p50Ms: 1.6 + 0.4 * Math.sin(i / 5), p99Ms: 7 + 3 * Math.sin(i / 4) + (i % 13 === 0 ? 6 : 0), cpuMsPerDelivery: 0.11, cpuMs: deliveries * 0.11, sampledMs: 60_000, peakRps: Math.round(deliveries / 20), logBytes: deliveries * 4 };
   });
   const events: WahookEvent[] = FIXTURES.flatMap(([file, provider], i) =>
     normalize({ tenant: 'default', provider, deliveryId: String(i + 1), receivedAt: NOW }, loadFixture(file)).events)

@@ -9,6 +9,7 @@ import { statsCommand } from './stats.js';
 import { dlqCommand, eventsCommand, messagesCommand, replayCommand } from './pipeline.js';
 import { workerCommand } from './worker.js';
 import { costCommand } from './cost.js';
+import { commandHelp } from './help.js';
 import { startServe } from '../serve-stack.js';
 
 const USAGE = `wahook — a durable gateway for WhatsApp webhooks
@@ -28,6 +29,7 @@ Usage: wahook <command> [flags]
   sign [--dev] [--file F] [--post | --url URL]   sign a body (or a sample) and optionally POST it
 
 Config precedence: flags, then environment (PORT, WAHOOK_*), then --config/WAHOOK_CONFIG file, then defaults.
+Each command's own flags: wahook <command> --help, or wahook help <command>.
 `;
 
 export interface Io {
@@ -41,6 +43,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
     const args = parseArgs(argv);
     const [command, sub] = args.positional;
+    // A command's own help before anything reads config, so it answers even where config is broken.
+    const own = command === 'help' ? (sub === undefined ? undefined : commandHelp(sub)) : args.flags.help === true && command !== undefined ? commandHelp(command) : undefined;
+    if (own !== undefined) {
+      io.out(own);
+      return 0;
+    }
     if (command === undefined || args.flags.help === true || command === 'help') {
       io.out(USAGE);
       return command === undefined && args.flags.help !== true ? 2 : 0;

@@ -1,0 +1,132 @@
+/**
+ * `wahook <command> --help` and `wahook help <command>`: each command's own
+ * flags. The serve and cost texts are built from the tables their parsers
+ * read (the config schema, the planner's flag table), so they cannot drift.
+ */
+import { SCHEMA } from '../../config/schema.js';
+import { costFlagHelp } from '../../planner/index.js';
+
+const CONFIG_FLAGS = '  --data-dir D    data directory (default ./.wahook)\n  --config F      JSON config file\n';
+
+/** Flags longer than this put their text on the next line, so one long flag does not push every text to the right. */
+const FLAG_COLUMN = 28;
+
+function flagTable(rows: readonly [string, string][]): string {
+  const width = Math.min(FLAG_COLUMN, Math.max(...rows.map(([flag]) => flag.length)) + 2);
+  return rows.map(([flag, text]) => (flag.length + 2 > width ? `  ${flag}\n  ${' '.repeat(width)}${text}` : `  ${flag.padEnd(width)}${text}`)).join('\n');
+}
+
+function serveHelp(): string {
+  const rows = SCHEMA.filter((s) => s.flag !== undefined).map((s): [string, string] => {
+    const value = s.type === 'bool' ? `--${s.flag} | --no-${s.flag}` : `--${s.flag} <${s.type === 'int' ? 'n' : s.type}>`;
+    const first = s.doc.split(/(?<=\.)\s/)[0] ?? s.doc;
+    const fallback = s.default === undefined || (Array.isArray(s.default) && s.default.length === 0) ? '' : ` Default: ${String(s.default)}.`;
+    return [value, `${first}${fallback}`];
+  });
+  return `Usage: wahook serve [flags]
+
+Receives webhooks, stores each one before answering 200, and runs the event
+worker, the dashboard and the metrics. Every config key also has an
+environment variable (see docs/config.md).
+
+${flagTable(rows)}
+`;
+}
+
+function costHelp(): string {
+  const rows = costFlagHelp().map((f): [string, string] => [f.flag, `${f.help}. Unit: ${f.unit}. Default: ${f.default}.`]);
+  return `Usage: wahook cost [flags]
+
+What the month costs on AWS Lambda and on dedicated servers, and where the
+two break even. Without flags it prices the traffic the gateway measured;
+a measured CPU figure replaces the benchmarked default only when there is
+enough traffic behind it, and the report says which was used and why
+(docs/cost-planner.md).
+
+${flagTable(rows)}
+
+Config flags (where the measurements are):
+${CONFIG_FLAGS}`;
+}
+
+const TEXTS: Record<string, () => string> = {
+  serve: serveHelp,
+  cost: costHelp,
+  deliveries: () => `Usage: wahook deliveries [--json] [--limit N]
+
+Stored raw deliveries, newest first.
+
+  --json       one JSON object per line
+  --limit N    how many (default 100)
+${CONFIG_FLAGS}`,
+  stats: () => `Usage: wahook stats [--json]
+
+Counters of the edge and the pipeline.
+
+  --json    one line of JSON instead of indented JSON
+${CONFIG_FLAGS}`,
+  worker: () => `Usage: wahook worker
+
+The event worker alone, for a serve started with --no-worker.
+${CONFIG_FLAGS}`,
+  events: () => `Usage: wahook events [--kind K] [--type T] [--since ISO] [--tenant T] [--limit N]
+
+Normalised events, as JSON lines.
+
+  --kind K       message, status, field, session or unknown
+  --type T       event type within the kind
+  --since ISO    only events from this date or time on
+  --tenant T     only this tenant
+  --limit N      how many (default 1000)
+${CONFIG_FLAGS}`,
+  messages: () => `Usage: wahook messages [--limit N]
+
+Messages with their current status and status history, as JSON lines.
+
+  --limit N    how many (default 1000)
+${CONFIG_FLAGS}`,
+  dlq: () => `Usage: wahook dlq list|retry|purge [--seq N,M] [--limit N]
+
+Dead letters: list them, retry them or purge them (all, or the --seq ones).
+
+  --seq N,M    only these sequence numbers (retry, purge)
+  --limit N    how many to list (default 1000)
+${CONFIG_FLAGS}`,
+  replay: () => `Usage: wahook replay [--since ISO] [--until ISO] [--tenant T]
+
+Processes stored deliveries again; idempotent, so events are not doubled.
+
+  --since ISO    from this date or time
+  --until ISO    up to this date or time
+  --tenant T     only this tenant
+${CONFIG_FLAGS}`,
+  config: () => `Usage: wahook config print
+
+Prints the effective config, secrets redacted. Precedence: flags, then the
+environment, then the --config file, then defaults.
+${CONFIG_FLAGS}`,
+  sign: () => `Usage: wahook sign [--dev] [--tenant T] [--file F | --body JSON] [--post | --url URL]
+
+Signs a body (or a sample message) with the tenant's app secret and prints
+the X-Hub-Signature-256 header, or posts it. The secret is never printed.
+
+  --dev          use the development secret kept in the data dir
+  --tenant T     tenant whose secret signs (default "default")
+  --file F       body from a file
+  --body JSON    body given inline
+  --post         post to this gateway's own /webhook
+  --url URL      post to this URL
+${CONFIG_FLAGS}`,
+};
+
+/** Every command that answers `--help` with its own text. */
+export const COMMANDS: readonly string[] = Object.keys(TEXTS);
+
+/**
+ * A command's own help, or undefined for an unknown command.
+ * @example
+ * commandHelp('cost'); // 'Usage: wahook cost [flags]\n...'
+ */
+export function commandHelp(command: string): string | undefined {
+  return TEXTS[command]?.();
+}
