@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Config } from './config/load.js';
+import { postgresEngine } from './adapters/postgres/index.js';
 import { sqliteEngine } from './adapters/sqlite/index.js';
 import type { Engine } from './ports/engine.js';
 
@@ -9,12 +10,18 @@ import type { Engine } from './ports/engine.js';
  * imported. Everything else receives ports. A new engine is an adapter
  * folder and one line in ENGINES.
  */
-const ENGINES: Record<Config['engine'], (config: Config) => Engine> = {
+const ENGINES: Record<Config['engine'], (config: Config) => Engine & Partial<Migratable>> = {
   sqlite: (c) => sqliteEngine({ dataDir: resolve(c.dataDir), busyTimeoutMs: c.storeBusyTimeoutMs, writerThread: writerThread(c.storeWriter) }),
+  postgres: (c) => postgresEngine({ url: c.databaseUrl!, schema: c.dbSchema, poolMax: c.dbPoolMax }),
 };
 
+/** An engine whose schema is migrated by `wahook migrate` rather than on open. */
+export interface Migratable {
+  migrate(): Promise<{ from: number; to: number }>;
+}
+
 /** @example const engine = createEngine(config); const log = await engine.openDeliveryLog(); */
-export function createEngine(config: Config): Engine {
+export function createEngine(config: Config): Engine & Partial<Migratable> {
   return ENGINES[config.engine](config);
 }
 

@@ -26,7 +26,10 @@ export interface WorkerConfig {
 export interface Config {
   readonly host: string;
   readonly port: number;
-  readonly engine: 'sqlite';
+  readonly engine: 'sqlite' | 'postgres';
+  readonly databaseUrl?: string;
+  readonly dbSchema: string;
+  readonly dbPoolMax: number;
   readonly dataDir: string;
   readonly insecureSkipSignature: boolean;
   readonly insecureSkipSignatureBeyondLoopback: boolean;
@@ -192,7 +195,10 @@ export function loadConfig(src: ConfigSources): Config {
   const config: Config = {
     host: v.host as string,
     port: v.port as number,
-    engine: v.engine as Config['engine'],
+    engine: (v.engine ?? (v.databaseUrl !== undefined ? 'postgres' : 'sqlite')) as Config['engine'],
+    databaseUrl: optionalString(v.databaseUrl, 'databaseUrl'),
+    dbSchema: v.dbSchema as string,
+    dbPoolMax: v.dbPoolMax as number,
     dataDir: v.dataDir as string,
     insecureSkipSignature: v.insecureSkipSignature as boolean,
     insecureSkipSignatureBeyondLoopback: v.insecureSkipSignatureBeyondLoopback as boolean,
@@ -228,6 +234,8 @@ export function loadConfig(src: ConfigSources): Config {
   if (config.headersTimeoutMs > config.requestTimeoutMs) {
     throw invalid('headersTimeoutMs', `must not exceed requestTimeoutMs (${config.requestTimeoutMs})`);
   }
+  if (config.engine === 'postgres' && config.databaseUrl === undefined) throw invalid('databaseUrl', 'the postgres engine needs a database URL (--database-url or DATABASE_URL)');
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(config.dbSchema)) throw invalid('dbSchema', 'expected a plain lower-case identifier');
   if (config.forwardUrl !== undefined) {
     if (!/^https?:\/\//.test(config.forwardUrl)) throw invalid('forwardUrl', 'expected an http(s) URL');
     if (config.forwardSecret === undefined || !/^whsec_[A-Za-z0-9+/=]+$/.test(config.forwardSecret)) {

@@ -22,7 +22,10 @@ export interface KeySpec {
 export const SCHEMA: readonly KeySpec[] = [
   { key: 'host', type: 'string', default: '0.0.0.0', env: 'WAHOOK_HOST', flag: 'host', doc: 'Address to listen on.' },
   { key: 'port', type: 'int', default: 3000, env: 'PORT', flag: 'port', min: 0, max: 65535, doc: 'TCP port to listen on (0 picks a free port).' },
-  { key: 'engine', type: 'string', default: 'sqlite', env: 'WAHOOK_ENGINE', flag: 'engine', oneOf: ['sqlite'], doc: 'Storage engine of the delivery log, events, jobs and telemetry. `sqlite`: files in the data dir, nothing else to run.' },
+  { key: 'engine', type: 'string', env: 'WAHOOK_ENGINE', flag: 'engine', oneOf: ['sqlite', 'postgres'], doc: 'Storage engine of the delivery log, events, jobs and telemetry. `sqlite` (the default): files in the data dir, nothing else to run. `postgres` (the default when `databaseUrl` is set): one database shared by any number of edge and worker processes.' },
+  { key: 'databaseUrl', type: 'string', env: 'DATABASE_URL', flag: 'database-url', secret: true, doc: 'PostgreSQL connection URL (`postgres://user:pass@host:5432/db`); selects the `postgres` engine. Works through PgBouncer in transaction mode.' },
+  { key: 'dbSchema', type: 'string', default: 'wahook', env: 'WAHOOK_DB_SCHEMA', flag: 'db-schema', doc: 'PostgreSQL schema that holds wahook\'s tables (a plain identifier).' },
+  { key: 'dbPoolMax', type: 'int', default: 10, env: 'WAHOOK_DB_POOL_MAX', flag: 'db-pool-max', min: 1, max: 1000, doc: 'Connections one process opens to PostgreSQL at most, whatever the load.' },
   { key: 'dataDir', type: 'string', default: './.wahook', env: 'WAHOOK_DATA_DIR', flag: 'data-dir', doc: 'Directory of the embedded SQLite store.' },
   { key: 'appSecrets', type: 'list', default: [], env: 'WAHOOK_APP_SECRET', flag: 'app-secret', secret: true, doc: 'Meta app secret(s) of the default tenant, comma-separated to rotate.' },
   { key: 'verifyToken', type: 'string', env: 'WAHOOK_VERIFY_TOKEN', flag: 'verify-token', secret: true, doc: 'Verify token of the default tenant for the GET handshake.' },

@@ -37,6 +37,7 @@ export const CODES = {
   WAHOOK_ERR_FORWARD_REJECTED: { httpStatus: 502, retryable: false, message: 'The user endpoint refused the event (a 4xx other than 408 and 429); not retried' },
   WAHOOK_ERR_EVENT_UNSERIALIZABLE: { httpStatus: 500, retryable: false, message: 'The event cannot be serialised as JSON; not retried' },
   WAHOOK_ERR_PLANNER_INPUT: { httpStatus: 400, retryable: false, message: 'Cost planner input is invalid' },
+  WAHOOK_ERR_SCHEMA_MISMATCH: { httpStatus: 500, retryable: false, message: 'The database schema does not match this wahook' },
   WAHOOK_ERR_INTERNAL: { httpStatus: 500, retryable: true, message: 'Internal error' },
 } as const satisfies Record<string, ErrorSpec>;
 

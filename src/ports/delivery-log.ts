@@ -77,7 +77,12 @@ export interface LogPage {
 
 /** The read side: the worker, replay, the CLI and the dashboard, also while `serve` runs. */
 export interface DeliveryLog {
-  /** @example const { deliveries, next } = await log.read(START, 500) */
+  /**
+   * A delivery becomes readable once it is durable and no delivery that
+   * could still commit would sort before it; an engine may hold it back
+   * briefly for that, and never skips one.
+   * @example const { deliveries, next } = await log.read(START, 500)
+   */
   read(from: Checkpoint, limit: number, filter?: LogFilter): Promise<LogPage>;
   /** The newest deliveries first, for inspection. */
   latest(limit: number): Promise<StoredDelivery[]>;

@@ -8,6 +8,8 @@ export interface DeliveryLogFixture {
   openLog(): Promise<DeliveryLog>;
   /** Closes the store and opens it again over the same data (a restart). */
   reopenStore(): Promise<DeliveryStore>;
+  /** Another writer over the same log, as a second edge process would have (closed by dispose). */
+  openWriter(): Promise<DeliveryStore>;
   dispose(): Promise<void>;
 }
 
@@ -15,6 +17,19 @@ const delivery = (text: string, tenant = 'default', receivedAt = Date.now()): Ne
   tenant, provider: 'cloud_api', receivedAt, body: Buffer.from(`{"object":"whatsapp_business_account","entry":[],"t":${JSON.stringify(text)}}`),
   headers: { 'content-type': 'application/json' },
 });
+
+/**
+ * Waits until `n` deliveries are readable. An engine may hold back a
+ * committed delivery while an older transaction could still commit before
+ * it (PostgreSQL does, to never skip one); it is readable soon after.
+ */
+async function readable(log: DeliveryLog, n: number): Promise<void> {
+  const end = Date.now() + 10_000;
+  while ((await log.read(START, n + 1)).deliveries.length < n) {
+    if (Date.now() > end) throw new Error(`fewer than ${n} deliveries readable after 10 s`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 /**
  * What every delivery log promises, whatever the engine: appends are
@@ -29,6 +44,7 @@ export function deliveryLogContract(engine: string, open: () => Promise<Delivery
       try {
         for (const t of ['a', 'b', 'c']) await f.store.append(delivery(t));
         const log = await f.openLog();
+        await readable(log, 3);
         const page = await log.read(START, 10, { withHeaders: true });
         assert.deepEqual(page.deliveries.map((d) => JSON.parse(d.body.toString()).t), ['a', 'b', 'c']);
         assert.deepEqual(page.deliveries[0]!.headers, { 'content-type': 'application/json' });
@@ -41,14 +57,16 @@ export function deliveryLogContract(engine: string, open: () => Promise<Delivery
       }
     });
 
-    test('paging by checkpoint visits every delivery exactly once, including those appended meanwhile', async () => {
+    test('paging by checkpoint visits every delivery exactly once while concurrent writers append', async () => {
       const f = await open();
       try {
         const log = await f.openLog();
         const seen: string[] = [];
         let from = START;
-        const writers = Promise.all(Array.from({ length: 4 }, (_, w) => (async () => {
-          for (let i = 0; i < 50; i++) await f.store.append(delivery(`w${w}-${i}`));
+        // Four writers of their own commit concurrently, so ids can become visible out of order.
+        const stores = await Promise.all(Array.from({ length: 4 }, () => f.openWriter()));
+        const writers = Promise.all(stores.map((store, w) => (async () => {
+          for (let i = 0; i < 50; i++) await store.append(delivery(`w${w}-${i}`));
         })()));
         let done = false;
         void writers.then(() => (done = true));
@@ -62,6 +80,7 @@ export function deliveryLogContract(engine: string, open: () => Promise<Delivery
           }
         }
         await writers;
+        await readable(log, 200);
         seen.push(...(await log.read(from, 1000)).deliveries.map((d) => JSON.parse(d.body.toString()).t as string));
         assert.equal(seen.length, 200);
         assert.equal(new Set(seen).size, 200);
@@ -86,6 +105,7 @@ export function deliveryLogContract(engine: string, open: () => Promise<Delivery
         const again = await (await f.reopenStore()).append(delivery('same'));
         assert.deepEqual(again, { id: a.id, duplicate: true });
         const log = await f.openLog();
+        await readable(log, 2);
         assert.equal((await log.read(START, 10)).deliveries.length, 2);
         const c = await log.edgeCounters();
         assert.equal(c.stored, 2);
@@ -103,6 +123,7 @@ export function deliveryLogContract(engine: string, open: () => Promise<Delivery
         await f.store.append(delivery('acme', 'acme', 2_000));
         await f.store.append(delivery('new', 'default', 3_000));
         const log = await f.openLog();
+        await readable(log, 3);
         const all = await log.read(START, 10);
         assert.deepEqual((await log.read(START, 10, { tenant: 'acme' })).deliveries.map((d) => d.tenant), ['acme']);
         assert.deepEqual((await log.read(START, 10, { since: 2_000 })).deliveries.map((d) => d.receivedAt), [2_000, 3_000]);

@@ -13,6 +13,7 @@ for (const writerThread of [false, true]) {
     const dir = tempDir('wahook-contract-');
     const engine = engineIn(dir, writerThread);
     let store: DeliveryStore = await engine.openDeliveryStore();
+    const writers: DeliveryStore[] = [];
     return {
       get store() {
         return store;
@@ -23,7 +24,13 @@ for (const writerThread of [false, true]) {
         store = await engine.openDeliveryStore();
         return store;
       },
+      openWriter: async () => {
+        const w = await engine.openDeliveryStore();
+        writers.push(w);
+        return w;
+      },
       dispose: async () => {
+        for (const w of writers) await w.close();
         await store.close();
         rmSync(dir, { recursive: true, force: true });
       },

@@ -59,6 +59,15 @@ Stored raw deliveries, newest first.
   --json       one JSON object per line
   --limit N    how many (default 100)
 ${CONFIG_FLAGS}`,
+  migrate: () => `Usage: wahook migrate [--database-url URL] [--db-schema S]
+
+Applies the numbered SQL migrations the configured database lacks (PostgreSQL).
+Safe to run from several processes at once. \`serve\` refuses a schema that
+is older (run this) or newer (upgrade wahook) than the one it knows.
+
+  --database-url URL   PostgreSQL URL (or DATABASE_URL)
+  --db-schema S        schema that holds the tables (default wahook)
+`,
   stats: () => `Usage: wahook stats [--json]
 
 Counters of the edge and the pipeline.

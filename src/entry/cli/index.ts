@@ -8,6 +8,7 @@ import { signCommand } from './sign.js';
 import { statsCommand } from './stats.js';
 import { dlqCommand, eventsCommand, messagesCommand, replayCommand } from './pipeline.js';
 import { workerCommand } from './worker.js';
+import { migrateCommand } from './migrate.js';
 import { costCommand } from './cost.js';
 import { commandHelp } from './help.js';
 import { startServe } from '../serve-stack.js';
@@ -19,6 +20,7 @@ Usage: wahook <command> [flags]
   serve [--dev] [--port N] [--data-dir D] [--config F] [--handlers M] [--forward-url U] [--no-worker]
   deliveries --json [--limit N]      stored raw deliveries, newest first
   stats --json                       counters of the edge and the pipeline
+  migrate                            apply the database's SQL migrations (PostgreSQL)
   worker                             the event worker alone (run serve with --no-worker)
   events --json [--kind K] [--type T] [--since ISO] [--limit N]
   messages --json [--limit N]        messages with current status and status history
@@ -73,6 +75,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return await deliveriesCommand(args, config, io.out);
       case 'stats':
         return await statsCommand(args, config, io.out);
+      case 'migrate':
+        return await migrateCommand(config, io.out);
       case 'sign':
         return await signCommand(args, config, io.out);
       case 'config':

@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import pg from 'pg';
+import { deliveryLogContract } from '../../../test/contracts/delivery-log.contract.js';
+import { pipelineStoresContract } from '../../../test/contracts/pipeline-stores.contract.js';
+import { telemetryStoreContract } from '../../../test/contracts/telemetry-store.contract.js';
+import { dropSchema, pgbouncer, postgres, testSchema } from '../../../test/helpers/services.js';
+import { START, type DeliveryStore, type NewDelivery } from '../../ports/delivery-log.js';
+import { postgresEngine } from './index.js';
+
+const direct = await postgres();
+const bouncer = direct.ok ? await pgbouncer(direct.value) : direct;
+
+/** A fresh schema of the test's own, migrated, behind the engine; dropped by dispose. */
+async function engineIn(url: string, poolMax = 10) {
+  const schema = testSchema();
+  const engine = postgresEngine({ url, schema, poolMax, applicationName: schema });
+  await engine.migrate();
+  return { engine, schema, drop: () => dropSchema(url, schema) };
+}
+
+function suites(label: string, url: string): void {
+  deliveryLogContract(`postgres, ${label}`, async () => {
+    const { engine, schema, drop } = await engineIn(url);
+    let store: DeliveryStore = await engine.openDeliveryStore();
+    const writers: DeliveryStore[] = [];
+    return {
+      get store() {
+        return store;
+      },
+      openLog: () => engine.openDeliveryLog(),
+      reopenStore: async () => {
+        await store.close();
+        store = await engine.openDeliveryStore();
+        return store;
+      },
+      openWriter: async () => {
+        // A separate engine: its own pool, as another edge process has.
+        const other = postgresEngine({ url, schema, poolMax: 4 });
+        const w = await other.openDeliveryStore();
+        writers.push(w);
+        return w;
+      },
+      dispose: async () => {
+        for (const w of writers) await w.close();
+        await store.close();
+        await drop();
+      },
+    };
+  });
+  pipelineStoresContract(`postgres, ${label}`, async () => {
+    const { engine, drop } = await engineIn(url);
+    return { open: () => engine.openPipelineStores(), openQuery: () => engine.openEventQuery(), dispose: drop };
+  });
+  telemetryStoreContract(`postgres, ${label}`, async () => {
+    const { engine, drop } = await engineIn(url);
+    const store = await engine.openTelemetryStore();
+    return { store, dispose: async () => { await store.close(); await drop(); } };
+  });
+}
+
+const delivery = (text: string): NewDelivery => ({ tenant: 'default', provider: 'cloud_api', receivedAt: Date.now(), body: Buffer.from(`{"object":"whatsapp_business_account","entry":[],"t":"${text}"}`), headers: {} });
+
+if (!direct.ok) {
+  test('PostgreSQL suites', { skip: direct.reason }, () => {});
+} else {
+  const url = direct.value;
+  suites('direct', url);
+  if (bouncer.ok) suites('through PgBouncer (transaction mode)', bouncer.value.url);
+  else test('PostgreSQL suites through PgBouncer', { skip: bouncer.reason }, () => {});
+
+  describe('postgres engine', () => {
+    test('a delivery that commits late behind a higher id is read, never skipped', async () => {
+      const { engine, schema, drop } = await engineIn(url);
+      const store = await engine.openDeliveryStore();
+      const log = await engine.openDeliveryLog();
+      const slow = new pg.Client({ connectionString: url });
+      await slow.connect();
+      try {
+        // A writer takes an id and holds its transaction open; another commits a higher id meanwhile.
+        await slow.query('BEGIN');
+        await slow.query(`INSERT INTO "${schema}".deliveries (tenant, provider, received_at, digest, headers, body) VALUES ('default', 'cloud_api', 1, '\x01', '{}', '\x7b7d')`);
+        await store.append(delivery('fast'));
+        const first = await log.read(START, 10);
+        assert.deepEqual(first.deliveries, [], 'nothing is handed out while an older transaction may still commit');
+        await slow.query('COMMIT');
+        const after = await log.read(first.next, 10);
+        assert.deepEqual(after.deliveries.map((d) => d.receivedAt === 1 ? 'slow' : JSON.parse(d.body.toString()).t), ['slow', 'fast']);
+        assert.deepEqual((await log.read(after.next, 10)).deliveries, []);
+      } finally {
+        await slow.end();
+        await log.close();
+        await store.close();
+        await drop();
+      }
+    });
+
+    test('1,000 concurrent appends share a pool of at most its size, and group into few commits', async () => {
+      const { engine, schema, drop } = await engineIn(url, 5);
+      let commits = 0;
+      const store = await engine.openDeliveryStore({ onCommit: () => void commits++ });
+      const watch = new pg.Client({ connectionString: url });
+      await watch.connect();
+      let peak = 0;
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          const r = await watch.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [schema]);
+          peak = Math.max(peak, r.rows[0].n as number);
+          await new Promise((res) => setTimeout(res, 2));
+        }
+      })();
+      try {
+        const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => store.append(delivery(`c${i}`))));
+        assert.equal(new Set(results.map((r) => r.id)).size, 1000);
+        assert.ok(commits < 200, `${commits} commits for 1,000 appends`);
+      } finally {
+        sampling = false;
+        await sampler;
+        await watch.end();
+        await store.close();
+        await drop();
+      }
+      assert.ok(peak <= 5, `${peak} connections for a pool of 5`);
+    });
+
+    test('migrate from two processes at once applies each step once; serve refuses an older or newer schema with what to do', async () => {
+      const schema = testSchema();
+      const a = postgresEngine({ url, schema, poolMax: 2 });
+      const b = postgresEngine({ url, schema, poolMax: 2 });
+      try {
+        await assert.rejects(a.openDeliveryLog(), (e: Error & { code?: string }) => e.code === 'WAHOOK_ERR_SCHEMA_MISMATCH' && /run `wahook migrate`/.test(e.message));
+        const [ra, rb] = await Promise.all([a.migrate(), b.migrate()]);
+        assert.equal(ra.to, rb.to);
+        const c = new pg.Client({ connectionString: url });
+        await c.connect();
+        const steps = (await c.query(`SELECT count(*)::int AS n FROM "${schema}".schema_version`)).rows[0].n as number;
+        assert.equal(steps, ra.to);
+        await (await a.openDeliveryLog()).close();
+        await c.query(`INSERT INTO "${schema}".schema_version (version, name) VALUES (9999, 'from the future')`);
+        await c.end();
+        await assert.rejects(a.openDeliveryStore(), (e: Error & { code?: string }) => e.code === 'WAHOOK_ERR_SCHEMA_MISMATCH' && /newer than this wahook/.test(e.message));
+      } finally {
+        await dropSchema(url, schema);
+      }
+    });
+  });
+
+  if (bouncer.ok) test('stop the test PgBouncer', async () => bouncer.value.stop());
+}

@@ -1,0 +1,167 @@
+import type pg from 'pg';
+import { conversationOf } from '../../core/conversation.js';
+import type { WahookEvent } from '../../core/events.js';
+import type { DeadLetter, Job, JobCounts, JobQueue } from '../../ports/job-queue.js';
+import type { Pg } from './pool.js';
+
+type Queryable = Pick<pg.PoolClient, 'query'>;
+
+/**
+ * Queues jobs in the caller's transaction (the ingest's outbox). A lane
+ * that exists is locked by a no-op update rather than skipped, so a lane
+ * that another worker is emptying at the same moment is either seen with
+ * this job or created again for it: a job is never left without a lane.
+ */
+export async function queueJobs(c: Queryable, pg: Pg, jobs: readonly { seq: number; target: string; conversation: string }[], now: number): Promise<number> {
+  if (jobs.length === 0) return 0;
+  const r = await c.query(
+    `INSERT INTO ${pg.t('jobs')} (seq, target, conversation, run_at, updated_at) SELECT seq, target, conversation, $4, $4 FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(seq, target, conversation)
+     ON CONFLICT DO NOTHING RETURNING seq, target, conversation`,
+    [jobs.map((j) => j.seq), jobs.map((j) => j.target), jobs.map((j) => j.conversation), now],
+  );
+  const fresh = r.rows as { seq: number; target: string; conversation: string }[];
+  if (fresh.length === 0) return 0;
+  const lanes = pg.t('lanes');
+  await c.query(
+    `INSERT INTO ${lanes} (conversation, target, head_seq, run_at)
+     SELECT conversation, target, min(seq), $4 FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(seq, target, conversation) GROUP BY conversation, target ORDER BY conversation, target
+     ON CONFLICT (conversation, target) DO UPDATE SET head_seq = ${lanes}.head_seq`,
+    [fresh.map((j) => j.seq), fresh.map((j) => j.target), fresh.map((j) => j.conversation), now],
+  );
+  return fresh.length;
+}
+
+/**
+ * Jobs in PostgreSQL. Workers claim ready lane heads with FOR UPDATE SKIP
+ * LOCKED and move the lane's run_at past the lease, so no other worker
+ * takes the job until the lease has expired.
+ */
+export class PostgresJobQueue implements JobQueue {
+  constructor(private readonly pg: Pg) {}
+
+  async enqueue(target: string, events: readonly { tenant: string; key: string }[], now: number): Promise<number> {
+    if (events.length === 0) return 0;
+    return this.pg.tx(async (c) => {
+      const r = await c.query(
+        `SELECT e.seq, e.json FROM ${this.pg.t('events')} e JOIN unnest($1::text[], $2::text[]) AS u(tenant, key) USING (tenant, key)`,
+        [events.map((e) => e.tenant), events.map((e) => e.key)],
+      );
+      const jobs = (r.rows as { seq: number; json: WahookEvent }[]).map((row) => ({ seq: row.seq, target, conversation: conversationOf(row.json) }));
+      return queueJobs(c, this.pg, jobs, now);
+    });
+  }
+
+  async claim(now: number, limit: number, leaseMs: number, busy: ReadonlySet<string> = new Set()): Promise<Job[]> {
+    const lanes = this.pg.t('lanes');
+    const leased = await this.pg.pool.query(
+      `WITH picked AS (
+         SELECT conversation, target FROM ${lanes} WHERE run_at <= $1 AND NOT ((target || '|' || conversation) = ANY($4::text[]))
+         ORDER BY run_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+       UPDATE ${lanes} l SET run_at = $1 + $3 FROM picked WHERE l.conversation = picked.conversation AND l.target = picked.target
+       RETURNING l.head_seq, l.target`,
+      [now, limit, leaseMs, [...busy]],
+    );
+    if (leased.rowCount === 0) return [];
+    const heads = leased.rows as { head_seq: number; target: string }[];
+    const r = await this.pg.pool.query(
+      `SELECT j.seq, j.target, j.conversation, j.attempts, e.json FROM ${this.pg.t('jobs')} j JOIN ${this.pg.t('events')} e ON e.seq = j.seq
+       JOIN unnest($1::bigint[], $2::text[]) AS u(seq, target) ON u.seq = j.seq AND u.target = j.target ORDER BY j.run_at, j.seq`,
+      [heads.map((h) => h.head_seq), heads.map((h) => h.target)],
+    );
+    return (r.rows as { seq: number; target: string; conversation: string; attempts: number; json: WahookEvent }[]).map((row) => ({
+      seq: row.seq, target: row.target, conversation: row.conversation, attempts: row.attempts, event: row.json,
+    }));
+  }
+
+  /** The lane's row is locked first, so finishing a head and queueing behind it never interleave. */
+  private async onLane(job: Job, fn: (c: pg.PoolClient) => Promise<void>): Promise<void> {
+    await this.pg.tx(async (c) => {
+      await c.query(`SELECT 1 FROM ${this.pg.t('lanes')} WHERE conversation = $1 AND target = $2 FOR UPDATE`, [job.conversation, job.target]);
+      await fn(c);
+    });
+  }
+
+  private async advanceLane(c: Queryable, conversation: string, target: string): Promise<void> {
+    const next = await c.query(`SELECT seq, run_at FROM ${this.pg.t('jobs')} WHERE conversation = $1 AND target = $2 AND state = 0 ORDER BY seq LIMIT 1`, [conversation, target]);
+    const lanes = this.pg.t('lanes');
+    if (next.rowCount === 0) await c.query(`DELETE FROM ${lanes} WHERE conversation = $1 AND target = $2`, [conversation, target]);
+    else {
+      const n = next.rows[0] as { seq: number; run_at: number };
+      await c.query(
+        `INSERT INTO ${lanes} (conversation, target, head_seq, run_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (conversation, target) DO UPDATE SET head_seq = excluded.head_seq, run_at = excluded.run_at`,
+        [conversation, target, n.seq, n.run_at],
+      );
+    }
+  }
+
+  async complete(job: Job): Promise<void> {
+    await this.onLane(job, async (c) => {
+      const done = await c.query(`DELETE FROM ${this.pg.t('jobs')} WHERE seq = $1 AND target = $2 AND state = 0`, [job.seq, job.target]);
+      // Gone already: its lease ran out and another worker finished it; the lane is theirs.
+      if (done.rowCount) await this.advanceLane(c, job.conversation, job.target);
+    });
+  }
+
+  async fail(job: Job, error: string, retryAt: number | null, now: number): Promise<void> {
+    const message = error.slice(0, 4000);
+    const jobs = this.pg.t('jobs');
+    await this.onLane(job, async (c) => {
+      if (retryAt === null) {
+        const r = await c.query(`UPDATE ${jobs} SET attempts = attempts + 1, state = 2, last_error = $1, updated_at = $2 WHERE seq = $3 AND target = $4 AND state = 0`, [message, now, job.seq, job.target]);
+        if (r.rowCount) await this.advanceLane(c, job.conversation, job.target);
+      } else {
+        const r = await c.query(`UPDATE ${jobs} SET attempts = attempts + 1, run_at = $1, last_error = $2, updated_at = $3 WHERE seq = $4 AND target = $5 AND state = 0`, [retryAt, message, now, job.seq, job.target]);
+        if (r.rowCount) {
+          await c.query(
+            `INSERT INTO ${this.pg.t('lanes')} (conversation, target, head_seq, run_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (conversation, target) DO UPDATE SET head_seq = excluded.head_seq, run_at = excluded.run_at`,
+            [job.conversation, job.target, job.seq, retryAt],
+          );
+        }
+      }
+    });
+  }
+
+  async deadLetters(limit: number): Promise<DeadLetter[]> {
+    const r = await this.pg.pool.query(
+      `SELECT j.seq, j.target, j.attempts, j.last_error, j.updated_at, e.key, e.json FROM ${this.pg.t('jobs')} j JOIN ${this.pg.t('events')} e ON e.seq = j.seq
+       WHERE j.state = 2 ORDER BY j.seq LIMIT $1`,
+      [limit],
+    );
+    return (r.rows as { seq: number; target: string; attempts: number; last_error: string; updated_at: number; key: string; json: WahookEvent }[]).map((row) => ({
+      seq: row.seq, target: row.target, key: row.key, attempts: row.attempts, lastError: row.last_error, updatedAt: row.updated_at, event: row.json,
+    }));
+  }
+
+  async retryDeadLetters(seqs: readonly number[], now: number): Promise<number> {
+    const jobs = this.pg.t('jobs');
+    return this.pg.tx(async (c) => {
+      const filter = seqs.length ? ' AND seq = ANY($2::bigint[])' : '';
+      const args = seqs.length ? [now, [...seqs]] : [now];
+      const r = await c.query(`UPDATE ${jobs} SET state = 0, attempts = 0, run_at = $1, updated_at = $1 WHERE state = 2${filter} RETURNING conversation, target`, args);
+      const lanes = new Map((r.rows as { conversation: string; target: string }[]).map((l) => [`${l.target}|${l.conversation}`, l]));
+      for (const l of [...lanes.values()].sort((a, b) => (a.conversation + a.target < b.conversation + b.target ? -1 : 1))) {
+        await c.query(`SELECT 1 FROM ${this.pg.t('lanes')} WHERE conversation = $1 AND target = $2 FOR UPDATE`, [l.conversation, l.target]);
+        await this.advanceLane(c, l.conversation, l.target);
+      }
+      return r.rowCount ?? 0;
+    });
+  }
+
+  async purgeDeadLetters(seqs: readonly number[]): Promise<number> {
+    const filter = seqs.length ? ' AND seq = ANY($1::bigint[])' : '';
+    const r = await this.pg.pool.query(`DELETE FROM ${this.pg.t('jobs')} WHERE state = 2${filter}`, seqs.length ? [[...seqs]] : []);
+    return r.rowCount ?? 0;
+  }
+
+  async counts(): Promise<JobCounts> {
+    const r = await this.pg.pool.query(`SELECT state, count(*)::bigint AS n FROM ${this.pg.t('jobs')} GROUP BY state`);
+    const rows = r.rows as { state: number; n: number }[];
+    return { pending: rows.find((x) => x.state === 0)?.n ?? 0, dead: rows.find((x) => x.state === 2)?.n ?? 0 };
+  }
+
+  async close(): Promise<void> {
+    await this.pg.release();
+  }
+}

@@ -1,0 +1,98 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+/**
+ * The real servers some suites need. Where one cannot be reached they are
+ * skipped with the reason, unless WAHOOK_TEST_SERVICES=required (CI), where
+ * a missing service fails the run.
+ */
+const required = (): boolean => process.env.WAHOOK_TEST_SERVICES === 'required';
+
+export type Available<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+function unavailable<T>(reason: string): Available<T> {
+  if (required()) throw new Error(`${reason} (WAHOOK_TEST_SERVICES=required)`);
+  return { ok: false, reason };
+}
+
+export const POSTGRES_URL = process.env.WAHOOK_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export async function postgres(): Promise<Available<string>> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return { ok: true, value: POSTGRES_URL };
+  } catch (e) {
+    return unavailable(`PostgreSQL is not reachable at ${POSTGRES_URL.replace(/:[^:@/]*@/, ':***@')} (${(e as Error).message})`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export function freeTcpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A PgBouncer of the test's own, in transaction mode, in front of the test database, on a free port. */
+export async function pgbouncer(databaseUrl: string): Promise<Available<{ url: string; stop(): Promise<void> }>> {
+  if (spawnSync('pgbouncer', ['--version']).status !== 0) return unavailable('pgbouncer is not installed (Debian package pgbouncer)');
+  const target = new URL(databaseUrl);
+  const db = target.pathname.slice(1);
+  const port = await freeTcpPort();
+  const dir = mkdtempSync(join(tmpdir(), 'wahook-pgbouncer-'));
+  chmodSync(dir, 0o755);
+  writeFileSync(join(dir, 'users.txt'), `"${decodeURIComponent(target.username || 'postgres')}" ""\n`);
+  writeFileSync(join(dir, 'pgbouncer.ini'), [
+    '[databases]', `${db} = host=${target.hostname} port=${target.port || 5432} dbname=${db}`,
+    '[pgbouncer]', 'listen_addr = 127.0.0.1', `listen_port = ${port}`, 'auth_type = trust', `auth_file = ${join(dir, 'users.txt')}`,
+    'pool_mode = transaction', 'max_client_conn = 1000', 'default_pool_size = 10', 'unix_socket_dir =', `logfile = ${join(dir, 'pgbouncer.log')}`,
+  ].join('\n'));
+  // PgBouncer refuses to run as root; it drops to the database's own user when started by root.
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    const uid = Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+    if (Number.isInteger(uid)) for (const f of ['', 'users.txt', 'pgbouncer.ini']) chownSync(join(dir, f), uid, -1);
+  }
+  const child = spawn('pgbouncer', [...(asRoot ? ['-u', 'postgres'] : []), join(dir, 'pgbouncer.ini')], { stdio: 'ignore' });
+  const url = `postgres://${target.username || 'postgres'}@127.0.0.1:${port}/${db}`;
+  for (let i = 0; i < 100; i++) {
+    const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 500 });
+    try {
+      await c.connect();
+      await c.end();
+      return { ok: true, value: { url, stop: async () => { child.kill('SIGTERM'); await new Promise((r) => child.once('exit', r)); rmSync(dir, { recursive: true, force: true }); } } };
+    } catch {
+      await c.end().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  child.kill('SIGKILL');
+  return unavailable('pgbouncer did not start');
+}
+
+/** A schema name of the test's own, so test files never share tables. */
+export function testSchema(prefix = 'wahook_t'): string {
+  return `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export async function dropSchema(url: string, schema: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await c.end();
+  }
+}
