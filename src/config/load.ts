@@ -30,6 +30,7 @@ export interface Config {
   readonly databaseUrl?: string;
   readonly dbSchema: string;
   readonly dbPoolMax: number;
+  readonly processes: number;
   readonly dataDir: string;
   readonly insecureSkipSignature: boolean;
   readonly insecureSkipSignatureBeyondLoopback: boolean;
@@ -199,6 +200,7 @@ export function loadConfig(src: ConfigSources): Config {
     databaseUrl: optionalString(v.databaseUrl, 'databaseUrl'),
     dbSchema: v.dbSchema as string,
     dbPoolMax: v.dbPoolMax as number,
+    processes: v.processes as number,
     dataDir: v.dataDir as string,
     insecureSkipSignature: v.insecureSkipSignature as boolean,
     insecureSkipSignatureBeyondLoopback: v.insecureSkipSignatureBeyondLoopback as boolean,

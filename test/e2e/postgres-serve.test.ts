@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { test } from 'node:test';
 import { tempDir } from '../helpers/gateway.js';
 import { http } from '../helpers/http.js';
@@ -45,6 +45,65 @@ test('on PostgreSQL: migrate, serve, deliveries become events once, and the CLI 
     }
   } finally {
     await dropSchema(db.value, schema);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Child pids of a process, from /proc. */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((d) => {
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid ? [Number(d)] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+test('serve --processes 2 on PostgreSQL: two receiving processes on one port, a killed one comes back, SIGTERM drains them all', { skip: db.ok ? false : db.reason }, async () => {
+  if (!db.ok) return;
+  const schema = testSchema();
+  const dir = tempDir();
+  const port = await freePort();
+  const env = { DATABASE_URL: db.value, WAHOOK_DB_SCHEMA: schema, WAHOOK_DATA_DIR: dir, WAHOOK_APP_SECRET: 'pg-secret', PORT: String(port), WAHOOK_HOST: '127.0.0.1', WAHOOK_WORKER_POLL_MS: '10' };
+  try {
+    assert.equal((await runWahook(['migrate'], env)).code, 0);
+    const server = spawnWahook(['serve', '--processes', '2'], env);
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+      await until(() => childrenOf(server.child.pid!).length === 2, 10_000, 'two edge processes');
+      const send = async (i: number): Promise<number> => {
+        const body = cloudTextBody(`cluster ${i}`, `wamid.cluster.${i}`);
+        return (await http(`http://127.0.0.1:${port}/webhook`, { body, headers: signedHeaders(body, 'pg-secret') })).status;
+      };
+      for (let i = 0; i < 10; i++) assert.equal(await send(i), 200);
+      const [victim] = childrenOf(server.child.pid!);
+      process.kill(victim!, 'SIGKILL');
+      await until(() => { const now = childrenOf(server.child.pid!); return now.length === 2 && !now.includes(victim!); }, 10_000, 'a new edge process');
+      for (let i = 10; i < 20; i++) assert.equal(await send(i), 200);
+      const stats = async () => JSON.parse((await runWahook(['stats', '--json'], env)).stdout) as { stored: number; events: number };
+      await until(async () => (await stats()).events === 20, 20_000, 'the primary\'s worker to make every event');
+      assert.equal((await stats()).stored, 20);
+    } finally {
+      server.child.kill('SIGTERM');
+      const { code } = await server.exited;
+      assert.equal(code, 0);
+      assert.deepEqual(childrenOf(server.child.pid!), []);
+    }
+  } finally {
+    await dropSchema(db.value, schema);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('more than one receiving process on the embedded SQLite is refused with the reason', async () => {
+  const dir = tempDir();
+  try {
+    const r = await runWahook(['serve', '--processes', '2'], { WAHOOK_DATA_DIR: dir, WAHOOK_APP_SECRET: 'x', PORT: '0', WAHOOK_HOST: '127.0.0.1' });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /WAHOOK_ERR_CONFIG_INVALID.*processes.*PostgreSQL/);
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });

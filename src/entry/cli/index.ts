@@ -12,6 +12,7 @@ import { migrateCommand } from './migrate.js';
 import { costCommand } from './cost.js';
 import { commandHelp } from './help.js';
 import { startServe } from '../serve-stack.js';
+import { edgeOnly, edgeProcesses, isEdgeProcess, startCluster } from '../cluster.js';
 
 const USAGE = `wahook — a durable gateway for WhatsApp webhooks
 
@@ -57,8 +58,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     }
     const config = bootstrapConfig(args.flags, io.env, { createDevSecrets: command === 'serve' });
     switch (command) {
-      case 'serve':
-        return await startServe(config, io.err);
+      case 'serve': {
+        if (isEdgeProcess()) return await startServe(edgeOnly(config), io.err);
+        const processes = edgeProcesses(config);
+        return await (processes > 1 ? startCluster(config, processes) : startServe(config, io.err));
+      }
       case 'cost':
         return await costCommand(argv.slice(1), config, io.out);
       case 'worker':

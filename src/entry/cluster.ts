@@ -1,0 +1,84 @@
+import cluster, { type Worker } from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import type { Logger } from 'pino';
+import { assertServable, type Config } from '../config/load.js';
+import { GatewayError } from '../core/errors.js';
+import { createLogger } from './logger.js';
+import { runWorker } from './run-worker.js';
+
+/**
+ * How many receiving processes `serve` runs. On PostgreSQL every core takes
+ * webhooks (the default); the embedded SQLite keeps one, because its
+ * deliveries file has a single writer and its dedupe index belongs to it.
+ */
+export function edgeProcesses(config: Config, cores = availableParallelism()): number {
+  if (config.processes === 0) return config.engine === 'sqlite' ? 1 : cores;
+  if (config.processes > 1 && config.engine === 'sqlite') {
+    throw new GatewayError('WAHOOK_ERR_CONFIG_INVALID', 'Invalid config key "processes": the embedded SQLite store takes one receiving process; use PostgreSQL (--database-url) for more');
+  }
+  return config.processes;
+}
+
+/** In a receiving process of the cluster: the edge alone; the primary runs the worker. */
+export function isEdgeProcess(): boolean {
+  return cluster.isWorker;
+}
+
+export function edgeOnly(config: Config): Config {
+  return { ...config, worker: { ...config.worker, enabled: false } };
+}
+
+function waitForStop(): Promise<string> {
+  return new Promise((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+}
+
+async function stopAll(children: ReadonlySet<Worker>, graceMs: number, logger: Logger): Promise<void> {
+  const exits = [...children].map((w) => new Promise<void>((r) => (w.isDead() ? r() : w.once('exit', () => r()))));
+  for (const w of children) w.process.kill('SIGTERM');
+  const timer = setTimeout(() => {
+    logger.warn('edge processes still draining after the shutdown timeout; killing them');
+    for (const w of children) w.process.kill('SIGKILL');
+  }, graceMs).unref();
+  await Promise.all(exits);
+  clearTimeout(timer);
+}
+
+/**
+ * `serve --processes N`: N receiving processes share the port (node:cluster),
+ * and this process runs the pipeline worker. A process that dies is started
+ * again after a second; SIGTERM drains them all, then stops the worker.
+ */
+export async function startCluster(config: Config, processes: number): Promise<number> {
+  assertServable(config);
+  const logger = createLogger(config.logLevel);
+  cluster.setupPrimary({ exec: process.argv[1], args: process.argv.slice(2) });
+  const children = new Set<Worker>();
+  let stopping = false;
+  const fork = (): Promise<void> =>
+    new Promise((resolve) => {
+      const w = cluster.fork();
+      children.add(w);
+      w.once('listening', () => resolve());
+      w.once('exit', (code, signal) => {
+        children.delete(w);
+        resolve();
+        if (stopping) return;
+        logger.error({ pid: w.process.pid, code, signal }, 'edge process exited; starting another in 1 s');
+        setTimeout(() => void (stopping ? undefined : fork()), 1000).unref();
+      });
+    });
+  await Promise.all(Array.from({ length: processes }, fork));
+  const worker = config.worker.enabled ? await runWorker(config, logger) : undefined;
+  logger.info({ processes, port: config.port, worker: config.worker.enabled }, 'wahook cluster running');
+  const signal = await waitForStop();
+  logger.info({ signal }, 'draining the edge processes');
+  stopping = true;
+  await stopAll(children, config.shutdownTimeoutMs + 5000, logger);
+  await worker?.stop();
+  logger.info('stopped');
+  logger.flush();
+  return 0;
+}
