@@ -42,6 +42,11 @@ export function sendError(res: ServerResponse, e: GatewayError, close = false): 
   send(res, errorResponse(e));
 }
 
+function announcesBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
 /**
  * The node:http shell around the shared request lifecycle (core/edge-request.ts):
  * it streams the body under its limit, hands the delivery to the store,
@@ -131,7 +136,8 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
       step = startRequest(method, path, q === -1 ? '' : url.slice(q + 1), req.headers, opts);
     } catch (e) {
       req.resume();
-      return reject(res, e, refusedRouteName(method, path), started, 0);
+      // A refused request's body is never wanted: closing spares reading it (up to the body limit, as slowly as its sender likes).
+      return reject(res, e, refusedRouteName(method, path), started, 0, announcesBody(req));
     }
     switch (step.kind) {
       case 'receive':
