@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import { asGatewayError, declaredTooLarge, errorResponse, RECEIVED, readyResponse, refusedRouteName, startRequest, type EdgeResponse, type WebhookRoute } from '../core/edge-request.js';
 import { GatewayError } from '../core/errors.js';
+import { BodyHmac } from '../core/body-hmac.js';
 import { acceptDelivery, type ReceiveOptions, type Route } from '../core/receive.js';
+import { ONE_SHOT_MAX_BYTES } from '../core/signature.js';
 import type { DeliveryStore } from '../ports/delivery-log.js';
 import { NO_TELEMETRY, type Telemetry } from '../ports/telemetry.js';
 
@@ -85,6 +87,9 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
+    // Bodies past the one-shot path's size are hashed as they arrive; smaller ones once, whole, at the end.
+    const hashes = route.provider === 'cloud_api' && !opts.insecureSkipSignature;
+    let hmac: BodyHmac | undefined;
     req.on('data', (chunk: Buffer) => {
       if (done) return;
       size += chunk.length;
@@ -98,6 +103,11 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
         return;
       }
       chunks.push(chunk);
+      if (hmac !== undefined) hmac.update(chunk);
+      else if (size > ONE_SHOT_MAX_BYTES && hashes) {
+        hmac = new BodyHmac(route.tenant.appSecrets);
+        for (const c of chunks) hmac.update(c);
+      }
     });
     req.on('aborted', () => {
       if (done) return;
@@ -111,7 +121,7 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
       let delivery;
       try {
-        delivery = acceptDelivery(route, req.headers, body, opts, Date.now());
+        delivery = acceptDelivery(route, req.headers, body, opts, Date.now(), hmac);
       } catch (e) {
         return reject(res, e, 'webhook', started, size);
       }

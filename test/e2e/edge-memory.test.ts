@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startGateway, WASENDER_SECRET, type TestGateway } from '../helpers/gateway.js';
-import { exchange, statusOf } from '../helpers/raw.js';
+import { allDeliveries, SECRET, startGateway, WASENDER_SECRET, type TestGateway } from '../helpers/gateway.js';
+import { cloudTextBody, signedHeaders } from '../helpers/payloads.js';
+import { exchange, piecesOf, statusOf } from '../helpers/raw.js';
 
 const head = (path: string, headers: Record<string, string | number>): string =>
   [`POST ${path} HTTP/1.1`, 'host: 127.0.0.1', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)].join('\r\n');
@@ -37,5 +38,32 @@ describe('edge: refusals from the head, before any body byte is read', () => {
     assert.equal(waiting.text, '', 'no answer before the body');
     const right = await exchange(port, head('/webhook/wasender', { 'content-type': 'application/json', 'content-length': body.length, 'x-webhook-signature': WASENDER_SECRET, connection: 'close' }), body);
     assert.equal(statusOf(right.text), 200, right.text);
+  });
+});
+
+describe('edge: large bodies, hashed as they arrive', () => {
+  let g: TestGateway;
+  let port: number;
+  before(async () => {
+    g = await startGateway();
+    port = Number(new URL(g.url).port);
+  });
+  after(async () => { await g.close(); });
+
+  test('signed bodies sent in pieces, below and past the one-shot size, are stored byte for byte; one changed byte is 401', async () => {
+    for (const [text, piece] of [['a'.repeat(60_000), 1000], ['b'.repeat(70_000), 16_384], ['c'.repeat(1_000_000), 65_536]] as const) {
+      const body = cloudTextBody(text);
+      const sig = signedHeaders(body, SECRET);
+      const ok = await exchange(port, head('/webhook', { ...sig, 'content-length': body.length, connection: 'close' }), piecesOf(body, piece), 10_000, 1);
+      assert.equal(statusOf(ok.text), 200, `${body.length} bytes: ${ok.text.slice(0, 200)}`);
+      const altered = Buffer.from(body);
+      altered[body.length - 10]! ^= 1;
+      const bad = await exchange(port, head('/webhook', { ...sig, 'content-length': body.length, connection: 'close' }), piecesOf(altered, piece), 10_000, 1);
+      assert.equal(statusOf(bad.text), 401, `${body.length} bytes altered: ${bad.text.slice(0, 200)}`);
+      assert.match(bad.text, /WAHOOK_ERR_SIGNATURE_INVALID/);
+      const stored = await allDeliveries(g.log);
+      assert.ok(stored.at(-1)!.body.equals(body), `${body.length} bytes stored as sent`);
+    }
+    assert.equal((await allDeliveries(g.log)).length, 3);
   });
 });
