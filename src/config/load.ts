@@ -36,6 +36,8 @@ export interface Config {
   readonly insecureSkipSignatureBeyondLoopback: boolean;
   readonly dev: boolean;
   readonly bodyLimitBytes: number;
+  readonly unverifiedBodyBudgetBytes: number;
+  readonly maxConnections: number;
   readonly headersTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
@@ -206,6 +208,8 @@ export function loadConfig(src: ConfigSources): Config {
     insecureSkipSignatureBeyondLoopback: v.insecureSkipSignatureBeyondLoopback as boolean,
     dev: v.dev as boolean,
     bodyLimitBytes: v.bodyLimitBytes as number,
+    unverifiedBodyBudgetBytes: v.unverifiedBodyBudgetBytes as number,
+    maxConnections: v.maxConnections as number,
     headersTimeoutMs: v.headersTimeoutMs as number,
     requestTimeoutMs: v.requestTimeoutMs as number,
     keepAliveTimeoutMs: v.keepAliveTimeoutMs as number,
@@ -233,6 +237,9 @@ export function loadConfig(src: ConfigSources): Config {
     tenants,
     configFile: src.configFile,
   };
+  if (config.unverifiedBodyBudgetBytes < config.bodyLimitBytes) {
+    throw invalid('unverifiedBodyBudgetBytes', `must be at least bodyLimitBytes (${config.bodyLimitBytes}), or a body of the largest accepted size could never be received`);
+  }
   if (config.headersTimeoutMs > config.requestTimeoutMs) {
     throw invalid('headersTimeoutMs', `must not exceed requestTimeoutMs (${config.requestTimeoutMs})`);
   }

@@ -42,8 +42,13 @@ export function asGatewayError(e: unknown): GatewayError {
   return isGatewayError(e) ? e : new GatewayError('WAHOOK_ERR_INTERNAL', undefined, { cause: e });
 }
 
+/** Refusals that say when to come back: the condition is momentary, and a sender that waits a second is served. */
+const RETRY_AFTER_S: Partial<Record<ErrorCode, string>> = { WAHOOK_ERR_HTTP_BODY_BUDGET: '1' };
+
 export function errorResponse(e: GatewayError): EdgeResponse {
-  return jsonResponse(e.httpStatus, JSON.stringify(e.toBody()));
+  const r = jsonResponse(e.httpStatus, JSON.stringify(e.toBody()));
+  const after = RETRY_AFTER_S[e.code];
+  return after === undefined ? r : { ...r, headers: { ...r.headers, 'retry-after': after } };
 }
 
 export function readyResponse(draining: boolean): EdgeResponse {

@@ -19,6 +19,8 @@ export const CODES = {
   WAHOOK_ERR_HTTP_BODY_ABORTED: { httpStatus: 400, retryable: true, message: 'Request body was not received completely' },
   WAHOOK_ERR_HTTP_MALFORMED: { httpStatus: 400, retryable: false, message: 'Malformed HTTP request' },
   WAHOOK_ERR_HTTP_TIMEOUT: { httpStatus: 408, retryable: true, message: 'Request was not received in time' },
+  WAHOOK_ERR_HTTP_BODY_BUDGET: { httpStatus: 503, retryable: true, message: 'Too many request bodies are being received at once (unverifiedBodyBudgetBytes); retry after the Retry-After delay' },
+  WAHOOK_ERR_HTTP_CONNECTION_LIMIT: { httpStatus: 503, retryable: true, message: 'The gateway holds as many connections as it allows (maxConnections); a new connection is closed at once, without an answer' },
   WAHOOK_ERR_TENANT_UNKNOWN: { httpStatus: 404, retryable: false, message: 'No tenant is configured under this name' },
   WAHOOK_ERR_PROVIDER_NOT_CONFIGURED: { httpStatus: 404, retryable: false, message: 'This tenant has no secret configured for this provider' },
   WAHOOK_ERR_SIGNATURE_MISSING: { httpStatus: 401, retryable: false, message: 'Signature header is missing' },

@@ -8,13 +8,20 @@ import type { TenantConfig } from './tenant.js';
 /**
  * The whole receiving decision, shared by every entry point (node:http today,
  * a Lambda function URL tomorrow). Split in two so the server can refuse a
- * request (404/405/415) before reading a single body byte.
+ * request (404/405/415, and 401 when its signature header is missing or is a
+ * wrong WASender secret) before reading a single body byte.
  */
 
 export type Headers = Readonly<Record<string, string | string[] | undefined>>;
 
 export type Route =
-  | { readonly kind: 'webhook'; readonly provider: Provider; readonly tenant: TenantConfig }
+  | {
+      readonly kind: 'webhook';
+      readonly provider: Provider;
+      readonly tenant: TenantConfig;
+      /** Set by `routeRequest` once a WASender request's secret header has matched, so `acceptDelivery` need not compare it again. */
+      readonly headerVerified?: true;
+    }
   | { readonly kind: 'handshake'; readonly tenant: TenantConfig }
   | { readonly kind: 'healthz' | 'readyz' | 'metrics' | 'dashboard' }
   | { readonly kind: 'admin'; readonly name: string };
@@ -86,12 +93,35 @@ export function routeRequest(method: string, path: string, headers: Headers, opt
   }
   const type = header(headers, 'content-type');
   if (type !== JSON_TYPE && (type === undefined || !JSON_TYPES.test(type))) throw new GatewayError('WAHOOK_ERR_HTTP_MEDIA_TYPE');
-  return { kind: 'webhook', provider, tenant };
+  if (opts.insecureSkipSignature) return { kind: 'webhook', provider, tenant };
+  // What can be refused from the head is refused before a byte of the body is read or held:
+  // a Cloud API request without its signature, and a WASender request whose header (the secret itself) is wrong.
+  if (provider === 'cloud_api') {
+    const sig = header(headers, 'x-hub-signature-256');
+    if (sig === undefined || sig === '') throw new GatewayError('WAHOOK_ERR_SIGNATURE_MISSING');
+    return { kind: 'webhook', provider, tenant };
+  }
+  checkWasenderHeader(headers, tenant);
+  return { kind: 'webhook', provider, tenant, headerVerified: true };
+}
+
+// WASender's header is the shared secret itself, so it is compared but never stored.
+function checkWasenderHeader(headers: Headers, tenant: TenantConfig): void {
+  const sig = header(headers, 'x-webhook-signature');
+  if (sig === undefined || sig === '') throw new GatewayError('WAHOOK_ERR_SIGNATURE_MISSING');
+  if (!constantTimeEqual(sig, tenant.wasenderSecret ?? '')) throw new GatewayError('WAHOOK_ERR_SIGNATURE_INVALID');
+}
+
+/** A Cloud API signature check the host fed while the body arrived (see BodyHmac). */
+export interface StreamedSignature {
+  matches(header: string | undefined): boolean;
 }
 
 /**
  * Verify first, parse second: nothing of an unauthenticated body is parsed.
  * Returns the delivery to store; throws a GatewayError for a 4xx answer.
+ * `streamed`, when the host hashed a Cloud API body as it arrived, gives the
+ * verdict in place of hashing `body` here.
  *
  * @example
  * const delivery = acceptDelivery(route, req.headers, body, opts, Date.now());
@@ -102,20 +132,19 @@ export function acceptDelivery(
   body: Uint8Array,
   opts: ReceiveOptions,
   now: number,
+  streamed?: StreamedSignature,
 ): NewDelivery {
   const kept: Record<string, string> = {};
   if (route.provider === 'cloud_api') {
     const sig = header(headers, 'x-hub-signature-256');
     if (!opts.insecureSkipSignature) {
       if (sig === undefined || sig === '') throw new GatewayError('WAHOOK_ERR_SIGNATURE_MISSING');
-      if (!verifyCloudApi(body, sig, route.tenant.appSecrets)) throw new GatewayError('WAHOOK_ERR_SIGNATURE_INVALID');
+      const ok = streamed !== undefined ? streamed.matches(sig) : verifyCloudApi(body, sig, route.tenant.appSecrets);
+      if (!ok) throw new GatewayError('WAHOOK_ERR_SIGNATURE_INVALID');
     }
     if (sig !== undefined) kept['x-hub-signature-256'] = sig;
-  } else if (!opts.insecureSkipSignature) {
-    // WASender's header is the shared secret itself, so it is compared but never stored.
-    const sig = header(headers, 'x-webhook-signature');
-    if (sig === undefined || sig === '') throw new GatewayError('WAHOOK_ERR_SIGNATURE_MISSING');
-    if (!constantTimeEqual(sig, route.tenant.wasenderSecret ?? '')) throw new GatewayError('WAHOOK_ERR_SIGNATURE_INVALID');
+  } else if (!opts.insecureSkipSignature && route.headerVerified !== true) {
+    checkWasenderHeader(headers, route.tenant);
   }
   checkEnvelope(route.provider, body);
   const type = header(headers, 'content-type');

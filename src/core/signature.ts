@@ -27,13 +27,23 @@ export function signCloudApi(rawBody: Uint8Array, secret: string): string {
  * verifyCloudApi(body, req.headers['x-hub-signature-256'], ['new', 'old'])
  */
 export function verifyCloudApi(rawBody: Uint8Array, header: string | undefined, secrets: readonly string[]): boolean {
-  if (header === undefined || header.length !== PREFIX.length + 64) return false;
-  if (!header.startsWith(PREFIX) && header.slice(0, PREFIX.length).toLowerCase() !== PREFIX) return false;
+  if (!wellFormed(header)) return false;
   let ok = false;
   for (const secret of secrets) {
     if (sameHex(hmacSha256Hex(rawBody, secret), header, PREFIX.length)) ok = true;
   }
   return ok;
+}
+
+/** `sha256=` (any case) and 64 characters; whether they are hex digits is left to the comparison. */
+export function wellFormed(header: string | undefined): header is string {
+  if (header === undefined || header.length !== PREFIX.length + 64) return false;
+  return header.startsWith(PREFIX) || header.slice(0, PREFIX.length).toLowerCase() === PREFIX;
+}
+
+/** Whether a well-formed `header` carries `expectedHex` (64 lower-case hex digits), compared in constant time. */
+export function headerMatches(expectedHex: string, header: string): boolean {
+  return sameHex(expectedHex, header, PREFIX.length);
 }
 
 /**
@@ -57,6 +67,8 @@ function sameHex(expected: string, given: string, at: number): boolean {
 const BLOCK = 64;
 // Larger bodies (Meta batches up to 3 MB) use createHmac rather than a copy into a scratch buffer that large.
 const SCRATCH_BODY_BYTES = 64 * 1024;
+/** The largest body `hmacSha256Hex` hashes on its one-shot path; a host that streams larger ones hashes them as they arrive (see BodyHmac). */
+export const ONE_SHOT_MAX_BYTES = SCRATCH_BODY_BYTES;
 let scratch: Buffer | undefined;
 
 interface PreparedKey {
@@ -85,6 +97,11 @@ function keyFor(secret: string): PreparedKey {
     keys.set(secret, k);
   }
   return k;
+}
+
+/** The prepared key of `secret`, for a streaming HMAC. */
+export function hmacKey(secret: string): KeyObject {
+  return keyFor(secret).object;
 }
 
 /**

@@ -4,9 +4,9 @@ import type { EventQuery } from '../ports/event-query.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { TelemetryStore } from '../ports/telemetry-store.js';
 import { buildProfile, loadPrices, parseCostArgs, plan, renderChartSvg } from '../planner/index.js';
-import { pipelineState } from '../pipeline/stats.js';
 import { measuredTraffic } from '../telemetry/measured.js';
 import type { TelemetryHub } from '../telemetry/hub.js';
+import { Cached, pendingAgeMs, readStoreSample, SAMPLE_MAX_AGE_MS, type StoreSample } from '../telemetry/store-sample.js';
 
 const RETENTION_MS = 35 * 86_400_000;
 
@@ -18,19 +18,42 @@ export interface AdminStores {
   readonly telemetry: TelemetryStore;
 }
 
-/** The dashboard's and admin API's view of the running gateway, over the ports. */
-export function createAdminData(stores: AdminStores, hub: TelemetryHub, priceBook: unknown): AdminData {
-  const { log, query, jobs, telemetry } = stores;
+/**
+ * The dashboard's and admin API's view of the running gateway, over the ports.
+ *
+ * /metrics is open to anyone by default and /api/live is polled by every
+ * open dashboard, so neither reads the stores per call: both serve one
+ * sample of them, at most `SAMPLE_MAX_AGE_MS` old. `sample` reads it; `serve`
+ * passes one that runs in its own thread, so the count over a backlog never
+ * runs on the thread that answers webhooks. Without it the sample is read
+ * here, from `stores`.
+ */
+export function createAdminData(
+  stores: AdminStores,
+  hub: TelemetryHub,
+  priceBook: unknown,
+  sample: () => Promise<StoreSample> = () => readStoreSample(stores.log, stores.query, stores.jobs, Date.now()),
+): AdminData {
+  const { query, jobs, telemetry } = stores;
   const prices = loadPrices(priceBook);
+  const current = new Cached(sample, SAMPLE_MAX_AGE_MS);
+  // Rendering the registry (default process metrics included) is the rest of a scrape's cost: once per sample too.
+  const exposition = new Cached(async () => {
+    const s = await current.get();
+    hub.metrics.queueDepth.set(s.state.queueDepth);
+    hub.metrics.oldestPendingAge.set(pendingAgeMs(s, Date.now()) / 1000);
+    hub.metrics.deadLetters.set(s.state.jobs.dead);
+    return hub.metrics.registry.metrics();
+  }, SAMPLE_MAX_AGE_MS);
   return {
     async live(): Promise<LiveSnapshot> {
+      const s = await current.get();
       const now = Date.now();
-      const edge = await log.edgeCounters();
-      const s = await pipelineState(log, query, jobs, now);
       const l = hub.recorder.live(now);
+      const { edge, state } = s;
       return {
-        now, ...l, queueDepth: s.queueDepth, oldestPendingAgeMs: s.oldestPendingAgeMs, received: edge.received, stored: edge.stored,
-        duplicates: edge.duplicates + s.events.duplicates, deadLetters: s.jobs.dead, events: s.events.events, eventsByKind: s.events.eventsByKind,
+        now, ...l, queueDepth: state.queueDepth, oldestPendingAgeMs: pendingAgeMs(s, now), received: edge.received, stored: edge.stored,
+        duplicates: edge.duplicates + state.events.duplicates, deadLetters: state.jobs.dead, events: state.events.events, eventsByKind: state.events.eventsByKind,
       };
     },
     rollups: (since) => telemetry.since(since),
@@ -44,12 +67,6 @@ export function createAdminData(stores: AdminStores, hub: TelemetryHub, priceBoo
       const report = plan(profile, prices);
       return { report, svg: renderChartSvg(report) };
     },
-    async metrics() {
-      const s = await pipelineState(log, query, jobs, Date.now());
-      hub.metrics.queueDepth.set(s.queueDepth);
-      hub.metrics.oldestPendingAge.set(s.oldestPendingAgeMs / 1000);
-      hub.metrics.deadLetters.set(s.jobs.dead);
-      return hub.metrics.registry.metrics();
-    },
+    metrics: () => exposition.get(),
   };
 }

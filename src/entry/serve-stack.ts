@@ -8,6 +8,7 @@ import { createAdminHandler } from './admin.js';
 import { serveCommand } from './cli/serve.js';
 import { openReadStores } from './engine-session.js';
 import { createLogger } from './logger.js';
+import { startStoreSampler } from './store-sampler.js';
 import { startWorkerThread } from './worker-host.js';
 
 /**
@@ -25,7 +26,8 @@ export async function startServe(config: Config, err: (s: string) => void): Prom
     void p.finally(() => saving.delete(p));
   });
   const read = await openReadStores(config);
-  const admin = createAdminData({ log: read.log, query: read.query, jobs: read.pipeline.jobs, telemetry: telemetryStore }, hub, defaultPrices());
+  const sampler = startStoreSampler(config);
+  const admin = createAdminData({ log: read.log, query: read.query, jobs: read.pipeline.jobs, telemetry: telemetryStore }, hub, defaultPrices(), () => sampler.sample());
   hub.start();
   // The worker thread eases off while the edge takes webhooks (see EdgeActivity).
   const activity = new EdgeActivity();
@@ -42,6 +44,7 @@ export async function startServe(config: Config, err: (s: string) => void): Prom
       hub.flush();
       // The last minute's rollup is saved before the store closes.
       await Promise.all(saving);
+      await sampler.close();
       await read.close();
       await telemetryStore.close();
     },

@@ -1,9 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
-import { asGatewayError, declaredTooLarge, errorResponse, RECEIVED, readyResponse, refusedRouteName, startRequest, type EdgeResponse, type WebhookRoute } from '../core/edge-request.js';
-import { GatewayError } from '../core/errors.js';
+import { asGatewayError, errorResponse, RECEIVED, readyResponse, refusedRouteName, startRequest, type EdgeResponse, type WebhookRoute } from '../core/edge-request.js';
+import { GatewayError, type ErrorCode } from '../core/errors.js';
+import { BodyHmac } from '../core/body-hmac.js';
 import { acceptDelivery, type ReceiveOptions, type Route } from '../core/receive.js';
+import { ONE_SHOT_MAX_BYTES } from '../core/signature.js';
 import type { DeliveryStore } from '../ports/delivery-log.js';
 import { NO_TELEMETRY, type Telemetry } from '../ports/telemetry.js';
 
@@ -42,6 +44,11 @@ export function sendError(res: ServerResponse, e: GatewayError, close = false): 
   send(res, errorResponse(e));
 }
 
+function announcesBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
 /**
  * The node:http shell around the shared request lifecycle (core/edge-request.ts):
  * it streams the body under its limit, hands the delivery to the store,
@@ -72,41 +79,72 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     finish(route, started, err.httpStatus, bytes, err.code);
   };
 
+  // Bytes of webhook bodies held now, over all requests, whose signatures are not checked yet: every byte of a
+  // body is, until its last one arrives. Bounded by unverifiedBodyBudgetBytes, so that slow senders, signed or
+  // not, cannot make the edge hold the body limit once per connection.
+  let unverified = 0;
+  const budget = config.unverifiedBodyBudgetBytes;
+
+  /** Stops reading a body midway: what it held is dropped at once, and the connection closes after the answer. */
+  const refuseMidBody = (req: IncomingMessage, res: ServerResponse, code: ErrorCode, started: number, bytes: number): void => {
+    req.pause();
+    reject(res, new GatewayError(code), 'webhook', started, bytes, true);
+    res.on('finish', () => req.destroy());
+  };
+
   const receiveBody = (req: IncomingMessage, res: ServerResponse, route: WebhookRoute, started: number): void => {
-    if (declaredTooLarge(req.headers['content-length'], config.bodyLimitBytes)) {
+    const length = req.headers['content-length'];
+    const declared = length === undefined ? 0 : Number(length);
+    if (declared > config.bodyLimitBytes) {
       req.resume();
       return reject(res, new GatewayError('WAHOOK_ERR_HTTP_BODY_TOO_LARGE'), 'webhook', started, 0, true);
+    }
+    // A body that announces more than the budget has left is refused before its first byte.
+    if (unverified + declared > budget) {
+      req.resume();
+      return reject(res, new GatewayError('WAHOOK_ERR_HTTP_BODY_BUDGET'), 'webhook', started, 0, true);
     }
     const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
+    // Bodies past the one-shot path's size are hashed as they arrive; smaller ones once, whole, at the end.
+    const hashes = route.provider === 'cloud_api' && !opts.insecureSkipSignature;
+    let hmac: BodyHmac | undefined;
     req.on('data', (chunk: Buffer) => {
       if (done) return;
-      size += chunk.length;
-      if (size > config.bodyLimitBytes) {
-        // Stop buffering at once and close: the rest of the body is never held in memory.
+      if (size + chunk.length > config.bodyLimitBytes || unverified + chunk.length > budget) {
         done = true;
+        unverified -= size;
         chunks.length = 0;
-        req.pause();
-        reject(res, new GatewayError('WAHOOK_ERR_HTTP_BODY_TOO_LARGE'), 'webhook', started, size, true);
-        res.on('finish', () => req.destroy());
-        return;
+        const tooLarge = size + chunk.length > config.bodyLimitBytes;
+        return refuseMidBody(req, res, tooLarge ? 'WAHOOK_ERR_HTTP_BODY_TOO_LARGE' : 'WAHOOK_ERR_HTTP_BODY_BUDGET', started, size + chunk.length);
       }
+      unverified += chunk.length;
+      size += chunk.length;
       chunks.push(chunk);
+      if (hmac !== undefined) hmac.update(chunk);
+      else if (size > ONE_SHOT_MAX_BYTES && hashes) {
+        hmac = new BodyHmac(route.tenant.appSecrets);
+        for (const c of chunks) hmac.update(c);
+      }
     });
     req.on('aborted', () => {
       if (done) return;
       done = true;
+      unverified -= size;
+      chunks.length = 0;
       store.recordRejection('WAHOOK_ERR_HTTP_BODY_ABORTED');
       finish('webhook', started, 400, size, 'WAHOOK_ERR_HTTP_BODY_ABORTED');
     });
     req.on('end', () => {
       if (done) return;
       done = true;
+      // Whole now, and checked below before anything else happens: from here on it is the store's to bound.
+      unverified -= size;
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
       let delivery;
       try {
-        delivery = acceptDelivery(route, req.headers, body, opts, Date.now());
+        delivery = acceptDelivery(route, req.headers, body, opts, Date.now(), hmac);
       } catch (e) {
         return reject(res, e, 'webhook', started, size);
       }
@@ -131,7 +169,8 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
       step = startRequest(method, path, q === -1 ? '' : url.slice(q + 1), req.headers, opts);
     } catch (e) {
       req.resume();
-      return reject(res, e, refusedRouteName(method, path), started, 0);
+      // A refused request's body is never wanted: closing spares reading it (up to the body limit, as slowly as its sender likes).
+      return reject(res, e, refusedRouteName(method, path), started, 0, announcesBody(req));
     }
     switch (step.kind) {
       case 'receive':
@@ -177,6 +216,17 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
   );
   // A socket idle for twice the request timeout is closed outright (the 408 path runs first).
   server.timeout = config.requestTimeoutMs * 2;
+  // Each open connection costs memory whether or not it sends anything; past the cap node closes new ones at once.
+  server.maxConnections = config.maxConnections;
+  let warnedAt = -Infinity;
+  server.on('drop', () => {
+    telemetry.edge({ route: 'connection', status: 503, code: 'WAHOOK_ERR_HTTP_CONNECTION_LIMIT', ms: 0, bytes: 0 });
+    // Once a minute at most: a flood of new connections must not become a flood of log lines.
+    const now = performance.now();
+    if (now - warnedAt < 60_000) return;
+    warnedAt = now;
+    logger.warn({ code: 'WAHOOK_ERR_HTTP_CONNECTION_LIMIT', maxConnections: config.maxConnections }, 'connection limit reached; new connections are closed');
+  });
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) return socket.destroy();
     const r = errorResponse(new GatewayError(err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'WAHOOK_ERR_HTTP_TIMEOUT' : 'WAHOOK_ERR_HTTP_MALFORMED'));

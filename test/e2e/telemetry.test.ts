@@ -32,8 +32,9 @@ test('serve exposes Prometheus metrics, keeps minute rollups, and `wahook cost` 
     let text = '';
     await until(async () => {
       text = (await http(`http://127.0.0.1:${port}/metrics`)).text;
-      return metric(text, 'wahook_events_total', 'kind="message"') === 40;
-    }, 15_000, 'events metric');
+      // The gauges come from a sample of the stores up to a second old, the counters from the worker as it drains.
+      return metric(text, 'wahook_events_total', 'kind="message"') === 40 && metric(text, 'wahook_queue_depth') === 0;
+    }, 15_000, 'events metric and an empty queue');
     // Assess
     assert.equal(metric(text, 'wahook_time_to_200_seconds_count'), 41);
     assert.equal(metric(text, 'wahook_http_requests_total', 'route="webhook",status="200",code=""'), 41);
