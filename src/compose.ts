@@ -2,7 +2,10 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Config } from './config/load.js';
 import { sqliteEngine } from './adapters/sqlite/index.js';
+import { sqsQueue, type SqsQueue } from './adapters/sqs/index.js';
+import { queueKind, type QueueKind } from './core/queue-url.js';
 import type { Engine } from './ports/engine.js';
+import type { DeliveryDecoder } from './ports/queued-delivery.js';
 
 /**
  * The composition root: the one place engines are chosen and adapters are
@@ -15,7 +18,28 @@ const ENGINES: Record<Config['engine'], (config: Config) => Engine> = {
 
 /** @example const engine = createEngine(config); const log = await engine.openDeliveryLog(); */
 export function createEngine(config: Config): Engine {
-  return ENGINES[config.engine](config);
+  return withQueue(ENGINES[config.engine](config), config);
+}
+
+/**
+ * A queue, when configured, is the delivery log; the engine keeps events,
+ * jobs and telemetry. A queue engine is one line in QUEUES.
+ */
+const QUEUES: Record<QueueKind, (config: Config) => SqsQueue> = {
+  sqs: (c) => sqsQueue({ url: c.queueUrl!, largeDeliveryBucket: c.largeDeliveryBucket, waitSeconds: c.queueWaitSeconds }),
+};
+
+function withQueue(engine: Engine, config: Config): Engine {
+  const kind = config.queueUrl === undefined ? null : queueKind(config.queueUrl);
+  if (kind === null) return engine;
+  const queue = QUEUES[kind](config);
+  return { ...engine, name: `${engine.name}+${kind}`, openDeliveryStore: queue.openDeliveryStore, openDeliveryLog: queue.openDeliveryLog };
+}
+
+/** What turns a queued message back into a delivery, for a queue-triggered function (the Lambda `sqsHandler`); null without a queue. */
+export function openDeliveryDecoder(config: Config): DeliveryDecoder | null {
+  const kind = config.queueUrl === undefined ? null : queueKind(config.queueUrl);
+  return kind === null ? null : QUEUES[kind](config).openDecoder();
 }
 
 /**

@@ -1,5 +1,6 @@
 import { GatewayError } from '../core/errors.js';
 import { isLoopbackHost } from '../core/loopback.js';
+import { queueKind } from '../core/queue-url.js';
 import { SCHEMA, SPEC_BY_KEY, type KeySpec } from './schema.js';
 
 /**
@@ -47,6 +48,10 @@ export interface Config {
   readonly adminToken?: string;
   readonly metricsRequireToken: boolean;
   readonly telemetryRetentionDays: number;
+  /** The delivery log is this queue (see `queueKind`), whatever the engine. */
+  readonly queueUrl?: string;
+  readonly largeDeliveryBucket?: string;
+  readonly queueWaitSeconds: number;
   /** Keyed by tenant name; `default` is served at /webhook. */
   readonly tenants: Readonly<Record<string, TenantConfig>>;
   readonly configFile?: string;
@@ -222,6 +227,9 @@ export function loadConfig(src: ConfigSources): Config {
     adminToken: v.adminToken as string | undefined,
     metricsRequireToken: v.metricsRequireToken as boolean,
     telemetryRetentionDays: v.telemetryRetentionDays as number,
+    queueUrl: v.queueUrl as string | undefined,
+    largeDeliveryBucket: v.largeDeliveryBucket as string | undefined,
+    queueWaitSeconds: v.queueWaitSeconds as number,
     tenants,
     configFile: src.configFile,
   };
@@ -233,6 +241,9 @@ export function loadConfig(src: ConfigSources): Config {
     if (config.forwardSecret === undefined || !/^whsec_[A-Za-z0-9+/=]+$/.test(config.forwardSecret)) {
       throw invalid('forwardSecret', 'forwarding needs a secret of the form whsec_<base64>');
     }
+  }
+  if (config.queueUrl !== undefined && queueKind(config.queueUrl) === null) {
+    throw invalid('queueUrl', 'expected sqs://<host>/<account id>/<queue name> or an https://sqs.… queue URL');
   }
   return deepFreeze(config);
 }

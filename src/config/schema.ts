@@ -53,6 +53,9 @@ export const SCHEMA: readonly KeySpec[] = [
   { key: 'adminToken', type: 'string', env: 'WAHOOK_ADMIN_TOKEN', flag: 'admin-token', secret: true, doc: 'Bearer token for /dashboard and admin APIs (required when listening beyond localhost).' },
   { key: 'metricsRequireToken', type: 'bool', default: false, env: 'WAHOOK_METRICS_REQUIRE_TOKEN', doc: 'Also protect /metrics with the admin token.' },
   { key: 'telemetryRetentionDays', type: 'int', default: 35, env: 'WAHOOK_TELEMETRY_RETENTION_DAYS', min: 1, doc: 'Days of per-minute telemetry rollups kept.' },
+  { key: 'queueUrl', type: 'string', env: 'WAHOOK_QUEUE_URL', flag: 'queue', doc: 'A queue as the delivery log instead of the engine\'s own: `sqs://<host>/<account>/<name>` or the `https://sqs.…` queue URL. The edge answers 200 once SendMessage has; `wahook worker --queue …` and the Lambda `sqsHandler` consume it. Region, endpoint and credentials come from the AWS SDK\'s settings (`AWS_REGION`, `AWS_ENDPOINT_URL_SQS`, the role).' },
+  { key: 'largeDeliveryBucket', type: 'string', env: 'WAHOOK_LARGE_DELIVERY_BUCKET', flag: 'large-delivery-bucket', doc: 'S3 bucket for deliveries too large for a queue message (256 KiB): the body is stored there first and the message carries its key and SHA-256. Without it such deliveries are refused with 413. Endpoint from `AWS_ENDPOINT_URL_S3`.' },
+  { key: 'queueWaitSeconds', type: 'int', default: 5, env: 'WAHOOK_QUEUE_WAIT_SECONDS', min: 1, max: 20, doc: 'Long-poll wait of the worker\'s ReceiveMessage. Longer costs fewer requests when idle (at 5 s an idle worker stays inside SQS\'s free million requests a month); shorter lets handler retries and a stop go sooner, since the worker runs jobs between polls.' },
 ];
 
 export const SPEC_BY_KEY: ReadonlyMap<string, KeySpec> = new Map(SCHEMA.map((s) => [s.key, s]));
