@@ -66,12 +66,14 @@ export function eventFor(source: Source, req: WebhookRequest, opts: { base64?: b
   }
 }
 
+export type SqsRecord = Record<string, unknown> & { messageId: string; body: string; attributes: Record<string, string> };
+
 /** An SQS event of the fixture's shape (standard or FIFO) carrying the given messages. */
-export function sqsEventFor(fixture: 'lambda/sqs-standard-attributes.json' | 'lambda/sqs-fifo.json', messages: readonly { id: string; body: string; groupId?: string }[]): { Records: Record<string, unknown>[] } {
+export function sqsEventFor(fixture: 'lambda/sqs-standard-attributes.json' | 'lambda/sqs-fifo.json', messages: readonly { id: string; body: string; groupId?: string }[]): { Records: SqsRecord[] } {
   const [template] = (loadFixture(fixture) as { Records: Record<string, unknown>[] }).Records;
   return {
     Records: messages.map((m) => {
-      const r = structuredClone(template!) as Record<string, unknown> & { attributes: Record<string, string> };
+      const r = structuredClone(template!) as SqsRecord;
       if (m.groupId !== undefined) r.attributes.MessageGroupId = m.groupId;
       return { ...r, messageId: m.id, body: m.body };
     }),
