@@ -65,9 +65,14 @@ Counters of the edge and the pipeline.
 
   --json    one line of JSON instead of indented JSON
 ${CONFIG_FLAGS}`,
-  worker: () => `Usage: wahook worker
+  worker: () => `Usage: wahook worker [--queue URL]
 
 The event worker alone, for a serve started with --no-worker.
+
+  --queue URL    consume an SQS queue instead (sqs://… or https://sqs.…; the
+                 hybrid: Lambda receives, this server processes). Messages are
+                 long-polled, kept hidden while they are worked on, and deleted
+                 once their events are committed.
 ${CONFIG_FLAGS}`,
   events: () => `Usage: wahook events [--kind K] [--type T] [--since ISO] [--tenant T] [--limit N]
 
