@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { NewDelivery } from '../../core/delivery.js';
 import { GatewayError } from '../../core/errors.js';
 import { sha256Hex, type ClaimCheck } from './message.js';
@@ -7,19 +7,21 @@ const failed = (what: string, cause?: unknown): GatewayError =>
   new GatewayError('WAHOOK_ERR_CLAIM_CHECK_FAILED', `Large delivery: ${what}`, cause === undefined ? undefined : { cause });
 
 /**
- * Where bodies too large for a queue message go. The key is the body's
+ * Where bodies too large for a queue message go. The S3 client is loaded
+ * only when a large delivery arrives, so it costs a cold start nothing. The key is the body's
  * digest under its tenant and day, so storing the same delivery twice
  * writes the same object; the bucket's lifecycle rule expires them.
  */
 export class LargeDeliveries {
-  constructor(private readonly s3: S3Client, private readonly bucket: string) {}
+  constructor(private readonly s3: () => Promise<S3Client>, private readonly bucket: string) {}
 
   async put(d: NewDelivery): Promise<ClaimCheck> {
     const sha256 = sha256Hex(d.body);
     const day = new Date(d.receivedAt).toISOString().slice(0, 10);
     const key = `deliveries/${encodeURIComponent(d.tenant)}/${day}/${sha256}`;
     try {
-      await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: d.body, ContentType: 'application/json' }));
+      const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+      await (await this.s3()).send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: d.body, ContentType: 'application/json' }));
     } catch (e) {
       throw failed(`could not store s3://${this.bucket}/${key}`, e);
     }
@@ -28,10 +30,11 @@ export class LargeDeliveries {
 }
 
 /** Reads a claim-checked body back and checks it is the one the edge verified. */
-export async function fetchClaimed(s3: S3Client, c: ClaimCheck): Promise<Buffer> {
+export async function fetchClaimed(s3: () => Promise<S3Client>, c: ClaimCheck): Promise<Buffer> {
   let bytes: Uint8Array;
   try {
-    const o = await s3.send(new GetObjectCommand({ Bucket: c.bucket, Key: c.key }));
+    const { GetObjectCommand } = await import('@aws-sdk/client-s3');
+    const o = await (await s3()).send(new GetObjectCommand({ Bucket: c.bucket, Key: c.key }));
     bytes = await o.Body!.transformToByteArray();
   } catch (e) {
     throw failed(`could not read s3://${c.bucket}/${c.key}`, e);

@@ -6,11 +6,11 @@ import { parseMessage } from './message.js';
 
 /** A queued message back to the delivery the edge accepted; a claim-checked body is read from S3 and checked against its digest. */
 export class SqsDeliveryDecoder implements DeliveryDecoder {
-  constructor(private readonly s3: () => S3Client) {}
+  constructor(private readonly s3: () => Promise<S3Client>) {}
 
   async decode(record: QueuedRecord): Promise<StoredDelivery> {
     const m = parseMessage(record.body);
-    const body = m.s3 !== undefined ? await fetchClaimed(this.s3(), m.s3) : Buffer.from(m.body!, 'base64');
+    const body = m.s3 !== undefined ? await fetchClaimed(this.s3, m.s3) : Buffer.from(m.body!, 'base64');
     return { id: record.id, tenant: m.tenant, provider: m.provider, receivedAt: m.receivedAt, bytes: body.byteLength, headers: m.headers, body };
   }
 }

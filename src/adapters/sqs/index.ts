@@ -1,4 +1,4 @@
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { isFifoQueue, sqsQueueUrl } from '../../core/queue-url.js';
 import { GroupCommit } from '../../edge/group-commit.js';
@@ -34,13 +34,14 @@ export interface SqsQueue {
 export function sqsQueue(o: SqsQueueOptions): SqsQueue {
   const url = sqsQueueUrl(o.url);
   let sqs: SQSClient | undefined;
-  let s3: S3Client | undefined;
+  let s3: Promise<S3Client> | undefined;
   const sqsClient = (): SQSClient => (sqs ??= new SQSClient({}));
-  const s3Client = (): S3Client => (s3 ??= new S3Client({}));
+  // Loaded on the first large delivery only: most containers never need it.
+  const s3Client = (): Promise<S3Client> => (s3 ??= import('@aws-sdk/client-s3').then((m) => new m.S3Client({})));
   const decoder = (): DeliveryDecoder => new SqsDeliveryDecoder(s3Client);
   return {
     openDeliveryStore: async (hooks = {}) => {
-      const large = o.largeDeliveryBucket === undefined ? null : new LargeDeliveries(s3Client(), o.largeDeliveryBucket);
+      const large = o.largeDeliveryBucket === undefined ? null : new LargeDeliveries(s3Client, o.largeDeliveryBucket);
       return new GroupCommit(new SqsBatchWriter(sqsClient(), url, isFifoQueue(url), large), hooks.onCommit);
     },
     openDeliveryLog: async () => new SqsDeliveryLog(sqsClient(), url, decoder(), { waitSeconds: o.waitSeconds, visibilitySeconds: o.visibilitySeconds ?? 30 }),
