@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Config } from './config/load.js';
 import { sqliteEngine } from './adapters/sqlite/index.js';
+import { dynamodbEngine } from './adapters/dynamodb/index.js';
 import { sqsQueue, type SqsQueue } from './adapters/sqs/index.js';
 import { queueKind, type QueueKind } from './core/queue-url.js';
 import type { Engine } from './ports/engine.js';
@@ -14,6 +15,7 @@ import type { DeliveryDecoder } from './ports/queued-delivery.js';
  */
 const ENGINES: Record<Config['engine'], (config: Config) => Engine> = {
   sqlite: (c) => sqliteEngine({ dataDir: resolve(c.dataDir), busyTimeoutMs: c.storeBusyTimeoutMs, writerThread: writerThread(c.storeWriter) }),
+  dynamodb: (c) => dynamodbEngine({ tablePrefix: c.dynamodbTablePrefix! }),
 };
 
 /** @example const engine = createEngine(config); const log = await engine.openDeliveryLog(); */

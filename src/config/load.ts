@@ -27,7 +27,7 @@ export interface WorkerConfig {
 export interface Config {
   readonly host: string;
   readonly port: number;
-  readonly engine: 'sqlite';
+  readonly engine: 'sqlite' | 'dynamodb';
   readonly dataDir: string;
   readonly insecureSkipSignature: boolean;
   readonly insecureSkipSignatureBeyondLoopback: boolean;
@@ -52,6 +52,7 @@ export interface Config {
   readonly queueUrl?: string;
   readonly largeDeliveryBucket?: string;
   readonly queueWaitSeconds: number;
+  readonly dynamodbTablePrefix?: string;
   /** Keyed by tenant name; `default` is served at /webhook. */
   readonly tenants: Readonly<Record<string, TenantConfig>>;
   readonly configFile?: string;
@@ -197,7 +198,8 @@ export function loadConfig(src: ConfigSources): Config {
   const config: Config = {
     host: v.host as string,
     port: v.port as number,
-    engine: v.engine as Config['engine'],
+    // A table prefix is the DynamoDB engine's whole configuration, so giving one selects it.
+    engine: v.dynamodbTablePrefix !== undefined ? 'dynamodb' : (v.engine as Config['engine']),
     dataDir: v.dataDir as string,
     insecureSkipSignature: v.insecureSkipSignature as boolean,
     insecureSkipSignatureBeyondLoopback: v.insecureSkipSignatureBeyondLoopback as boolean,
@@ -230,6 +232,7 @@ export function loadConfig(src: ConfigSources): Config {
     queueUrl: v.queueUrl as string | undefined,
     largeDeliveryBucket: v.largeDeliveryBucket as string | undefined,
     queueWaitSeconds: v.queueWaitSeconds as number,
+    dynamodbTablePrefix: v.dynamodbTablePrefix as string | undefined,
     tenants,
     configFile: src.configFile,
   };
@@ -242,6 +245,8 @@ export function loadConfig(src: ConfigSources): Config {
       throw invalid('forwardSecret', 'forwarding needs a secret of the form whsec_<base64>');
     }
   }
+  if (config.engine === 'dynamodb' && config.dynamodbTablePrefix === undefined) throw invalid('dynamodbTablePrefix', 'the dynamodb engine needs WAHOOK_DYNAMODB_TABLE_PREFIX');
+  if (config.engine === 'dynamodb' && config.queueUrl === undefined) throw invalid('queueUrl', 'the dynamodb engine keeps events, jobs and telemetry; deliveries need a queue: set WAHOOK_QUEUE_URL=sqs://…');
   if (config.queueUrl !== undefined && queueKind(config.queueUrl) === null) {
     throw invalid('queueUrl', 'expected sqs://<host>/<account id>/<queue name> or an https://sqs.… queue URL');
   }

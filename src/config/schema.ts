@@ -22,7 +22,7 @@ export interface KeySpec {
 export const SCHEMA: readonly KeySpec[] = [
   { key: 'host', type: 'string', default: '0.0.0.0', env: 'WAHOOK_HOST', flag: 'host', doc: 'Address to listen on.' },
   { key: 'port', type: 'int', default: 3000, env: 'PORT', flag: 'port', min: 0, max: 65535, doc: 'TCP port to listen on (0 picks a free port).' },
-  { key: 'engine', type: 'string', default: 'sqlite', env: 'WAHOOK_ENGINE', flag: 'engine', oneOf: ['sqlite'], doc: 'Storage engine of the delivery log, events, jobs and telemetry. `sqlite`: files in the data dir, nothing else to run.' },
+  { key: 'engine', type: 'string', default: 'sqlite', env: 'WAHOOK_ENGINE', flag: 'engine', oneOf: ['sqlite', 'dynamodb'], doc: 'Storage engine of the delivery log, events, jobs and telemetry. `sqlite`: files in the data dir, nothing else to run. `dynamodb`: events, jobs and telemetry in DynamoDB (set by `dynamodbTablePrefix`), deliveries in a queue (`queueUrl`).' },
   { key: 'dataDir', type: 'string', default: './.wahook', env: 'WAHOOK_DATA_DIR', flag: 'data-dir', doc: 'Directory of the embedded SQLite store.' },
   { key: 'appSecrets', type: 'list', default: [], env: 'WAHOOK_APP_SECRET', flag: 'app-secret', secret: true, doc: 'Meta app secret(s) of the default tenant, comma-separated to rotate.' },
   { key: 'verifyToken', type: 'string', env: 'WAHOOK_VERIFY_TOKEN', flag: 'verify-token', secret: true, doc: 'Verify token of the default tenant for the GET handshake.' },
@@ -55,6 +55,7 @@ export const SCHEMA: readonly KeySpec[] = [
   { key: 'telemetryRetentionDays', type: 'int', default: 35, env: 'WAHOOK_TELEMETRY_RETENTION_DAYS', min: 1, doc: 'Days of per-minute telemetry rollups kept.' },
   { key: 'queueUrl', type: 'string', env: 'WAHOOK_QUEUE_URL', flag: 'queue', doc: 'A queue as the delivery log instead of the engine\'s own: `sqs://<host>/<account>/<name>` or the `https://sqs.…` queue URL. The edge answers 200 once SendMessage has; `wahook worker --queue …` and the Lambda `sqsHandler` consume it. Region, endpoint and credentials come from the AWS SDK\'s settings (`AWS_REGION`, `AWS_ENDPOINT_URL_SQS`, the role).' },
   { key: 'largeDeliveryBucket', type: 'string', env: 'WAHOOK_LARGE_DELIVERY_BUCKET', flag: 'large-delivery-bucket', doc: 'S3 bucket for deliveries too large for a queue message (256 KiB): the body is stored there first and the message carries its key and SHA-256. Without it such deliveries are refused with 413. Endpoint from `AWS_ENDPOINT_URL_S3`.' },
+  { key: 'dynamodbTablePrefix', type: 'string', env: 'WAHOOK_DYNAMODB_TABLE_PREFIX', flag: 'dynamodb-table-prefix', doc: 'Selects the DynamoDB engine: its tables are `<prefix>events`, `<prefix>jobs` and `<prefix>telemetry` (deploy/lambda/template.yaml makes them). Needs `queueUrl`. Endpoint from `AWS_ENDPOINT_URL_DYNAMODB`.' },
   { key: 'queueWaitSeconds', type: 'int', default: 5, env: 'WAHOOK_QUEUE_WAIT_SECONDS', min: 1, max: 20, doc: 'Long-poll wait of the worker\'s ReceiveMessage. Longer costs fewer requests when idle (at 5 s an idle worker stays inside SQS\'s free million requests a month); shorter lets handler retries and a stop go sooner, since the worker runs jobs between polls.' },
 ];
 
