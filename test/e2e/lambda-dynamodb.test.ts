@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createEngine } from '../../src/compose.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -52,9 +54,12 @@ test('receive, queue, process into DynamoDB; a redelivered batch changes nothing
   assert.equal(stats.duplicates, 2);
 });
 
-test('the processing zip, alone in a fresh process, writes its events to DynamoDB', async () => {
+test('the processing zip, alone in a fresh process, writes its events to DynamoDB and runs the handlers bundled into it', async () => {
   const out = tempDir('wahook-build-dyn-');
-  const [, processZip] = await buildLambda({ outDir: out });
+  const calls = join(out, 'calls.txt');
+  const handlers = join(out, 'my-handlers.mjs');
+  writeFileSync(handlers, `import { appendFileSync } from 'node:fs';\nexport async function message(e) { appendFileSync(${JSON.stringify(calls)}, e.messageId + '\\n'); }\n`);
+  const [, processZip] = await buildLambda({ outDir: out, handlers });
   const prefix = 'zip-';
   await createTables(await Ddb.open(), prefix);
   const queue = sqs.createQueue('zip');
@@ -63,11 +68,12 @@ test('the processing zip, alone in a fresh process, writes its events to DynamoD
   await receive(eventFor('function-url', { method: 'POST', path: '/webhook', query: '', headers: signedHeaders(body, SECRET), rawBody: body }));
   const m = sqs.messages('zip')[0]!;
   const env = {
-    WAHOOK_QUEUE_URL: queue, WAHOOK_DYNAMODB_TABLE_PREFIX: prefix, AWS_LAMBDA_FUNCTION_NAME: 'process',
+    WAHOOK_QUEUE_URL: queue, WAHOOK_DYNAMODB_TABLE_PREFIX: prefix, AWS_LAMBDA_FUNCTION_NAME: 'process', WAHOOK_HANDLERS: './handlers.mjs',
     AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_ENDPOINT_URL_SQS: sqs.endpoint, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
   };
   const r = await invokeUnpacked(unpack(processZip!.zipPath), sqsEventFor('lambda/sqs-fifo.json', [{ id: m.id, body: m.body }]), env);
   assert.deepEqual(r, { batchItemFailures: [] });
   const q = await createEngine(loadConfig({ env })).openEventQuery();
   assert.deepEqual((await q.events({})).map((e) => e.messageId), ['wamid.zip1']);
+  assert.equal(readFileSync(calls, 'utf8'), 'wamid.zip1\n', 'the bundled handler ran in the function');
 });
