@@ -3,7 +3,11 @@ import { resolve } from 'node:path';
 import type { Config } from './config/load.js';
 import { postgresEngine } from './adapters/postgres/index.js';
 import { sqliteEngine } from './adapters/sqlite/index.js';
+import { dynamodbEngine } from './adapters/dynamodb/index.js';
+import { sqsQueue, type SqsQueue } from './adapters/sqs/index.js';
+import { queueKind, type QueueKind } from './core/queue-url.js';
 import type { Engine } from './ports/engine.js';
+import type { DeliveryDecoder } from './ports/queued-delivery.js';
 
 /**
  * The composition root: the one place engines are chosen and adapters are
@@ -13,6 +17,7 @@ import type { Engine } from './ports/engine.js';
 const ENGINES: Record<Config['engine'], (config: Config) => Engine & Partial<Migratable>> = {
   sqlite: (c) => sqliteEngine({ dataDir: resolve(c.dataDir), busyTimeoutMs: c.storeBusyTimeoutMs, writerThread: writerThread(c.storeWriter) }),
   postgres: (c) => postgresEngine({ url: c.databaseUrl!, schema: c.dbSchema, poolMax: c.dbPoolMax }),
+  dynamodb: (c) => dynamodbEngine({ tablePrefix: c.dynamodbTablePrefix! }),
 };
 
 /** An engine whose schema is migrated by `wahook migrate` rather than on open. */
@@ -22,7 +27,28 @@ export interface Migratable {
 
 /** @example const engine = createEngine(config); const log = await engine.openDeliveryLog(); */
 export function createEngine(config: Config): Engine & Partial<Migratable> {
-  return ENGINES[config.engine](config);
+  return withQueue(ENGINES[config.engine](config), config);
+}
+
+/**
+ * A queue, when configured, is the delivery log; the engine keeps events,
+ * jobs and telemetry. A queue engine is one line in QUEUES.
+ */
+const QUEUES: Record<QueueKind, (config: Config) => SqsQueue> = {
+  sqs: (c) => sqsQueue({ url: c.queueUrl!, largeDeliveryBucket: c.largeDeliveryBucket, waitSeconds: c.queueWaitSeconds }),
+};
+
+function withQueue<E extends Engine>(engine: E, config: Config): E {
+  const kind = config.queueUrl === undefined ? null : queueKind(config.queueUrl);
+  if (kind === null) return engine;
+  const queue = QUEUES[kind](config);
+  return { ...engine, name: `${engine.name}+${kind}`, openDeliveryStore: queue.openDeliveryStore, openDeliveryLog: queue.openDeliveryLog };
+}
+
+/** What turns a queued message back into a delivery, for a queue-triggered function (the Lambda `sqsHandler`); null without a queue. */
+export function openDeliveryDecoder(config: Config): DeliveryDecoder | null {
+  const kind = config.queueUrl === undefined ? null : queueKind(config.queueUrl);
+  return kind === null ? null : QUEUES[kind](config).openDecoder();
 }
 
 /**

@@ -1,5 +1,6 @@
 import { GatewayError } from '../core/errors.js';
 import { isLoopbackHost } from '../core/loopback.js';
+import { queueKind } from '../core/queue-url.js';
 import { SCHEMA, SPEC_BY_KEY, type KeySpec } from './schema.js';
 
 /**
@@ -26,7 +27,7 @@ export interface WorkerConfig {
 export interface Config {
   readonly host: string;
   readonly port: number;
-  readonly engine: 'sqlite' | 'postgres';
+  readonly engine: 'sqlite' | 'postgres' | 'dynamodb';
   readonly databaseUrl?: string;
   readonly dbSchema: string;
   readonly dbPoolMax: number;
@@ -53,6 +54,11 @@ export interface Config {
   readonly adminToken?: string;
   readonly metricsRequireToken: boolean;
   readonly telemetryRetentionDays: number;
+  /** The delivery log is this queue (see `queueKind`), whatever the engine. */
+  readonly queueUrl?: string;
+  readonly largeDeliveryBucket?: string;
+  readonly queueWaitSeconds: number;
+  readonly dynamodbTablePrefix?: string;
   /** Keyed by tenant name; `default` is served at /webhook. */
   readonly tenants: Readonly<Record<string, TenantConfig>>;
   readonly configFile?: string;
@@ -198,7 +204,8 @@ export function loadConfig(src: ConfigSources): Config {
   const config: Config = {
     host: v.host as string,
     port: v.port as number,
-    engine: (v.engine ?? (v.databaseUrl !== undefined ? 'postgres' : 'sqlite')) as Config['engine'],
+    // A table prefix is the DynamoDB engine's whole configuration, and a database URL PostgreSQL's, so giving one selects it.
+    engine: (v.engine ?? (v.dynamodbTablePrefix !== undefined ? 'dynamodb' : v.databaseUrl !== undefined ? 'postgres' : 'sqlite')) as Config['engine'],
     databaseUrl: optionalString(v.databaseUrl, 'databaseUrl'),
     dbSchema: v.dbSchema as string,
     dbPoolMax: v.dbPoolMax as number,
@@ -234,6 +241,10 @@ export function loadConfig(src: ConfigSources): Config {
     adminToken: v.adminToken as string | undefined,
     metricsRequireToken: v.metricsRequireToken as boolean,
     telemetryRetentionDays: v.telemetryRetentionDays as number,
+    queueUrl: v.queueUrl as string | undefined,
+    largeDeliveryBucket: v.largeDeliveryBucket as string | undefined,
+    queueWaitSeconds: v.queueWaitSeconds as number,
+    dynamodbTablePrefix: v.dynamodbTablePrefix as string | undefined,
     tenants,
     configFile: src.configFile,
   };
@@ -250,6 +261,11 @@ export function loadConfig(src: ConfigSources): Config {
     if (config.forwardSecret === undefined || !/^whsec_[A-Za-z0-9+/=]+$/.test(config.forwardSecret)) {
       throw invalid('forwardSecret', 'forwarding needs a secret of the form whsec_<base64>');
     }
+  }
+  if (config.engine === 'dynamodb' && config.dynamodbTablePrefix === undefined) throw invalid('dynamodbTablePrefix', 'the dynamodb engine needs WAHOOK_DYNAMODB_TABLE_PREFIX');
+  if (config.engine === 'dynamodb' && config.queueUrl === undefined) throw invalid('queueUrl', 'the dynamodb engine keeps events, jobs and telemetry; deliveries need a queue: set WAHOOK_QUEUE_URL=sqs://…');
+  if (config.queueUrl !== undefined && queueKind(config.queueUrl) === null) {
+    throw invalid('queueUrl', 'expected sqs://<host>/<account id>/<queue name> or an https://sqs.… queue URL');
   }
   return deepFreeze(config);
 }

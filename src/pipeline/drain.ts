@@ -14,6 +14,7 @@ export interface DrainResult extends IngestResult {
  * events, committed together with the new checkpoint.
  */
 export async function drainOnce(log: DeliveryLog, store: EventStore, batchSize: number, targets: readonly JobTargetSpec[]): Promise<DrainResult> {
+  if (log.ack !== undefined) return drainLeased(log, store, batchSize, targets);
   const from = await store.checkpoint();
   const page = await log.read(from, batchSize);
   if (page.deliveries.length === 0) return { deliveries: 0, inserted: 0, duplicates: 0, applied: true, byKind: {} };
@@ -46,4 +47,19 @@ export async function replay(
     total.duplicates += r.duplicates;
     from = page.next;
   }
+}
+
+/**
+ * A queue has no position to commit with the events: what was read is
+ * leased instead, and removed only once its events are committed. A
+ * worker that dies before that leaves the lease to expire, and the
+ * deliveries come back; their events are idempotent by key, so a second
+ * ingest of the same delivery changes nothing.
+ */
+async function drainLeased(log: DeliveryLog, store: EventStore, batchSize: number, targets: readonly JobTargetSpec[]): Promise<DrainResult> {
+  const page = await log.read(START, batchSize);
+  if (page.deliveries.length === 0) return { deliveries: 0, inserted: 0, duplicates: 0, applied: true, byKind: {} };
+  const r = await store.ingest(planIngest(page.deliveries, targets));
+  await log.ack!(page);
+  return { ...r, deliveries: page.deliveries.length };
 }

@@ -11,7 +11,7 @@ import { plan } from './plan.js';
 import { buildProfile } from './profile.js';
 import { renderChartHtml, renderChartSvg } from './render-chart.js';
 import { renderTable } from './render-table.js';
-import type { MeasuredTraffic } from './types.js';
+import type { BenchedDuration, MeasuredTraffic } from './types.js';
 
 export { COST_FLAGS, costFlagHelp, parseCostArgs } from './args.js';
 export { EVIDENCE } from './evidence.js';
@@ -29,6 +29,8 @@ export interface CostIo {
   readFile(path: string): string;
   /** The parsed default price list (prices/prices.json shipped with the package). */
   defaultPrices: unknown;
+  /** wahook's measured Lambda duration, the default of --duration-ms when present. */
+  benchedDuration?: BenchedDuration | null;
 }
 
 function readPrices(path: string, io: CostIo): unknown {
@@ -58,7 +60,7 @@ function readPrices(path: string, io: CostIo): unknown {
  */
 export function runCost(argv: string[], measured: MeasuredTraffic | null, io: CostIo): void {
   const args = parseCostArgs(argv);
-  const profile = buildProfile(args, measured);
+  const profile = buildProfile(args, measured, io.benchedDuration ?? null);
   const prices = loadPrices(args.pricesFile === undefined ? io.defaultPrices : readPrices(args.pricesFile, io));
   const report = plan(profile, prices);
   io.stdout(args.json ? `${JSON.stringify(report, null, 2)}\n` : renderTable(report));

@@ -9,7 +9,7 @@ import { count, rate, shortCount, usd } from './format.js';
 import { lambdaCost } from './lambda.js';
 import type { PriceBook } from './prices.js';
 import { toMonthlyUsd } from './prices.js';
-import { withVolume } from './profile.js';
+import { DEFAULTS, withVolume } from './profile.js';
 import type { CostReport, DedicatedCost, LambdaCost, SharedCost, TrafficProfile, Uncertainty } from './types.js';
 
 /** The break-even search range, messages a month. */
@@ -219,7 +219,15 @@ export function plan(profile: TrafficProfile, prices: PriceBook): CostReport {
     breakEvenVolume,
     costPerMillion: { lambda: cents(lambda.monthlyUsd / millions), dedicated: cents(dedicated.monthlyUsd / millions) },
     recommendation: recommend(profile, lambda, dedicated, breakEvenVolume, prices, bands),
+    ...quoted(profile, prices, millions),
     uncertainty: bands,
     series: series(profile, prices),
   };
+}
+
+/** The same month at the duration cost write-ups assume, so a reader sees what the measured duration changes. */
+function quoted(p: TrafficProfile, book: PriceBook, millions: number): Pick<CostReport, 'quotedDuration'> {
+  if (p.durationMs.value === DEFAULTS.durationMs) return {};
+  const l = lambdaCost({ ...p, durationMs: { value: DEFAULTS.durationMs, source: 'default' } }, book);
+  return { quotedDuration: { durationMs: DEFAULTS.durationMs, monthlyUsd: cents(l.monthlyUsd), costPerMillion: cents(l.monthlyUsd / millions) } };
 }

@@ -6,7 +6,7 @@
 import { GatewayError } from '../core/errors.js';
 import { EVIDENCE, poissonRange, summarise, Z95 } from './evidence.js';
 import { count, span } from './format.js';
-import type { CostArgs, MeasuredTraffic, MeasurementSummary, ProfileKind, Sourced, TrafficProfile } from './types.js';
+import type { BenchedDuration, CostArgs, MeasuredTraffic, MeasurementSummary, ProfileKind, Sourced, TrafficProfile } from './types.js';
 
 /** AWS bills a month as 730 hours. */
 export const SECONDS_PER_MONTH = 730 * 3600;
@@ -25,7 +25,7 @@ const MINUTES_PER_MONTH = 730 * 60;
 export const PEAK_TO_AVERAGE: Record<ProfileKind, number> = { steady: 3, campaign: 1000 };
 
 export const DEFAULTS = {
-  /** The common worked example in AWS cost write-ups (200 ms at 512 MB); a Lambda ack also waits on the SQS send. */
+  /** The common worked example in AWS cost write-ups (200 ms at 512 MB); wahook's own measured duration replaces it when shipped (prices/lambda-duration.json). */
   durationMs: 200,
   memoryMb: 512,
   /** AWS: INITs "typically occur in under 1% of invocations" (INIT billing blog, 2025). */
@@ -170,7 +170,7 @@ function measuredVolume(m: MeasuredTraffic, s: MeasurementSummary): Sourced<numb
  * const p = buildProfile(parseCostArgs(['--volume', '10000000']), null);
  * p.peakRps.value; // 11.42 (steady: 3 x the 3.81 rps average)
  */
-export function buildProfile(args: CostArgs, measured: MeasuredTraffic | null): TrafficProfile {
+export function buildProfile(args: CostArgs, measured: MeasuredTraffic | null, benched: BenchedDuration | null = null): TrafficProfile {
   if (measured !== null) checkMeasured(measured);
   const m = measured;
   const summary = summarise(m);
@@ -194,7 +194,9 @@ export function buildProfile(args: CostArgs, measured: MeasuredTraffic | null): 
     averageRps,
     peakToAverage: averageRps > 0 ? peakRps.value / averageRps : 1,
     profile,
-    durationMs: pick(args.durationMs, undefined, DEFAULTS.durationMs, durationNote),
+    durationMs: benched !== null && args.durationMs === undefined
+      ? { value: benched.ms, source: 'measured', note: benched.note }
+      : pick(args.durationMs, undefined, DEFAULTS.durationMs, durationNote),
     memoryMb: pick(args.memoryMb, undefined, DEFAULTS.memoryMb),
     arch: pick(args.arch, undefined, 'x86_64'),
     freeTier: pick(args.freeTier, undefined, false, 'production accounts have usually used the always-free allowance'),

@@ -73,6 +73,7 @@ export function renderTable(report: CostReport): string {
     row('Monthly total', usd(l.monthlyUsd), usd(d.monthlyUsd)),
     ...rangeRow(report),
     row('Cost per 1M messages', usd(report.costPerMillion.lambda), usd(report.costPerMillion.dedicated)),
+    ...(report.quotedDuration ? [row(`  Lambda at the quoted ${report.quotedDuration.durationMs} ms`, usd(report.quotedDuration.monthlyUsd), `${usd(report.quotedDuration.costPerMillion)} per 1M; priced above at ${ms(p.durationMs.value)} ms (${p.durationMs.source})`)] : []),
     row('Setup', `${p.arch.value} ${p.memoryMb.value} MB ${p.durationMs.value} ms`, `${d.instances} x ${d.offer.provider} ${d.offer.name}`),
     '',
     'Lambda',

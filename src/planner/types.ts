@@ -48,6 +48,14 @@ export interface MeasuredTraffic {
   logBytesPerDelivery?: number;
 }
 
+/** wahook's own Lambda duration, measured by bench/lambda.ts and shipped as prices/lambda-duration.json. */
+export interface BenchedDuration {
+  /** Median warm duration of receiveHandler per delivery, ms. */
+  ms: number;
+  /** What was measured, where and when, for the report. */
+  note: string;
+}
+
 /** Parsed `wahook cost` flags. Absent flags stay undefined so the profile can tell flag from default. */
 export interface CostArgs {
   volume?: number;
@@ -203,6 +211,8 @@ export interface CostReport {
     tooClose: boolean;
     reasons: string[];
   };
+  /** Lambda at the duration cost write-ups commonly assume, beside the duration actually priced; absent when they are the same. */
+  quotedDuration?: { durationMs: number; monthlyUsd: number; costPerMillion: number };
   /** 95% ranges that follow from the measured inputs' uncertainty; null when no input has one. */
   uncertainty: Uncertainty | null;
   /** Monthly totals over a log-spaced volume range, for the chart (the dedicated band only with a measured CPU range). */

@@ -89,5 +89,13 @@ export interface DeliveryLog {
   /** How many deliveries lie after `from`, and the receive time of the oldest of them. */
   backlog(from: Checkpoint): Promise<{ count: number; oldestReceivedAt: number } | null>;
   edgeCounters(): Promise<EdgeCounters>;
+  /**
+   * Present on a log whose reads are leases (a queue such as SQS): `read`
+   * ignores checkpoints and hides what it returns for a while, and the
+   * worker calls `ack` once the page's ingest has committed, which removes
+   * those deliveries for good. What is never acknowledged comes back.
+   * @example const page = await log.read(START, 10); await store.ingest(planIngest(page.deliveries, targets)); await log.ack?.(page);
+   */
+  ack?(page: LogPage): Promise<void>;
   close(): Promise<void>;
 }

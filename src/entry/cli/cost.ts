@@ -4,6 +4,7 @@ import { createEngine } from '../../compose.js';
 import { runCost } from '../../planner/index.js';
 import { measuredTraffic } from '../../telemetry/measured.js';
 import { defaultPrices } from '../../planner/shipped-prices.js';
+import { benchedDuration } from '../../planner/benched-duration.js';
 
 /** Flags that belong to the gateway config, not the planner; `cost` reads them to find the data dir. */
 const CONFIG_FLAGS = new Set(['--data-dir', '--config', '--dev']);
@@ -29,6 +30,7 @@ export async function costCommand(argv: readonly string[], config: Config, out: 
     writeFile: (p, d) => writeFileSync(p, d),
     readFile: (p) => readFileSync(p, 'utf8'),
     defaultPrices: defaultPrices(),
+    benchedDuration: benchedDuration(),
   });
   return 0;
 }

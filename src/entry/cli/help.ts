@@ -74,9 +74,14 @@ Counters of the edge and the pipeline.
 
   --json    one line of JSON instead of indented JSON
 ${CONFIG_FLAGS}`,
-  worker: () => `Usage: wahook worker
+  worker: () => `Usage: wahook worker [--queue URL]
 
 The event worker alone, for a serve started with --no-worker.
+
+  --queue URL    consume an SQS queue instead (sqs://… or https://sqs.…; the
+                 hybrid: Lambda receives, this server processes). Messages are
+                 long-polled, kept hidden while they are worked on, and deleted
+                 once their events are committed.
 ${CONFIG_FLAGS}`,
   events: () => `Usage: wahook events [--kind K] [--type T] [--since ISO] [--tenant T] [--limit N]
 
@@ -114,6 +119,17 @@ ${CONFIG_FLAGS}`,
 Prints the effective config, secrets redacted. Precedence: flags, then the
 environment, then the --config file, then defaults.
 ${CONFIG_FLAGS}`,
+  'build-lambda': () => `Usage: wahook build-lambda [--out D] [--handlers M]
+
+Bundles the two AWS Lambda functions with esbuild (minified, tree-shaken,
+only what they import: no dev dependencies, no better-sqlite3) and writes
+one zip per function, handler index.handler, then prints their sizes:
+wahook-receive.zip (receiveHandler) and wahook-process.zip (sqsHandler).
+deploy/lambda/template.yaml deploys them (see the README).
+
+  --out D         output directory (default dist/lambda)
+  --handlers M    bundle this handlers module into the processing zip
+`,
   sign: () => `Usage: wahook sign [--dev] [--tenant T] [--file F | --body JSON] [--post | --url URL]
 
 Signs a body (or a sample message) with the tenant's app secret and prints

@@ -10,6 +10,7 @@ import { dlqCommand, eventsCommand, messagesCommand, replayCommand } from './pip
 import { workerCommand } from './worker.js';
 import { migrateCommand } from './migrate.js';
 import { costCommand } from './cost.js';
+import { buildLambdaCommand } from './build-lambda.js';
 import { commandHelp } from './help.js';
 import { startServe } from '../serve-stack.js';
 import { edgeOnly, edgeProcesses, isEdgeProcess, startCluster } from '../cluster.js';
@@ -30,6 +31,7 @@ Usage: wahook <command> [flags]
   cost [--volume N] [--peak-rps R] [--json] [--svg F] [--html F] ...   Lambda vs dedicated monthly cost
   config print                       effective config, secrets redacted
   sign [--dev] [--file F] [--post | --url URL]   sign a body (or a sample) and optionally POST it
+  build-lambda [--out D] [--handlers M]   one deployable zip per AWS Lambda function, with sizes
 
 Config precedence: flags, then environment (PORT, WAHOOK_*), then --config/WAHOOK_CONFIG file, then defaults.
 Each command's own flags: wahook <command> --help, or wahook help <command>.
@@ -83,6 +85,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return await migrateCommand(config, io.out);
       case 'sign':
         return await signCommand(args, config, io.out);
+      case 'build-lambda':
+        return await buildLambdaCommand(args, io.out);
       case 'config':
         if (sub !== 'print') throw new GatewayError('WAHOOK_ERR_CLI_USAGE', 'Usage: wahook config print');
         io.out(`${JSON.stringify(redactConfig(config), null, 2)}\n`);

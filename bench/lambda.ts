@@ -1,0 +1,148 @@
+/**
+ * Cold start and warm duration of the receiving function, against a bare
+ * handler and the same flow as Express wrapped by serverless-http. Each is
+ * a bundle (esbuild, minified) loaded by a fresh node process with nothing
+ * else in reach; cold start is that process's time from its own start to
+ * the answer of its first event (a signed Cloud API delivery through a
+ * function URL event), with the SQS test double answering SendMessage on
+ * loopback. The three run interleaved, round by round. Warm duration is
+ * the time per event of many events in one process.
+ *
+ *   npm run bench:lambda -- --runs 30 --warm 2000
+ *
+ * Writes bench/results/lambda.json and prices/lambda-duration.json (what
+ * `wahook cost` prices Lambda at by default).
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { buildLambda } from '../src/entry/cli/build-lambda.js';
+import { signCloudApi } from '../src/core/signature.js';
+import { cloudTextMessage } from '../src/loadgen/payloads.js';
+import { packageRoot } from '../src/planner/shipped-prices.js';
+import { startSqsDouble } from '../test/helpers/sqs-double.js';
+import { unpack } from '../test/helpers/lambda-zip.js';
+import { eventFor } from '../test/helpers/lambda-events.js';
+import { arg, median } from './lib.js';
+
+const SECRET = 'bench-app-secret';
+const runs = arg('runs', 30);
+const warm = arg('warm', 2000);
+const root = packageRoot();
+
+const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+const round = (x: number): number => Math.round(x * 100) / 100;
+
+function eventAt(i: number): unknown {
+  const body = cloudTextMessage({ id: `wamid.bench.${process.pid}.${i}`, from: '16505551234', text: `bench ${i}`, name: 'Bench', nowSec: Math.floor(Date.now() / 1000) });
+  return eventFor('function-url', { method: 'POST', path: '/webhook', query: '', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signCloudApi(body, SECRET) }, rawBody: body });
+}
+
+/** A bundle of one of the bench's own handlers, built the way build-lambda builds wahook's. */
+async function bundleHandler(source: string, dir: string): Promise<void> {
+  await build({
+    entryPoints: [join(root, 'bench', 'servers', source)], bundle: true, platform: 'node', target: 'node20', format: 'esm', minify: true,
+    outfile: join(dir, 'index.mjs'), logLevel: 'silent',
+    banner: { js: "import{createRequire as __r}from'node:module';const require=__r(import.meta.url);" },
+  });
+}
+
+const RUNNER = `import { readFileSync } from 'node:fs';
+const events = JSON.parse(readFileSync('./events.json', 'utf8'));
+const n = Number(process.argv[2]);
+const { handler } = await import('./index.mjs');
+const ctx = { getRemainingTimeInMillis: () => 30000 };
+const first = await handler(events[0], ctx);
+const cold = performance.now();
+const times = [];
+for (let i = 1; i < n; i++) { const t = performance.now(); const r = await handler(events[i % events.length], ctx); times.push(performance.now() - t); if (r.statusCode !== 200) throw new Error('status ' + r.statusCode); }
+process.stdout.write('RESULT ' + JSON.stringify({ status: first.statusCode, cold, times }) + '\\n');
+`;
+
+function run(dir: string, invocations: number, env: Record<string, string>): Promise<{ status: number; cold: number; times: number[] }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['runner.mjs', String(invocations)], { cwd: dir, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code === 0 && line) resolve(JSON.parse(line.slice(7)));
+      else reject(new Error(`${dir}: exit ${code}\n${err}`));
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const sqs = await startSqsDouble({ maxMessageBytes: 262_144 });
+  const work = mkdtempSync(join(tmpdir(), 'wahook-bench-lambda-'));
+  try {
+    const built = await buildLambda({ outDir: join(work, 'zips') });
+    const dirs = { wahook: unpack(built[0]!.zipPath), bare: join(work, 'bare'), express: join(work, 'express') };
+    mkdirSync(dirs.bare);
+    mkdirSync(dirs.express);
+    await bundleHandler('lambda-bare.ts', dirs.bare);
+    await bundleHandler('lambda-express.ts', dirs.express);
+    const events = Array.from({ length: 256 }, (_, i) => eventAt(i));
+    for (const dir of Object.values(dirs)) {
+      writeFileSync(join(dir, 'runner.mjs'), RUNNER);
+      writeFileSync(join(dir, 'events.json'), JSON.stringify(events));
+    }
+    const queue = sqs.createQueue('bench');
+    const aws = { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_ENDPOINT_URL_SQS: sqs.endpoint, AWS_LAMBDA_FUNCTION_NAME: 'bench' };
+    const env = {
+      wahook: { ...aws, WAHOOK_APP_SECRET: SECRET, WAHOOK_QUEUE_URL: queue },
+      bare: aws,
+      express: { ...aws, APP_SECRET: SECRET, QUEUE_URL: queue.replace('sqs://', 'http://') },
+    };
+    const names = ['wahook', 'bare', 'express'] as const;
+    const cold: Record<(typeof names)[number], number[]> = { wahook: [], bare: [], express: [] };
+    for (let i = 0; i < runs; i++) {
+      for (const name of names) {
+        const r = await run(dirs[name], 1, env[name]);
+        if (r.status !== 200) throw new Error(`${name} answered ${r.status}`);
+        cold[name].push(r.cold);
+      }
+      // The queue is only a sink here; keep the double's memory flat.
+      sqs.messages('bench');
+    }
+    const warmRuns = { wahook: await run(dirs.wahook, warm, env.wahook), express: await run(dirs.express, warm, env.express) };
+    const summary = (xs: number[]) => ({ median: round(median(xs)), p90: round(pct(xs, 0.9)), min: round(Math.min(...xs)), max: round(Math.max(...xs)) });
+    const result = {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: cpus().length,
+      runs,
+      warmInvocations: warm,
+      zipBytes: Object.fromEntries(built.map((b) => [b.name, b.zipBytes])),
+      coldStartMs: { wahook: summary(cold.wahook), bare: summary(cold.bare), express: summary(cold.express) },
+      coldStartRatio: { toBare: round(median(cold.wahook) / median(cold.bare)), expressToBare: round(median(cold.express) / median(cold.bare)) },
+      warmMs: { wahook: summary(warmRuns.wahook.times), express: summary(warmRuns.express.times) },
+      conditions: 'fresh node process per cold start, bundle loaded from a directory with no node_modules; SQS SendMessage answered by the test double on loopback; function URL events',
+    };
+    const out = join(root, 'bench', 'results', 'lambda.json');
+    writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+    const planner = {
+      source: 'bench/lambda.ts',
+      date: result.date,
+      node: result.node,
+      runs: warm,
+      receiveHandlerMs: { median: result.warmMs.wahook.median, p90: result.warmMs.wahook.p90 },
+      coldStartMs: result.coldStartMs.wahook.median,
+      conditions: result.conditions,
+    };
+    writeFileSync(join(root, 'prices', 'lambda-duration.json'), `${JSON.stringify(planner, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } finally {
+    await sqs.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,180 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { conversationOf } from '../../core/conversation.js';
+import type { WahookEvent } from '../../core/events.js';
+import type { DeadLetter, Job, JobCounts, JobQueue } from '../../ports/job-queue.js';
+import { N, num, pad, S, str, updateOf, type Ddb, type Item } from './ddb.js';
+import type { TableNames } from './tables.js';
+
+const PENDING = 0;
+const DEAD = 2;
+const COUNTS_KEY = { pk: S('COUNTS'), sk: S('COUNTS') };
+const laneKey = (target: string, conversation: string) => ({ pk: S(`L#${target}|${conversation}`), sk: S('LANE') });
+const jobKey = (target: string, conversation: string, seq: number) => ({ pk: S(`L#${target}|${conversation}`), sk: S(`J#${pad(seq)}`) });
+/** The `ready` index orders lanes by due time, then by name. */
+const readyAt = (runAt: number, target: string, conversation: string): AttributeValue => S(`${pad(runAt)}#${target}|${conversation}`);
+
+function toJob(j: Item): Job {
+  return { seq: num(j, 'seq')!, target: str(j, 'target')!, conversation: str(j, 'conversation')!, attempts: num(j, 'attempts')!, event: JSON.parse(str(j, 'event')!) as WahookEvent };
+}
+
+/**
+ * Jobs in DynamoDB, one partition per lane (target and conversation): the
+ * lane item names its head, the oldest pending job, and is due at `runAt`,
+ * which a claim moves to the end of the lease. A claim is a conditional
+ * update of the lane on the `runAt` it read, so of two workers that read
+ * the same lane only one wins it; the loser moves on to the next lane.
+ */
+export class DynamoJobQueue implements JobQueue {
+  constructor(private readonly ddb: Ddb, private readonly t: TableNames) {}
+
+  /** Queues a job (once per event and target) and makes its lane if there is none; the event store calls it as it inserts events. */
+  async outbox(seq: number, target: string, conversation: string, event: WahookEvent, now: number): Promise<boolean> {
+    const job = {
+      ...jobKey(target, conversation, seq), seq: N(seq), target: S(target), conversation: S(conversation), attempts: N(0), state: N(PENDING),
+      runAt: N(now), updatedAt: N(now), tenant: S(event.tenant), key: S(event.key), event: S(JSON.stringify(event)),
+    };
+    if (!(await this.ddb.put(this.t.jobs, job, true))) return false;
+    await this.ddb.update(this.t.jobs, COUNTS_KEY, updateOf({}, { add: { pending: 1 } }));
+    await this.ensureLane(target, conversation, seq, now);
+    return true;
+  }
+
+  private async ensureLane(target: string, conversation: string, head: number, runAt: number): Promise<void> {
+    await this.ddb.put(this.t.jobs, { ...laneKey(target, conversation), target: S(target), conversation: S(conversation), head: N(head), runAt: N(runAt), rpk: S('READY'), rsk: readyAt(runAt, target, conversation) }, true);
+  }
+
+  async enqueue(target: string, events: readonly { tenant: string; key: string }[], now: number): Promise<number> {
+    let n = 0;
+    for (const { tenant, key } of events) {
+      const e = await this.ddb.get(this.t.events, { pk: S(`E#${tenant}#${key}`), sk: S('E') });
+      if (e === undefined) continue;
+      const event = JSON.parse(str(e, 'json')!) as WahookEvent;
+      if (await this.outbox(num(e, 'gsk')!, target, conversationOf(event), event, now)) n++;
+    }
+    return n;
+  }
+
+  async claim(now: number, limit: number, leaseMs: number, busy: ReadonlySet<string> = new Set()): Promise<Job[]> {
+    const jobs: Job[] = [];
+    let start: Item | undefined;
+    do {
+      const page = await this.ddb.send<{ Items?: Item[]; LastEvaluatedKey?: Item }>((m) => new m.QueryCommand({
+        TableName: this.t.jobs, IndexName: 'ready', KeyConditionExpression: 'rpk = :r AND rsk <= :due',
+        ExpressionAttributeValues: { ':r': S('READY'), ':due': S(`${pad(now)}#\uffff`) }, Limit: Math.max(10, limit * 2), ...(start ? { ExclusiveStartKey: start } : {}),
+      }));
+      for (const lane of page.Items ?? []) {
+        if (jobs.length === limit) break;
+        const target = str(lane, 'target')!;
+        const conversation = str(lane, 'conversation')!;
+        if (busy.has(`${target}|${conversation}`)) continue;
+        const won = await this.ddb.update(this.t.jobs, laneKey(target, conversation), updateOf({ runAt: N(now + leaseMs), rsk: readyAt(now + leaseMs, target, conversation) }), {
+          expr: '#runAt = :old AND #head = :head', names: { '#runAt': 'runAt', '#head': 'head' }, values: { ':old': lane.runAt!, ':head': lane.head! },
+        });
+        if (won === false) continue;
+        const job = await this.ddb.get(this.t.jobs, jobKey(target, conversation, num(lane, 'head')!));
+        if (job !== undefined && num(job, 'state') === PENDING) jobs.push(toJob(job));
+      }
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined && jobs.length < limit);
+    return jobs;
+  }
+
+  async complete(job: Job): Promise<void> {
+    // A job whose lease ran out and that another worker finished first is already gone: the lane is theirs.
+    const done = await this.ddb.delete(this.t.jobs, jobKey(job.target, job.conversation, job.seq), { expr: '#s = :p', names: { '#s': 'state' }, values: { ':p': N(PENDING) } });
+    if (!done) return;
+    await this.ddb.update(this.t.jobs, COUNTS_KEY, updateOf({}, { add: { pending: -1 } }));
+    await this.advanceLane(job.target, job.conversation, job.seq);
+  }
+
+  async fail(job: Job, error: string, retryAt: number | null, now: number): Promise<void> {
+    const key = jobKey(job.target, job.conversation, job.seq);
+    const pending = { expr: '#s = :p', names: { '#s': 'state' }, values: { ':p': N(PENDING) } };
+    const message = S(error.slice(0, 4000));
+    if (retryAt === null) {
+      const dead = await this.ddb.update(this.t.jobs, key, updateOf({ state: N(DEAD), lastError: message, updatedAt: N(now), dpk: S('DEAD'), dsk: N(job.seq) }, { add: { attempts: 1 } }), pending);
+      if (dead === false) return;
+      await this.ddb.update(this.t.jobs, COUNTS_KEY, updateOf({}, { add: { pending: -1, dead: 1 } }));
+      await this.advanceLane(job.target, job.conversation, job.seq);
+    } else if ((await this.ddb.update(this.t.jobs, key, updateOf({ runAt: N(retryAt), lastError: message, updatedAt: N(now) }, { add: { attempts: 1 } }), pending)) !== false) {
+      await this.setHead(job.target, job.conversation, job.seq, retryAt);
+    }
+  }
+
+  private async setHead(target: string, conversation: string, head: number, runAt: number): Promise<void> {
+    await this.ddb.update(this.t.jobs, laneKey(target, conversation), updateOf({ target: S(target), conversation: S(conversation), head: N(head), runAt: N(runAt), rpk: S('READY'), rsk: readyAt(runAt, target, conversation) }));
+  }
+
+  private async oldestPending(target: string, conversation: string): Promise<Item | undefined> {
+    const [next] = await this.ddb.query({
+      TableName: this.t.jobs, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :j)', FilterExpression: '#s = :p', ConsistentRead: true,
+      ExpressionAttributeNames: { '#s': 'state' }, ExpressionAttributeValues: { ':pk': laneKey(target, conversation).pk, ':j': S('J#'), ':p': N(PENDING) },
+    }, 1);
+    return next;
+  }
+
+  /**
+   * The lane's head becomes its oldest pending job (or the lane goes). A job
+   * queued while the lane was being dropped would be left without a lane, so
+   * after dropping it the lane is looked at once more.
+   */
+  private async advanceLane(target: string, conversation: string, finished: number): Promise<void> {
+    const next = await this.oldestPending(target, conversation);
+    if (next !== undefined) return this.setHead(target, conversation, num(next, 'seq')!, num(next, 'runAt')!);
+    await this.ddb.delete(this.t.jobs, laneKey(target, conversation), { expr: '#h = :h', names: { '#h': 'head' }, values: { ':h': N(finished) } });
+    const late = await this.oldestPending(target, conversation);
+    if (late !== undefined) await this.ensureLane(target, conversation, num(late, 'seq')!, num(late, 'runAt')!);
+  }
+
+  private async dead(seqs: readonly number[], limit = Number.POSITIVE_INFINITY): Promise<Item[]> {
+    const all = await this.ddb.query({ TableName: this.t.jobs, IndexName: 'dead', KeyConditionExpression: 'dpk = :d', ExpressionAttributeValues: { ':d': S('DEAD') } }, seqs.length ? Number.POSITIVE_INFINITY : limit);
+    return seqs.length ? all.filter((j) => seqs.includes(num(j, 'seq')!)) : all;
+  }
+
+  async deadLetters(limit: number): Promise<DeadLetter[]> {
+    return (await this.dead([], limit)).map((j) => ({
+      seq: num(j, 'seq')!, target: str(j, 'target')!, key: str(j, 'key')!, attempts: num(j, 'attempts')!,
+      lastError: str(j, 'lastError') ?? '', updatedAt: num(j, 'updatedAt')!, event: JSON.parse(str(j, 'event')!) as WahookEvent,
+    }));
+  }
+
+  /** Revived jobs rejoin their lane; the lane head becomes the oldest pending job again, so order holds. */
+  async retryDeadLetters(seqs: readonly number[], now: number): Promise<number> {
+    let n = 0;
+    const lanes = new Map<string, [string, string]>();
+    for (const j of await this.dead(seqs)) {
+      const target = str(j, 'target')!;
+      const conversation = str(j, 'conversation')!;
+      const revived = await this.ddb.update(this.t.jobs, jobKey(target, conversation, num(j, 'seq')!), updateOf({ state: N(PENDING), attempts: N(0), runAt: N(now), updatedAt: N(now), dpk: undefined, dsk: undefined }), {
+        expr: '#s = :d', names: { '#s': 'state' }, values: { ':d': N(DEAD) },
+      });
+      if (revived === false) continue;
+      n++;
+      lanes.set(`${target}|${conversation}`, [target, conversation]);
+      await this.ddb.update(this.t.jobs, COUNTS_KEY, updateOf({}, { add: { pending: 1, dead: -1 } }));
+    }
+    for (const [target, conversation] of lanes.values()) {
+      const head = await this.oldestPending(target, conversation);
+      if (head !== undefined) await this.setHead(target, conversation, num(head, 'seq')!, num(head, 'runAt')!);
+    }
+    return n;
+  }
+
+  async purgeDeadLetters(seqs: readonly number[]): Promise<number> {
+    let n = 0;
+    for (const j of await this.dead(seqs)) {
+      const gone = await this.ddb.delete(this.t.jobs, { pk: j.pk!, sk: j.sk! }, { expr: '#s = :d', names: { '#s': 'state' }, values: { ':d': N(DEAD) } });
+      if (!gone) continue;
+      n++;
+      await this.ddb.update(this.t.jobs, COUNTS_KEY, updateOf({}, { add: { dead: -1 } }));
+    }
+    return n;
+  }
+
+  async counts(): Promise<JobCounts> {
+    const c = await this.ddb.get(this.t.jobs, COUNTS_KEY);
+    return { pending: num(c, 'pending') ?? 0, dead: num(c, 'dead') ?? 0 };
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,86 @@
+import { createEngine, openDeliveryDecoder } from '../../compose.js';
+import { assertServable, type Config } from '../../config/load.js';
+import { GatewayError } from '../../core/errors.js';
+import type { HandleDeps } from '../../edge/handle-webhook.js';
+import { JobRunner } from '../../pipeline/jobs.js';
+import { buildTargets, type Targets } from '../../pipeline/targets.js';
+import { leaseFor } from '../../pipeline/worker.js';
+import type { DeliveryStore } from '../../ports/delivery-log.js';
+import type { PipelineStores } from '../../ports/engine.js';
+import type { DeliveryDecoder } from '../../ports/queued-delivery.js';
+import { bootstrapConfig } from '../bootstrap.js';
+import { logLine } from './log.js';
+import { resolveSecretRefs } from './secrets.js';
+
+/**
+ * What a Lambda container makes once, at cold start, and every invocation
+ * reuses: the config (secrets read once), the SDK clients inside the
+ * stores, and the handlers.
+ */
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const invalid = (key: string, why: string): GatewayError => new GatewayError('WAHOOK_ERR_CONFIG_INVALID', `Invalid config key "${key}": ${why}`);
+
+async function configFrom(env: Env): Promise<Config> {
+  return bootstrapConfig({}, await resolveSecretRefs(env));
+}
+
+/** A Lambda's disk is its own and goes with it: SQLite there would keep deliveries no other container sees. */
+function inLambda(env: Env): boolean {
+  return env.AWS_LAMBDA_FUNCTION_NAME !== undefined;
+}
+
+export interface ReceiveContainer {
+  readonly config: Config;
+  readonly store: DeliveryStore;
+  readonly deps: HandleDeps;
+}
+
+/** @example const container = await startReceiveContainer(process.env); */
+export async function startReceiveContainer(env: Env): Promise<ReceiveContainer> {
+  const config = await configFrom(env);
+  assertServable(config);
+  if (inLambda(env) && config.queueUrl === undefined && config.engine === 'sqlite') {
+    throw invalid('queueUrl (env WAHOOK_QUEUE_URL)', 'a Lambda keeps no disk between containers; deliveries need a queue: set WAHOOK_QUEUE_URL=sqs://…');
+  }
+  const store = await createEngine(config).openDeliveryStore();
+  return {
+    config,
+    store,
+    deps: { store, opts: { tenants: config.tenants, insecureSkipSignature: config.insecureSkipSignature }, bodyLimitBytes: config.bodyLimitBytes, now: Date.now },
+  };
+}
+
+export interface ProcessContainer {
+  readonly config: Config;
+  readonly decoder: DeliveryDecoder;
+  readonly stores: PipelineStores;
+  readonly targets: Targets;
+  readonly runner: JobRunner;
+}
+
+/** @example const container = await startProcessContainer(process.env); */
+export async function startProcessContainer(env: Env): Promise<ProcessContainer> {
+  const config = await configFrom(env);
+  const decoder = openDeliveryDecoder(config);
+  if (decoder === null) throw invalid('queueUrl (env WAHOOK_QUEUE_URL)', 'sqsHandler reads deliveries from a queue: set WAHOOK_QUEUE_URL=sqs://…');
+  if (inLambda(env) && config.engine === 'sqlite') {
+    throw invalid('engine', 'a Lambda keeps no disk between containers; events need a shared store: set WAHOOK_DYNAMODB_TABLE_PREFIX');
+  }
+  const stores = await createEngine(config).openPipelineStores();
+  const targets = await buildTargets(config);
+  const runner = new JobRunner(stores.jobs, targets.run, {
+    concurrency: config.worker.concurrency,
+    maxAttempts: config.worker.maxAttempts,
+    backoffBaseMs: config.worker.backoffBaseMs,
+    backoffMaxMs: config.worker.backoffMaxMs,
+    timeoutMs: config.worker.handlerTimeoutMs,
+    leaseMs: leaseFor(config.worker.handlerTimeoutMs),
+    onQueueError: (e) => logLine('error', 'job state not saved; it will run again', { error: String(e) }),
+    onResult: (job, ok, _ms, error) => {
+      if (!ok) logLine('warn', 'job failed', { seq: job.seq, target: job.target, kind: job.event.kind, attempt: job.attempts + 1, error });
+    },
+  });
+  return { config, decoder, stores, targets, runner };
+}

@@ -1,0 +1,5 @@
+// The processing function's bundle entry: the container starts while the module loads, in the function's INIT.
+import { startProcessContainer } from './container.js';
+import { createSqsHandler } from './process.js';
+
+export const handler = createSqsHandler(startProcessContainer(process.env));

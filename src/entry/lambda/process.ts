@@ -1,0 +1,86 @@
+import { asGatewayError } from '../../core/edge-request.js';
+import { ingestQueued, runReadyJobs } from '../../pipeline/queue-batch.js';
+import type { StoredDelivery } from '../../ports/delivery-log.js';
+import type { ProcessContainer } from './container.js';
+import { logLine } from './log.js';
+
+export interface SqsRecordLike {
+  readonly messageId: string;
+  readonly body: string;
+  readonly eventSourceARN?: string;
+  readonly attributes?: { readonly MessageGroupId?: string };
+}
+export interface SqsEventLike {
+  readonly Records: readonly SqsRecordLike[];
+}
+export interface BatchResponse {
+  batchItemFailures: { itemIdentifier: string }[];
+}
+export interface TimeLeft {
+  getRemainingTimeInMillis?(): number;
+}
+
+export type SqsHandler = (event: SqsEventLike, context?: TimeLeft) => Promise<BatchResponse>;
+
+/** Time kept back from the job runner, so the batch answers before the function's timeout. */
+const RESERVE_MS = 2_000;
+
+/**
+ * The processing function, triggered by SQS with ReportBatchItemFailures:
+ * each record through the same pipeline as the server's worker (events,
+ * status merge, contacts, then handlers and forwarding as jobs). Only the
+ * records that failed are returned, so SQS retries those alone; a record
+ * that is not a delivery is a failure too, never dropped, and after the
+ * queue's maxReceiveCount it rests in the dead-letter queue. On a FIFO
+ * queue a failed record fails the records after it in its message group,
+ * which keeps the group in order (Lambda docs, "Handling errors for an SQS
+ * event source").
+ * @example export const handler = createSqsHandler(startProcessContainer(process.env));
+ */
+export function createSqsHandler(container: Promise<ProcessContainer>): SqsHandler {
+  container.catch(() => undefined);
+  return async (event, context) => {
+    const records = Array.isArray(event?.Records) ? event.Records : [];
+    let c: ProcessContainer;
+    try {
+      c = await container;
+    } catch (e) {
+      // Not configured: nothing can be processed; every record goes back to the queue.
+      logLine('error', 'not configured', { code: asGatewayError(e).code, error: (e as Error).message });
+      return { batchItemFailures: records.map((r) => ({ itemIdentifier: String(r?.messageId) })) };
+    }
+    const failed = new Set<string>();
+    const decoded: StoredDelivery[] = [];
+    const settled = await Promise.allSettled(records.map((r) => c.decoder.decode({ id: String(r?.messageId), body: typeof r?.body === 'string' ? r.body : '' })));
+    settled.forEach((s, i) => {
+      const id = String(records[i]?.messageId);
+      if (s.status === 'fulfilled') decoded.push(s.value);
+      else {
+        failed.add(id);
+        logLine('error', 'record not processed', { messageId: id, code: asGatewayError(s.reason).code });
+      }
+    });
+    const r = await ingestQueued(decoded, c.stores.events, c.targets.specs);
+    for (const id of r.failed) {
+      failed.add(id);
+      logLine('error', 'record not processed', { messageId: id, code: 'WAHOOK_ERR_STORE_UNAVAILABLE' });
+    }
+    holdFifoGroups(records, failed);
+    if (c.targets.specs.length > 0) {
+      const timeLeft = (): number => context?.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY;
+      await runReadyJobs(c.runner, timeLeft, RESERVE_MS);
+    }
+    return { batchItemFailures: records.filter((x) => failed.has(String(x?.messageId))).map((x) => ({ itemIdentifier: String(x.messageId) })) };
+  };
+}
+
+/** FIFO: once a record of a group fails, the group's later records fail with it. */
+function holdFifoGroups(records: readonly SqsRecordLike[], failed: Set<string>): void {
+  const stopped = new Set<string>();
+  for (const r of records) {
+    if (!String(r?.eventSourceARN ?? '').endsWith('.fifo')) continue;
+    const group = r.attributes?.MessageGroupId ?? '';
+    if (stopped.has(group)) failed.add(String(r.messageId));
+    else if (failed.has(String(r.messageId))) stopped.add(group);
+  }
+}

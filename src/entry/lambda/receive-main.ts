@@ -1,0 +1,5 @@
+// The receiving function's bundle entry: the container starts while the module loads, in the function's INIT.
+import { startReceiveContainer } from './container.js';
+import { createReceiveHandler } from './receive.js';
+
+export const handler = createReceiveHandler(startReceiveContainer(process.env));

@@ -1,0 +1,51 @@
+import { GatewayError } from '../../core/errors.js';
+import { SCHEMA } from '../../config/schema.js';
+
+/**
+ * Secrets for a Lambda without putting them in its environment: a secret
+ * variable whose value is `ssm:<parameter name>` or `secretsmanager:<secret
+ * id>` is read from SSM Parameter Store (decrypted) or Secrets Manager once,
+ * at cold start, and the container keeps it. Only the variables of secret
+ * keys are looked at, so no other value is ever taken for a reference.
+ */
+export const SECRET_ENV_NAMES: readonly string[] = SCHEMA.filter((s) => s.secret === true && s.env !== undefined).map((s) => s.env!);
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const failed = (name: string, ref: string, cause: unknown): GatewayError =>
+  new GatewayError('WAHOOK_ERR_CONFIG_INVALID', `Invalid config key "${name}": could not read ${ref} (${(cause as Error).name ?? 'error'})`, { cause });
+
+async function fromSsm(name: string): Promise<string | undefined> {
+  const { SSMClient, GetParameterCommand } = await import('@aws-sdk/client-ssm');
+  const r = await new SSMClient({}).send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+  return r.Parameter?.Value;
+}
+
+async function fromSecretsManager(id: string): Promise<string | undefined> {
+  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+  const r = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: id }));
+  return r.SecretString;
+}
+
+/**
+ * The environment with every secret reference replaced by its value.
+ * @example await resolveSecretRefs({ WAHOOK_APP_SECRET: 'ssm:/wahook/app-secret' }) // { WAHOOK_APP_SECRET: '<the parameter value>' }
+ */
+export async function resolveSecretRefs(env: Env): Promise<Record<string, string | undefined>> {
+  const out: Record<string, string | undefined> = { ...env };
+  await Promise.all(SECRET_ENV_NAMES.map(async (name) => {
+    const ref = env[name];
+    if (ref === undefined) return;
+    const [kind, id] = ref.startsWith('ssm:') ? ['ssm', ref.slice(4)] : ref.startsWith('secretsmanager:') ? ['secretsmanager', ref.slice(15)] : [null, ''];
+    if (kind === null) return;
+    let value: string | undefined;
+    try {
+      value = kind === 'ssm' ? await fromSsm(id) : await fromSecretsManager(id);
+    } catch (e) {
+      throw failed(name, ref, e);
+    }
+    if (value === undefined || value === '') throw failed(name, ref, new Error('empty value'));
+    out[name] = value;
+  }));
+  return out;
+}

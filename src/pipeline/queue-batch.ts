@@ -1,0 +1,59 @@
+import type { JobTargetSpec } from '../core/job-routing.js';
+import type { StoredDelivery } from '../ports/delivery-log.js';
+import type { EventStore } from '../ports/event-store.js';
+import { planIngest } from './ingest-plan.js';
+import type { JobRunner } from './jobs.js';
+
+export interface QueueBatchResult {
+  /** Ids of the deliveries whose events could not be committed. */
+  readonly failed: ReadonlySet<string>;
+  readonly inserted: number;
+  readonly duplicates: number;
+}
+
+/**
+ * A batch of queued deliveries to events, for a queue-triggered function.
+ * There is no checkpoint: a queue redelivers what was not acknowledged, and
+ * a delivery ingested twice changes nothing the second time, since every
+ * event is keyed. The whole batch is one commit; if that fails, each
+ * delivery is tried alone, so one bad delivery fails only itself.
+ *
+ * @example const { failed } = await ingestQueued(deliveries, events, targets.specs);
+ */
+export async function ingestQueued(deliveries: readonly StoredDelivery[], store: EventStore, targets: readonly JobTargetSpec[]): Promise<QueueBatchResult> {
+  if (deliveries.length === 0) return { failed: new Set(), inserted: 0, duplicates: 0 };
+  try {
+    const r = await store.ingest(planIngest(deliveries, targets));
+    return { failed: new Set(), inserted: r.inserted, duplicates: r.duplicates };
+  } catch {
+    const failed = new Set<string>();
+    let inserted = 0;
+    let duplicates = 0;
+    for (const d of deliveries) {
+      try {
+        const r = await store.ingest(planIngest([d], targets));
+        inserted += r.inserted;
+        duplicates += r.duplicates;
+      } catch {
+        failed.add(d.id);
+      }
+    }
+    return { failed, inserted, duplicates };
+  }
+}
+
+/**
+ * Runs ready jobs (the batch's, and retries that fell due) until none is
+ * ready or the time left runs short. A job that fails keeps its own retries
+ * and dead letter; it never fails the delivery, which is already stored.
+ */
+export async function runReadyJobs(runner: JobRunner, timeLeftMs: () => number, reserveMs: number): Promise<number> {
+  let started = 0;
+  while (timeLeftMs() > reserveMs) {
+    const n = await runner.tick();
+    if (n === 0) break;
+    started += n;
+    await runner.idle();
+  }
+  return started;
+}
