@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import { assertServable, type Config } from '../config/load.js';
 import { GatewayError } from '../core/errors.js';
+import { createEngine } from '../compose.js';
 import { createLogger } from './logger.js';
 import { runWorker } from './run-worker.js';
 
@@ -53,32 +54,48 @@ async function stopAll(children: ReadonlySet<Worker>, graceMs: number, logger: L
  */
 export async function startCluster(config: Config, processes: number): Promise<number> {
   assertServable(config);
+  // A store the edge cannot open (an old schema, no database) fails here once, not in every child in turn.
+  await (await createEngine(config).openDeliveryLog()).close();
   const logger = createLogger(config.logLevel);
   cluster.setupPrimary({ exec: process.argv[1], args: process.argv.slice(2) });
   const children = new Set<Worker>();
   let stopping = false;
+  let failedToStart: number | null = null;
   const fork = (): Promise<void> =>
     new Promise((resolve) => {
       const w = cluster.fork();
       children.add(w);
-      w.once('listening', () => resolve());
+      let listening = false;
+      w.once('listening', () => { listening = true; resolve(); });
       w.once('exit', (code, signal) => {
         children.delete(w);
         resolve();
         if (stopping) return;
+        // A process that never got to listen will not do better the next time: stop rather than loop.
+        if (!listening) {
+          failedToStart = code ?? 1;
+          stopping = true;
+          process.emit('SIGTERM');
+          return;
+        }
         logger.error({ pid: w.process.pid, code, signal }, 'edge process exited; starting another in 1 s');
         setTimeout(() => void (stopping ? undefined : fork()), 1000).unref();
       });
     });
   await Promise.all(Array.from({ length: processes }, fork));
+  if (failedToStart !== null) {
+    await stopAll(children, config.shutdownTimeoutMs + 5000, logger);
+    logger.flush();
+    return failedToStart;
+  }
   const worker = config.worker.enabled ? await runWorker(config, logger) : undefined;
   logger.info({ processes, port: config.port, worker: config.worker.enabled }, 'wahook cluster running');
-  const signal = await waitForStop();
+  const signal = failedToStart !== null ? 'a receiving process failed to start' : await waitForStop();
   logger.info({ signal }, 'draining the edge processes');
   stopping = true;
   await stopAll(children, config.shutdownTimeoutMs + 5000, logger);
   await worker?.stop();
   logger.info('stopped');
   logger.flush();
-  return 0;
+  return failedToStart ?? 0;
 }
