@@ -2,9 +2,12 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import type { DeliveryLog } from '../ports/delivery-log.js';
 import type { EventStore } from '../ports/event-store.js';
+import { GatewayError } from '../core/errors.js';
 import type { Job, JobQueue } from '../ports/job-queue.js';
 import { drainOnce } from './drain.js';
 import { JobRunner } from './jobs.js';
+import { startMediaRunner, type MediaStores } from './media/runner.js';
+import { MEDIA_TARGET } from './media/spec.js';
 import { buildTargets } from './targets.js';
 
 export interface WorkerHooks {
@@ -19,6 +22,8 @@ export interface WorkerStores {
   readonly log: DeliveryLog;
   readonly events: EventStore;
   readonly jobs: JobQueue;
+  /** Needed when media is on (config.media.enabled). */
+  readonly media?: MediaStores;
 }
 
 export interface RunningWorker {
@@ -42,8 +47,14 @@ export function leaseFor(handlerTimeoutMs: number): number {
  */
 export async function startWorker(config: Config, stores: WorkerStores, logger: Logger, hooks: WorkerHooks = {}): Promise<RunningWorker> {
   const targets = await buildTargets(config);
-  const hasJobs = targets.specs.length > 0;
+  const announceTo = targets.specs.filter((t) => t.name !== MEDIA_TARGET);
+  const hasJobs = announceTo.length > 0;
+  const mediaOn = announceTo.length < targets.specs.length;
+  if (mediaOn && stores.media === undefined) throw new GatewayError('WAHOOK_ERR_CONFIG_INVALID', 'Invalid config key "media.enabled": media is on but the worker was given no media stores');
+  // Downloads get a runner of their own, so they never take the handlers' slots.
+  const media = mediaOn ? startMediaRunner(config, { jobs: stores.jobs, events: stores.events, media: stores.media!, announceTo }, logger, { onJob: hooks.onJob }) : undefined;
   const runner = new JobRunner(stores.jobs, targets.run, {
+    ...(media ? { scope: { except: [MEDIA_TARGET] } } : {}),
     concurrency: config.worker.concurrency,
     maxAttempts: config.worker.maxAttempts,
     backoffBaseMs: config.worker.backoffBaseMs,
@@ -86,6 +97,7 @@ export async function startWorker(config: Config, stores: WorkerStores, logger: 
       (wake as (() => void) | null)?.();
       await loop;
       await runner.idle();
+      await media?.stop();
     },
   };
 }
