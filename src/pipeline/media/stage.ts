@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { GatewayError } from '../../core/errors.js';
 import { wireError } from './http.js';
+import { downloaded } from './reclaim.js';
 
 /** A download written to a private temporary file, with its size and hash. */
 export interface Staged {
@@ -61,6 +62,7 @@ export async function stage(res: IncomingMessage, dir: string, url: URL, o: Stag
       for await (const chunk of res as AsyncIterable<Buffer>) {
         received += chunk.length;
         if (received > inputLimit) throw tooLarge(o.maxBytes);
+        downloaded(chunk.length);
         await write(o.transform ? o.transform(chunk) : chunk);
       }
     } catch (e) {
