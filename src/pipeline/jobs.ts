@@ -48,9 +48,9 @@ export class JobRunner {
     return this.running.size;
   }
 
-  /** Claims what fits in the free slots and starts it; returns how many started. */
-  async tick(): Promise<number> {
-    const free = this.opts.concurrency - this.running.size;
+  /** Claims what fits in the free slots (at most `limit`) and starts it; returns how many started. */
+  async tick(limit = Infinity): Promise<number> {
+    const free = Math.min(limit, this.opts.concurrency - this.running.size);
     if (free <= 0) return 0;
     const now = (this.opts.now ?? Date.now)();
     const jobs = await this.queue.claim(now, free, this.opts.leaseMs, this.busy, this.opts.scope);

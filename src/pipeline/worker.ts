@@ -15,6 +15,8 @@ export interface WorkerHooks {
   readonly onJob?: (job: Job, ok: boolean, ms: number, error?: string) => void;
   /** After a busy step of `ms`, how long to rest before the next (see EdgeActivity); default 0. */
   readonly pace?: (ms: number) => number;
+  /** The same for a media download's slot, with a pacer of its own (each pacer watches the edge for one loop). */
+  readonly mediaPace?: (ms: number) => number;
 }
 
 /** What a worker reads and writes; the caller opened them and closes them after `stop`. */
@@ -52,7 +54,7 @@ export async function startWorker(config: Config, stores: WorkerStores, logger: 
   const mediaOn = announceTo.length < targets.specs.length;
   if (mediaOn && stores.media === undefined) throw new GatewayError('WAHOOK_ERR_CONFIG_INVALID', 'Invalid config key "media.enabled": media is on but the worker was given no media stores');
   // Downloads get a runner of their own, so they never take the handlers' slots.
-  const media = mediaOn ? startMediaRunner(config, { jobs: stores.jobs, events: stores.events, media: stores.media!, announceTo }, logger, { onJob: hooks.onJob }) : undefined;
+  const media = mediaOn ? startMediaRunner(config, { jobs: stores.jobs, events: stores.events, media: stores.media!, announceTo }, logger, { onJob: hooks.onJob, pace: hooks.mediaPace }) : undefined;
   const runner = new JobRunner(stores.jobs, targets.run, {
     ...(media ? { scope: { except: [MEDIA_TARGET] } } : {}),
     concurrency: config.worker.concurrency,

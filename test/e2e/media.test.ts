@@ -142,4 +142,29 @@ describe('media pipeline: worker, storage, events and CLI', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test('while the edge takes webhooks, a download slot rests as long as it worked before the next', async () => {
+    const dir = tempDir();
+    const env = mediaEnv(dir, { WAHOOK_MEDIA_CONCURRENCY: '1' });
+    try {
+      const [p, q] = [randomBytes(10_000), randomBytes(10_000)];
+      graph.media.set('p1', { body: p });
+      graph.media.set('p2', { body: q });
+      await seedDeliveries(dir, [cloudEnvelope([messagesChange({ messages: [imageMessage('wamid.p1', '901', nowSec(), 'p1', p), imageMessage('wamid.p2', '902', nowSec(), 'p2', q)] })])]);
+      const rests: number[] = [];
+      // The edge counts as busy throughout: every download is followed by a rest of 400 ms.
+      const worker = await runWorker(workerConfig(dir, {}, env), logger, { mediaPace: (ms) => { rests.push(ms); return 400; } });
+      try {
+        await until(async () => settled(await mediaItems(env), 2), 10_000, 'both downloads');
+      } finally {
+        await worker.stop();
+      }
+      const resolvedAt = graph.requests.filter((r) => r.path.startsWith('/v24.0/')).map((r) => r.at);
+      assert.equal(resolvedAt.length, 2);
+      assert.ok(resolvedAt[1]! - resolvedAt[0]! >= 400, `the second download began ${resolvedAt[1]! - resolvedAt[0]!} ms after the first`);
+      assert.equal(rests.length, 2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -32,6 +32,8 @@ export interface FakeMedia {
 }
 
 export interface SeenRequest {
+  /** When it arrived, ms since the epoch. */
+  readonly at: number;
   readonly method: string;
   readonly path: string;
   readonly authorization?: string;
@@ -97,7 +99,7 @@ export async function startFakeGraph(token = 'test-access-token', version = 'v24
   });
   async function handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     const u = new URL(req.url ?? '/', base);
-    requests.push({ method: req.method ?? '', path: u.pathname + u.search, ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
+    requests.push({ at: Date.now(), method: req.method ?? '', path: u.pathname + u.search, ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
     const route = routes.get(`${req.method} ${u.pathname}`);
     if (route) return void (await route(req, res, body));
     const authorised = req.headers.authorization === `Bearer ${token}`;

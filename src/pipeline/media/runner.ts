@@ -36,6 +36,8 @@ export interface MediaRunnerOptions {
   readonly onJob?: (job: Job, ok: boolean, ms: number, error?: string) => void;
   /** Name resolution for downloads; tests point names at local servers with it. */
   readonly lookup?: LookupFn;
+  /** After a download of `ms`, how long its slot rests before the next (see EdgeActivity). */
+  readonly pace?: (ms: number) => number;
 }
 
 export interface RunningMedia {
@@ -69,6 +71,7 @@ export function startMediaRunner(config: Config, deps: MediaRunnerDeps, logger: 
       : fetchWasenderMedia(ref, e.messageId ?? '', tenant, { cdnUrl: m.whatsappCdnUrl, ...(m.wasenderDecryptUrl ? { decryptUrl: m.wasenderDecryptUrl } : {}) }, ctx);
   };
   let wake: (() => void) | null = null;
+  let resting = 0;
   const timeoutMs = m.timeoutMs + RUNNER_GRACE_MS;
   const runner = new JobRunner(
     deps.jobs,
@@ -85,8 +88,18 @@ export function startMediaRunner(config: Config, deps: MediaRunnerDeps, logger: 
       onResult: (job, ok, ms, error) => {
         if (!ok) logger.warn({ seq: job.seq, messageId: job.event.messageId, attempt: job.attempts + 1, error }, 'media job failed');
         opts.onJob?.(job, ok, ms, error);
-        // A free slot: claim the next download now rather than at the next poll.
-        wake?.();
+        // While the edge takes webhooks the slot rests as long as it worked: a download's disk writes and
+        // syncs share the disk with the edge's commits, as the drain's do.
+        const rest = opts.pace?.(ms) ?? 0;
+        if (rest > 0) {
+          resting++;
+          setTimeout(() => {
+            resting--;
+            wake?.();
+          }, rest).unref();
+        }
+        // A free slot: claim the next download now rather than at the next poll (once the runner has let go of this one).
+        setImmediate(() => wake?.());
       },
     },
   );
@@ -96,7 +109,8 @@ export function startMediaRunner(config: Config, deps: MediaRunnerDeps, logger: 
     while (!stopping) {
       let started = 0;
       try {
-        started = await runner.tick();
+        const free = m.concurrency - runner.active - resting;
+        if (free > 0) started = await runner.tick(free);
       } catch (e) {
         logger.error({ err: e }, 'media step failed; retrying');
       }
