@@ -132,6 +132,9 @@ export class MediaHttp {
       req.on('error', (e) => reject(wireError(e, url)));
       req.on('response', (res) => {
         answered = res;
+        // The reader sees a failure when it iterates the body; one that comes before it starts (a timeout
+        // while the file is being opened) must not go unheard, which would end the process.
+        res.on('error', () => undefined);
         resolve(res);
       });
       req.end(body);

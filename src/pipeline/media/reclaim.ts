@@ -21,7 +21,8 @@ function collector(): Collect | undefined {
   }
 }
 
-const collect = collector();
+/** Looked up on the first download, so merely loading the worker (every CLI command does) touches no V8 flag. */
+let collect: Collect | undefined | null = null;
 /** Downloaded bytes between two young-generation collections. */
 export const RECLAIM_EVERY_BYTES = 4 * 1024 * 1024;
 let sinceLast = 0;
@@ -35,6 +36,7 @@ let sinceLast = 0;
  * and little else live there) and frees them while they are few.
  */
 export function downloaded(bytes: number): void {
+  if (collect === null) collect = collector();
   if (collect === undefined) return;
   sinceLast += bytes;
   if (sinceLast < RECLAIM_EVERY_BYTES) return;
