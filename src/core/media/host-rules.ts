@@ -46,7 +46,7 @@ export function hostRules(entries: readonly string[]): HostRule[] {
   return entries.length > 0 ? entries.map((e) => parseEntry(e, true)) : DEFAULT_MEDIA_HOSTS.map((e) => parseEntry(e, false));
 }
 
-/** A URL's host as `net` takes it: lowercase, IPv6 without brackets. */
+/** A URL's host as `net` takes it: lowercase, IPv6 without brackets. @example hostOf(new URL('http://[::1]:9000/x')) // '::1' */
 export function hostOf(url: URL): string {
   return url.hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
 }
@@ -72,7 +72,7 @@ export function ruleFor(rules: readonly HostRule[], url: URL): HostRule | undefi
   });
 }
 
-/** Whether a rule lets its host resolve to a private or loopback address. */
+/** Whether a rule lets its host resolve to a private or loopback address. @example allowsPrivate(hostRules(['127.0.0.1:9000'])[0]!) // true */
 export function allowsPrivate(rule: HostRule): boolean {
   return rule.explicit && !rule.wildcard;
 }

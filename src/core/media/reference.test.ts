@@ -78,9 +78,9 @@ describe('media references', () => {
     assert.equal(storageKey('acme', sha), `acme/ab/${sha}`);
     assert.throws(() => storageKey('acme', 'AB'.repeat(32)));
     const [e] = events('cloud_api', 'cloud-api/messages/image.json');
-    const ready = mediaEvent(e!, 'image', { state: 'ready', mimeType: 'image/jpeg', bytes: 3, sha256: sha, location: 'file:///m/x' }, 5);
+    const ready = mediaEvent(e!, 'image', { state: 'ready', mimeType: 'image/jpeg', bytes: 3, sha256: sha, location: 'file:///m/x', storageKey: `default/ab/${sha}` }, 5);
     assert.equal(ready.key, `cloud_api:media.ready:${e!.messageId}`);
-    assert.deepEqual([ready.kind, ready.type, ready.contact, ready.tenant, ready.timestamp, ready['location'], ready['mediaKind']], ['media', 'media.ready', e!.contact, 'default', 5, 'file:///m/x', 'image']);
+    assert.deepEqual([ready.kind, ready.type, ready.contact, ready.tenant, ready.timestamp, ready['location'], ready['storageKey'], ready['mediaKind']], ['media', 'media.ready', e!.contact, 'default', 5, 'file:///m/x', `default/ab/${sha}`, 'image']);
     const failed = mediaEvent(e!, 'image', { state: 'failed', error: 'WAHOOK_ERR_MEDIA_EXPIRED: old', code: 'WAHOOK_ERR_MEDIA_EXPIRED' }, 6);
     assert.equal(failed.key, `cloud_api:media.failed:${e!.messageId}`);
     assert.equal(failed['code'], 'WAHOOK_ERR_MEDIA_EXPIRED');

@@ -69,6 +69,8 @@ export function sha256Hex(v: unknown, field: string): string | undefined {
  * What the media pipeline needs from a message event: the provider's media
  * reference, checked. Throws WAHOOK_ERR_MEDIA_REFERENCE_INVALID (not
  * retried) when the message names no media it could fetch.
+ *
+ * @example mediaRefOf(cloudImageEvent) // { provider: 'cloud_api', kind: 'image', mediaId: '1003383421387256', sha256: 'cec8…', … }
  */
 export function mediaRefOf(e: WahookEvent): MediaRef {
   const media = asRecord(e['media']);
@@ -115,7 +117,7 @@ export function storageKey(tenant: string, sha256: string): string {
 }
 
 export type MediaOutcome =
-  | { readonly state: 'ready'; readonly mimeType: string; readonly bytes: number; readonly sha256: string; readonly location: string }
+  | { readonly state: 'ready'; readonly mimeType: string; readonly bytes: number; readonly sha256: string; readonly location: string; readonly storageKey: string }
   | { readonly state: 'failed'; readonly error: string; readonly code?: string };
 
 /**

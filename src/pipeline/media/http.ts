@@ -92,7 +92,11 @@ export class MediaHttp {
       if (hop >= req.redirects) {
         throw new GatewayError('WAHOOK_ERR_MEDIA_DOWNLOAD_FAILED', `${url.host} answered HTTP ${res.statusCode}, a redirect${req.redirects === 0 ? ', where none is expected' : ` past the ${req.redirects} followed`}`);
       }
-      url = new URL(location, url);
+      try {
+        url = new URL(location, url);
+      } catch {
+        throw new GatewayError('WAHOOK_ERR_MEDIA_DOWNLOAD_FAILED', `${url.host} redirected to something that is not a URL`);
+      }
       if (res.statusCode === 303) method = 'GET';
     }
   }

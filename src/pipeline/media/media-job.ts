@@ -57,10 +57,11 @@ export function mediaJob(d: MediaJobDeps): JobTarget {
       await d.index.record(item({}));
       const fetched = await d.fetch(ref, e, AbortSignal.timeout(d.timeoutMs));
       staged = fetched.file;
-      const location = await d.storage.put({ file: fetched.file, key: storageKey(e.tenant, fetched.sha256), bytes: fetched.bytes, sha256: fetched.sha256, mimeType: fetched.mimeType });
+      const key = storageKey(e.tenant, fetched.sha256);
+      const location = await d.storage.put({ file: fetched.file, key, bytes: fetched.bytes, sha256: fetched.sha256, mimeType: fetched.mimeType });
       const ready = { mimeType: fetched.mimeType, bytes: fetched.bytes, sha256: fetched.sha256, location };
       await d.index.record(item({ state: 'ready', ...ready, error: null }));
-      await announce(e, kind, { state: 'ready', ...ready });
+      await announce(e, kind, { state: 'ready', ...ready, storageKey: key });
     } catch (err) {
       const { message, code } = describe(err);
       const final = attempt >= d.maxAttempts || (err as { retryable?: unknown } | null)?.retryable === false;
