@@ -8,6 +8,10 @@ import { sqsQueue, type SqsQueue } from './adapters/sqs/index.js';
 import { queueKind, type QueueKind } from './core/queue-url.js';
 import type { Engine } from './ports/engine.js';
 import type { DeliveryDecoder } from './ports/queued-delivery.js';
+import { fileMediaStorage } from './adapters/fs/media-storage.js';
+import { GatewayError } from './core/errors.js';
+import type { MediaIndex } from './ports/media-index.js';
+import type { MediaStorage } from './ports/media-storage.js';
 
 /**
  * The composition root: the one place engines are chosen and adapters are
@@ -60,4 +64,47 @@ export function openDeliveryDecoder(config: Config): DeliveryDecoder | null {
  */
 export function writerThread(choice: Config['storeWriter'], cores = availableParallelism()): boolean {
   return choice === 'thread' || (choice === 'auto' && cores >= 4);
+}
+
+/**
+ * Where media objects go (media.url): files, or an S3-compatible bucket.
+ * The S3 adapter is loaded only when asked for, so a gateway that keeps
+ * media on disk never loads the AWS SDK.
+ */
+export async function createMediaStorage(config: Config): Promise<MediaStorage> {
+  const { store, s3Endpoint, s3Region, s3ForcePathStyle } = config.media;
+  if (store.kind === 'file') return fileMediaStorage(resolve(store.dir));
+  const { s3MediaStorage } = await import('./adapters/s3/media-storage.js');
+  return s3MediaStorage({
+    bucket: store.bucket,
+    prefix: store.prefix,
+    forcePathStyle: s3ForcePathStyle,
+    ...(s3Endpoint !== undefined ? { endpoint: s3Endpoint } : {}),
+    ...(s3Region !== undefined ? { region: s3Region } : {}),
+  });
+}
+
+/** The engine's media state; a config error for an engine that keeps none. */
+export async function openMediaIndex(config: Config, engine: Engine = createEngine(config)): Promise<MediaIndex> {
+  if (engine.openMediaIndex === undefined) {
+    throw new GatewayError('WAHOOK_ERR_CONFIG_INVALID', `Invalid config key "media.enabled": the ${engine.name} engine keeps no media state; set WAHOOK_MEDIA=off`);
+  }
+  return engine.openMediaIndex();
+}
+
+/** What the media pipeline writes to: its state and its objects, opened together and closed together. */
+export async function openMediaStores(config: Config): Promise<{ index: MediaIndex; storage: MediaStorage; close(): Promise<void> }> {
+  const index = await openMediaIndex(config);
+  const storage = await createMediaStorage(config).catch(async (e: unknown) => {
+    await index.close();
+    throw e;
+  });
+  return {
+    index,
+    storage,
+    close: async () => {
+      await storage.close();
+      await index.close();
+    },
+  };
 }

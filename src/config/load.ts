@@ -10,6 +10,7 @@ import { SCHEMA, SPEC_BY_KEY, type KeySpec } from './schema.js';
  */
 
 import type { TenantConfig } from '../core/tenant.js';
+import { httpUrl, mediaConfig, type MediaConfig } from './media.js';
 
 export type { TenantConfig } from '../core/tenant.js';
 
@@ -59,6 +60,7 @@ export interface Config {
   readonly largeDeliveryBucket?: string;
   readonly queueWaitSeconds: number;
   readonly dynamodbTablePrefix?: string;
+  readonly media: MediaConfig;
   /** Keyed by tenant name; `default` is served at /webhook. */
   readonly tenants: Readonly<Record<string, TenantConfig>>;
   readonly configFile?: string;
@@ -163,16 +165,21 @@ function parseTenants(file: unknown, values: Record<string, unknown>): Record<st
       const o = t as Record<string, unknown>;
       const secrets = o.appSecrets ?? o.appSecret;
       const appSecrets = coerce({ key: `${key}.appSecrets`, type: 'list', doc: '' }, secrets ?? [], '') as string[];
+      const graphUrl = optionalString(o.graphUrl, `${key}.graphUrl`);
       tenants[name] = {
         name,
         appSecrets,
         verifyToken: optionalString(o.verifyToken, `${key}.verifyToken`),
         wasenderSecret: optionalString(o.wasenderSecret, `${key}.wasenderSecret`),
+        accessToken: optionalString(o.accessToken, `${key}.accessToken`),
+        graphUrl: graphUrl === undefined ? undefined : httpUrl(graphUrl, `${key}.graphUrl`),
+        graphVersion: optionalString(o.graphVersion, `${key}.graphVersion`),
+        wasenderApiKey: optionalString(o.wasenderApiKey, `${key}.wasenderApiKey`),
       };
     }
   }
   const appSecrets = values.appSecrets as string[];
-  const envTenant = appSecrets.length > 0 || values.verifyToken !== undefined || values.wasenderSecret !== undefined;
+  const envTenant = appSecrets.length > 0 || values.verifyToken !== undefined || values.wasenderSecret !== undefined || values.accessToken !== undefined || values.wasenderApiKey !== undefined;
   if (envTenant || Object.keys(tenants).length === 0) {
     const base = tenants[DEFAULT_TENANT];
     tenants[DEFAULT_TENANT] = {
@@ -180,8 +187,15 @@ function parseTenants(file: unknown, values: Record<string, unknown>): Record<st
       appSecrets: appSecrets.length > 0 ? appSecrets : (base?.appSecrets ?? []),
       verifyToken: (values.verifyToken as string | undefined) ?? base?.verifyToken,
       wasenderSecret: (values.wasenderSecret as string | undefined) ?? base?.wasenderSecret,
+      accessToken: (values.accessToken as string | undefined) ?? base?.accessToken,
+      graphUrl: base?.graphUrl,
+      graphVersion: base?.graphVersion,
+      wasenderApiKey: (values.wasenderApiKey as string | undefined) ?? base?.wasenderApiKey,
     };
   }
+  // A tenant without its own Graph API base and version uses the top-level ones.
+  const graphUrl = httpUrl(values.graphUrl as string, 'graphUrl');
+  for (const [name, t] of Object.entries(tenants)) tenants[name] = { ...t, graphUrl: t.graphUrl ?? graphUrl, graphVersion: t.graphVersion ?? (values.graphVersion as string) };
   return tenants;
 }
 
@@ -245,6 +259,7 @@ export function loadConfig(src: ConfigSources): Config {
     largeDeliveryBucket: v.largeDeliveryBucket as string | undefined,
     queueWaitSeconds: v.queueWaitSeconds as number,
     dynamodbTablePrefix: v.dynamodbTablePrefix as string | undefined,
+    media: mediaConfig(v, v.dataDir as string, tenants),
     tenants,
     configFile: src.configFile,
   };
@@ -304,7 +319,10 @@ export function redactConfig(config: Config): unknown {
     tenants: Object.fromEntries(
       Object.entries(config.tenants).map(([n, t]) => [
         n,
-        { name: t.name, appSecrets: mask(t.appSecrets), verifyToken: mask(t.verifyToken), wasenderSecret: mask(t.wasenderSecret) },
+        {
+          name: t.name, appSecrets: mask(t.appSecrets), verifyToken: mask(t.verifyToken), wasenderSecret: mask(t.wasenderSecret),
+          accessToken: mask(t.accessToken), graphUrl: t.graphUrl, graphVersion: t.graphVersion, wasenderApiKey: mask(t.wasenderApiKey),
+        },
       ]),
     ),
   };

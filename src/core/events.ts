@@ -6,7 +6,8 @@
  */
 
 export type Provider = 'cloud_api' | 'wasender';
-export type EventKind = 'message' | 'status' | 'field' | 'session' | 'unknown';
+/** `media`: what became of a message's media (`media.ready`, `media.failed`), made by the media pipeline. */
+export type EventKind = 'message' | 'status' | 'field' | 'session' | 'unknown' | 'media';
 
 /** Where an event came from; supplied by the caller so normalisation stays pure. */
 export interface DeliveryRef {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
-import { createEngine } from '../compose.js';
+import { createEngine, openMediaStores } from '../compose.js';
 import { startWorker, type WorkerHooks } from '../pipeline/worker.js';
 
 /** Opens the worker's stores from the configured engine, runs the worker, and closes them on stop. */
@@ -8,16 +8,24 @@ export async function runWorker(config: Config, logger: Logger, hooks: WorkerHoo
   const engine = createEngine(config);
   const log = await engine.openDeliveryLog();
   const stores = await engine.openPipelineStores();
-  const worker = await startWorker(config, { log, events: stores.events, jobs: stores.jobs }, logger, hooks).catch(async (e: unknown) => {
+  const media = config.media.enabled ? await openMediaStores(config).catch(async (e: unknown) => {
     await stores.close();
     await log.close();
+    throw e;
+  }) : undefined;
+  const closeAll = async (): Promise<void> => {
+    await media?.close();
+    await stores.close();
+    await log.close();
+  };
+  const worker = await startWorker(config, { log, events: stores.events, jobs: stores.jobs, ...(media ? { media } : {}) }, logger, hooks).catch(async (e: unknown) => {
+    await closeAll();
     throw e;
   });
   return {
     stop: async () => {
       await worker.stop();
-      await stores.close();
-      await log.close();
+      await closeAll();
     },
   };
 }

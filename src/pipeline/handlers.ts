@@ -15,7 +15,7 @@ export type EventHandler = (event: WahookEvent, ctx: HandlerContext) => unknown 
 /** A handlers module exports one function per event kind, and optionally `event` for all of them. */
 export type Handlers = Partial<Record<EventKind | 'event', EventHandler>>;
 
-const KINDS = new Set(['message', 'status', 'field', 'session', 'unknown', 'event']);
+const KINDS = new Set(['message', 'status', 'field', 'session', 'unknown', 'media', 'event']);
 
 /** Identity helper that gives a handlers module its types. @example export default defineHandlers({ message: async (e, { key }) => {} }) */
 export function defineHandlers(h: Handlers): Handlers {

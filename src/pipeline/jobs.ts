@@ -1,5 +1,5 @@
 import { backoffMs } from '../core/backoff.js';
-import type { Job, JobQueue } from '../ports/job-queue.js';
+import type { ClaimScope, Job, JobQueue } from '../ports/job-queue.js';
 
 export type JobTarget = (job: Job) => Promise<void>;
 
@@ -16,6 +16,8 @@ export interface JobRunnerOptions {
   /** A job still running after this long counts as failed (and is retried). */
   readonly timeoutMs?: number;
   readonly onQueueError?: (e: unknown) => void;
+  /** Which targets this runner claims (all when absent): media downloads run in a runner of their own. */
+  readonly scope?: ClaimScope;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number | undefined): Promise<T> {
@@ -46,12 +48,12 @@ export class JobRunner {
     return this.running.size;
   }
 
-  /** Claims what fits in the free slots and starts it; returns how many started. */
-  async tick(): Promise<number> {
-    const free = this.opts.concurrency - this.running.size;
+  /** Claims what fits in the free slots (at most `limit`) and starts it; returns how many started. */
+  async tick(limit = Infinity): Promise<number> {
+    const free = Math.min(limit, this.opts.concurrency - this.running.size);
     if (free <= 0) return 0;
     const now = (this.opts.now ?? Date.now)();
-    const jobs = await this.queue.claim(now, free, this.opts.leaseMs, this.busy);
+    const jobs = await this.queue.claim(now, free, this.opts.leaseMs, this.busy, this.opts.scope);
     for (const job of jobs) {
       const lane = `${job.target}|${job.conversation}`;
       this.busy.add(lane);

@@ -3,15 +3,20 @@ import type { Config } from '../config/load.js';
 import { forwardEvent } from './forward.js';
 import { handlerFor, loadHandlers } from './handlers.js';
 import type { JobTarget } from './jobs.js';
+import { MEDIA_TARGET_SPEC } from './media/spec.js';
 
 export interface Targets {
   readonly specs: readonly JobTargetSpec[];
   readonly run: Readonly<Record<string, JobTarget>>;
 }
 
-/** The job targets the config asks for; handlers and forwarding take every event. */
+/** The job targets the config asks for; handlers and forwarding take every event, media only media messages. */
 export function targetSpecs(config: Config): JobTargetSpec[] {
-  return [...(config.handlers !== undefined ? [{ name: 'handler' }] : []), ...(config.forwardUrl !== undefined && config.forwardSecret !== undefined ? [{ name: 'forward' }] : [])];
+  return [
+    ...(config.handlers !== undefined ? [{ name: 'handler' }] : []),
+    ...(config.forwardUrl !== undefined && config.forwardSecret !== undefined ? [{ name: 'forward' }] : []),
+    ...(config.media.enabled ? [MEDIA_TARGET_SPEC] : []),
+  ];
 }
 
 export async function buildTargets(config: Config): Promise<Targets> {

@@ -2,9 +2,12 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import type { DeliveryLog } from '../ports/delivery-log.js';
 import type { EventStore } from '../ports/event-store.js';
+import { GatewayError } from '../core/errors.js';
 import type { Job, JobQueue } from '../ports/job-queue.js';
 import { drainOnce } from './drain.js';
 import { JobRunner } from './jobs.js';
+import { startMediaRunner, type MediaStores } from './media/runner.js';
+import { MEDIA_TARGET } from './media/spec.js';
 import { buildTargets } from './targets.js';
 
 export interface WorkerHooks {
@@ -12,6 +15,8 @@ export interface WorkerHooks {
   readonly onJob?: (job: Job, ok: boolean, ms: number, error?: string) => void;
   /** After a busy step of `ms`, how long to rest before the next (see EdgeActivity); default 0. */
   readonly pace?: (ms: number) => number;
+  /** The same for a media download's slot, with a pacer of its own (each pacer watches the edge for one loop). */
+  readonly mediaPace?: (ms: number) => number;
 }
 
 /** What a worker reads and writes; the caller opened them and closes them after `stop`. */
@@ -19,6 +24,8 @@ export interface WorkerStores {
   readonly log: DeliveryLog;
   readonly events: EventStore;
   readonly jobs: JobQueue;
+  /** Needed when media is on (config.media.enabled). */
+  readonly media?: MediaStores;
 }
 
 export interface RunningWorker {
@@ -42,8 +49,14 @@ export function leaseFor(handlerTimeoutMs: number): number {
  */
 export async function startWorker(config: Config, stores: WorkerStores, logger: Logger, hooks: WorkerHooks = {}): Promise<RunningWorker> {
   const targets = await buildTargets(config);
-  const hasJobs = targets.specs.length > 0;
+  const announceTo = targets.specs.filter((t) => t.name !== MEDIA_TARGET);
+  const hasJobs = announceTo.length > 0;
+  const mediaOn = announceTo.length < targets.specs.length;
+  if (mediaOn && stores.media === undefined) throw new GatewayError('WAHOOK_ERR_CONFIG_INVALID', 'Invalid config key "media.enabled": media is on but the worker was given no media stores');
+  // Downloads get a runner of their own, so they never take the handlers' slots.
+  const media = mediaOn ? startMediaRunner(config, { jobs: stores.jobs, events: stores.events, media: stores.media!, announceTo }, logger, { onJob: hooks.onJob, pace: hooks.mediaPace }) : undefined;
   const runner = new JobRunner(stores.jobs, targets.run, {
+    ...(media ? { scope: { except: [MEDIA_TARGET] } } : {}),
     concurrency: config.worker.concurrency,
     maxAttempts: config.worker.maxAttempts,
     backoffBaseMs: config.worker.backoffBaseMs,
@@ -86,6 +99,7 @@ export async function startWorker(config: Config, stores: WorkerStores, logger: 
       (wake as (() => void) | null)?.();
       await loop;
       await runner.idle();
+      await media?.stop();
     },
   };
 }

@@ -2,6 +2,7 @@ import type { DeliveryLog, DeliveryStore } from './delivery-log.js';
 import type { EventQuery } from './event-query.js';
 import type { EventStore } from './event-store.js';
 import type { JobQueue } from './job-queue.js';
+import type { MediaIndex } from './media-index.js';
 import type { TelemetryStore } from './telemetry-store.js';
 
 export interface DeliveryStoreHooks {
@@ -28,4 +29,6 @@ export interface Engine {
   openPipelineStores(): Promise<PipelineStores>;
   openEventQuery(): Promise<EventQuery>;
   openTelemetryStore(): Promise<TelemetryStore>;
+  /** Media state (see ports/media-index.ts); an engine without it cannot run the media pipeline. */
+  openMediaIndex?(): Promise<MediaIndex>;
 }

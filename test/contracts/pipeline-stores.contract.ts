@@ -21,6 +21,7 @@ function delivery(body: object, tenant = 'default'): StoredDelivery {
 
 const envelope = (value: object): object => ({ object: 'whatsapp_business_account', entry: [{ id: 'waba', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { phone_number_id: '1' }, ...value } }] }] });
 const text = (id: string, from: string, ts: number): object => ({ from, id, timestamp: String(ts), type: 'text', text: { body: id } });
+const image = (id: string, from: string, ts: number): object => ({ from, id, timestamp: String(ts), type: 'image', image: { id: `media-${id}`, mime_type: 'image/jpeg', sha256: 'ab'.repeat(32) } });
 const status = (id: string, value: string, ts: number): object => ({ id, status: value, timestamp: String(ts), recipient_id: '16505551234' });
 
 const handler = [{ name: 'handler' }];
@@ -32,7 +33,7 @@ const handler = [{ name: 'handler' }];
  * jobs routed by kind, per-lane order, leases that expire, retries and
  * dead letters.
  */
-export function pipelineStoresContract(engine: string, fixture: () => Promise<PipelineFixture>): void {
+export function pipelineStoresContract(engine: string, fixture: () => Promise<PipelineFixture>, opts: { readonly eventLanes?: false } = {}): void {
   describe(`event store and job queue contract (${engine})`, () => {
     test('ingest is idempotent by event key, and the checkpoint moves with the batch only from where it was', async () => {
       const f = await fixture();
@@ -179,6 +180,45 @@ export function pipelineStoresContract(engine: string, fixture: () => Promise<Pi
         assert.equal(await s.jobs.enqueue('media', [{ tenant: e!.tenant, key: e!.key }], Date.now()), 0);
         const [job] = await s.jobs.claim(Date.now(), 5, 60_000);
         assert.deepEqual([job!.target, job!.event.key], ['media', e!.key]);
+      } finally {
+        await s.close();
+        await f.dispose();
+      }
+    });
+
+    // An engine without event lanes and claim scopes has no media support yet, and media is refused with it.
+    const noLanes = opts.eventLanes === false ? `${engine} has no event lanes or claim scopes yet, so media is refused with it` : false;
+    test('a target that takes events by a field, in lanes of their own, is claimed apart from the others', { skip: noLanes }, async () => {
+      const f = await fixture();
+      const s = await f.open();
+      try {
+        // Two images and a text from one contact: the media jobs do not queue behind each other, the handler's do.
+        const targets = [{ name: 'handler' }, { name: 'media', kinds: ['message' as const], has: 'media', lane: 'event' as const }];
+        await s.events.ingest(planIngest([delivery(envelope({ messages: [image('wamid.i1', '888', 1), image('wamid.i2', '888', 2), text('wamid.t', '888', 3)] }))], targets));
+        assert.deepEqual(await s.jobs.counts(), { pending: 5, dead: 0 });
+        const now = Date.now();
+        const media = await s.jobs.claim(now, 10, 60_000, new Set(), { only: ['media'] });
+        assert.deepEqual(media.map((j) => j.event.messageId).sort(), ['wamid.i1', 'wamid.i2'], 'both media jobs at once');
+        const handlers = await s.jobs.claim(now, 10, 60_000, new Set(), { except: ['media'] });
+        assert.deepEqual(handlers.map((j) => [j.target, j.event.messageId]), [['handler', 'wamid.i1']], 'the conversation lane offers its head only');
+        await s.jobs.fail(media[0]!, 'WAHOOK_ERR_MEDIA_EXPIRED: old', null, now);
+        await s.jobs.fail(handlers[0]!, 'Error: handler', null, now);
+        const seq = media[0]!.seq;
+        const sameEvent = handlers[0]!.seq === seq;
+        // Retrying one target's dead letter leaves the other targets' dead letters of the same event alone.
+        assert.equal(await s.jobs.retryDeadLetters([seq], now, 'media'), 1);
+        const dead = await s.jobs.deadLetters(10);
+        assert.deepEqual(dead.map((d) => d.target), ['handler']);
+        if (sameEvent) assert.equal(dead[0]!.seq, seq);
+        const [again] = await s.jobs.claim(now, 10, 60_000, new Set(), { only: ['media'] });
+        assert.equal(again!.event.messageId, media[0]!.event.messageId);
+        // Enqueued in the event's own lane, a media job is not held by another media job of the conversation.
+        const q = await f.openQuery();
+        const [t] = await q.events({ type: 'text' });
+        await q.close();
+        assert.equal(await s.jobs.enqueue('media', [{ tenant: t!.tenant, key: t!.key }], now, 'event'), 1);
+        const [enqueued] = await s.jobs.claim(now, 10, 60_000, new Set(), { only: ['media'] });
+        assert.deepEqual([enqueued!.target, enqueued!.event.messageId], ['media', 'wamid.t']);
       } finally {
         await s.close();
         await f.dispose();

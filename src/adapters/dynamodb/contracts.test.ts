@@ -25,7 +25,7 @@ async function freshEngine() {
 pipelineStoresContract('dynamodb', async () => {
   const engine = await freshEngine();
   return { open: () => engine.openPipelineStores(), openQuery: () => engine.openEventQuery(), dispose: async () => {} };
-});
+}, { eventLanes: false });
 
 telemetryStoreContract('dynamodb', async () => {
   const store = await (await freshEngine()).openTelemetryStore();

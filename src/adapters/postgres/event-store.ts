@@ -1,7 +1,6 @@
 import type pg from 'pg';
-import { conversationOf } from '../../core/conversation.js';
 import type { WahookEvent } from '../../core/events.js';
-import { targetsFor } from '../../core/job-routing.js';
+import { routesFor } from '../../core/job-routing.js';
 import { mergeStatus, type MessageStatusState } from '../../core/status.js';
 import { START, type Checkpoint } from '../../ports/delivery-log.js';
 import type { ContactUpdate, EventStore, IngestRequest, IngestResult, MessageStatusUpdate } from '../../ports/event-store.js';
@@ -59,7 +58,7 @@ export class PostgresEventStore implements EventStore {
       await this.upsertContacts(c, foldContacts(req.contacts));
       await this.applyStatuses(c, req.statuses);
       if (req.targets.length > 0) {
-        const jobs = inserted.flatMap(({ seq, event }) => targetsFor(req.targets, event).map((target) => ({ seq, target, conversation: conversationOf(event) })));
+        const jobs = inserted.flatMap(({ seq, event }) => routesFor(req.targets, event).map((r) => ({ seq, target: r.target, conversation: r.lane })));
         await queueJobs(c, this.pg, jobs, Date.now());
       }
       const duplicates = req.events.length - inserted.length;

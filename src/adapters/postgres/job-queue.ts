@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import { conversationOf } from '../../core/conversation.js';
+import { laneOf, type JobTargetSpec } from '../../core/job-routing.js';
 import type { WahookEvent } from '../../core/events.js';
-import type { DeadLetter, Job, JobCounts, JobQueue } from '../../ports/job-queue.js';
+import type { ClaimScope, DeadLetter, Job, JobCounts, JobQueue } from '../../ports/job-queue.js';
 import type { Pg } from './pool.js';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -39,27 +39,28 @@ export async function queueJobs(c: Queryable, pg: Pg, jobs: readonly { seq: numb
 export class PostgresJobQueue implements JobQueue {
   constructor(private readonly pg: Pg) {}
 
-  async enqueue(target: string, events: readonly { tenant: string; key: string }[], now: number): Promise<number> {
+  async enqueue(target: string, events: readonly { tenant: string; key: string }[], now: number, lane?: JobTargetSpec['lane']): Promise<number> {
     if (events.length === 0) return 0;
     return this.pg.tx(async (c) => {
       const r = await c.query(
         `SELECT e.seq, e.json FROM ${this.pg.t('events')} e JOIN unnest($1::text[], $2::text[]) AS u(tenant, key) USING (tenant, key)`,
         [events.map((e) => e.tenant), events.map((e) => e.key)],
       );
-      const jobs = (r.rows as { seq: number; json: WahookEvent }[]).map((row) => ({ seq: row.seq, target, conversation: conversationOf(row.json) }));
+      const jobs = (r.rows as { seq: number; json: WahookEvent }[]).map((row) => ({ seq: row.seq, target, conversation: laneOf(lane, row.json) }));
       return queueJobs(c, this.pg, jobs, now);
     });
   }
 
-  async claim(now: number, limit: number, leaseMs: number, busy: ReadonlySet<string> = new Set()): Promise<Job[]> {
+  async claim(now: number, limit: number, leaseMs: number, busy: ReadonlySet<string> = new Set(), scope: ClaimScope = {}): Promise<Job[]> {
     const lanes = this.pg.t('lanes');
     const leased = await this.pg.pool.query(
       `WITH picked AS (
          SELECT conversation, target FROM ${lanes} WHERE run_at <= $1 AND NOT ((target || '|' || conversation) = ANY($4::text[]))
+           AND ($5::text[] IS NULL OR target = ANY($5::text[])) AND NOT (target = ANY($6::text[]))
          ORDER BY run_at LIMIT $2 FOR UPDATE SKIP LOCKED)
        UPDATE ${lanes} l SET run_at = $1 + $3 FROM picked WHERE l.conversation = picked.conversation AND l.target = picked.target
        RETURNING l.head_seq, l.target`,
-      [now, limit, leaseMs, [...busy]],
+      [now, limit, leaseMs, [...busy], scope.only === undefined ? null : [...scope.only], [...(scope.except ?? [])]],
     );
     if (leased.rowCount === 0) return [];
     const heads = leased.rows as { head_seq: number; target: string }[];
@@ -134,11 +135,13 @@ export class PostgresJobQueue implements JobQueue {
     }));
   }
 
-  async retryDeadLetters(seqs: readonly number[], now: number): Promise<number> {
+  async retryDeadLetters(seqs: readonly number[], now: number, target?: string): Promise<number> {
     const jobs = this.pg.t('jobs');
     return this.pg.tx(async (c) => {
-      const filter = seqs.length ? ' AND seq = ANY($2::bigint[])' : '';
-      const args = seqs.length ? [now, [...seqs]] : [now];
+      const args: unknown[] = [now];
+      let filter = '';
+      if (seqs.length) { args.push([...seqs]); filter += ` AND seq = ANY($${args.length}::bigint[])`; }
+      if (target !== undefined) { args.push(target); filter += ` AND target = $${args.length}`; }
       const r = await c.query(`UPDATE ${jobs} SET state = 0, attempts = 0, run_at = $1, updated_at = $1 WHERE state = 2${filter} RETURNING conversation, target`, args);
       const lanes = new Map((r.rows as { conversation: string; target: string }[]).map((l) => [`${l.target}|${l.conversation}`, l]));
       for (const l of [...lanes.values()].sort((a, b) => (a.conversation + a.target < b.conversation + b.target ? -1 : 1))) {

@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { deliveryLogContract } from '../../../test/contracts/delivery-log.contract.js';
+import { mediaIndexContract } from '../../../test/contracts/media-index.contract.js';
 import { pipelineStoresContract } from '../../../test/contracts/pipeline-stores.contract.js';
 import { telemetryStoreContract } from '../../../test/contracts/telemetry-store.contract.js';
 import { tempDir } from '../../../test/helpers/gateway.js';
@@ -57,5 +58,14 @@ telemetryStoreContract('sqlite', async () => {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+});
+
+mediaIndexContract('sqlite', async () => {
+  const dir = tempDir('wahook-contract-');
+  const engine = engineIn(dir, false);
+  return {
+    open: () => engine.openMediaIndex!(),
+    dispose: async () => rmSync(dir, { recursive: true, force: true }),
   };
 });

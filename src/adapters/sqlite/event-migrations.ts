@@ -81,4 +81,28 @@ export const EVENT_MIGRATIONS: readonly string[] = [
   INSERT INTO checkpoint (id, position) SELECT 1, CASE WHEN delivery_id = 0 THEN '' ELSE CAST(delivery_id AS TEXT) END FROM cursor;
   DROP TABLE cursor;
   `,
+  `
+  -- Media items: one per message with media, written by the media jobs (ports/media-index.ts).
+  CREATE TABLE media (
+    tenant TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    state TEXT NOT NULL,
+    mime_type TEXT,
+    bytes INTEGER,
+    sha256 TEXT,
+    location TEXT,
+    error TEXT,
+    attempts INTEGER NOT NULL,
+    job_seq INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (tenant, message_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX media_updated ON media (updated_at);
+  CREATE INDEX media_message ON media (message_id);
+  -- A runner that claims one target (media downloads) reads its ready lanes without scanning the others'.
+  CREATE INDEX lanes_target_ready ON lanes (target, run_at);
+  `,
 ];

@@ -1,6 +1,5 @@
-import { conversationOf } from '../../core/conversation.js';
 import type { WahookEvent } from '../../core/events.js';
-import { targetsFor } from '../../core/job-routing.js';
+import { routesFor } from '../../core/job-routing.js';
 import { mergeStatus, type MessageStatusState } from '../../core/status.js';
 import { START, type Checkpoint } from '../../ports/delivery-log.js';
 import type { EventStore, IngestRequest, IngestResult, MessageStatusUpdate } from '../../ports/event-store.js';
@@ -71,8 +70,7 @@ export class SqliteEventStore implements EventStore {
     }
     if (req.targets.length > 0) {
       const seq = Number(r.lastInsertRowid);
-      const conversation = conversationOf(e);
-      for (const target of targetsFor(req.targets, e)) this.queue(seq, target, conversation, now);
+      for (const { target, lane } of routesFor(req.targets, e)) this.queue(seq, target, lane, now);
     }
     return true;
   }

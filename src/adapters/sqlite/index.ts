@@ -5,6 +5,7 @@ import { SqliteEventQuery } from './event-query.js';
 import { SqliteEventStore } from './event-store.js';
 import { openEventsDb } from './events-db.js';
 import { SqliteJobQueue } from './job-queue.js';
+import { SqliteMediaIndex } from './media-index.js';
 import { SqliteTelemetryStore } from './telemetry-store.js';
 
 export interface SqliteEngineOptions {
@@ -30,5 +31,6 @@ export function sqliteEngine(o: SqliteEngineOptions): Engine {
     },
     openEventQuery: async () => new SqliteEventQuery(openEventsDb(o.dataDir), true),
     openTelemetryStore: async () => new SqliteTelemetryStore(o.dataDir),
+    openMediaIndex: async () => new SqliteMediaIndex(openEventsDb(o.dataDir), true),
   };
 }

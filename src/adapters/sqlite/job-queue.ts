@@ -1,7 +1,9 @@
-import { conversationOf } from '../../core/conversation.js';
 import type { WahookEvent } from '../../core/events.js';
-import type { DeadLetter, Job, JobCounts, JobQueue } from '../../ports/job-queue.js';
+import { laneOf, type JobTargetSpec } from '../../core/job-routing.js';
+import type { ClaimScope, DeadLetter, Job, JobCounts, JobQueue } from '../../ports/job-queue.js';
 import type { Db } from './open.js';
+
+type Statement = ReturnType<Db['prepare']>;
 
 const PENDING = 0;
 const DEAD = 2;
@@ -30,6 +32,7 @@ export function outbox(db: Db): (seq: number, target: string, conversation: stri
  */
 export class SqliteJobQueue implements JobQueue {
   private readonly st;
+  private readonly scopedHeads = new Map<string, Statement>();
   private readonly enqueueTx;
   private readonly claimTx;
 
@@ -51,16 +54,17 @@ export class SqliteJobQueue implements JobQueue {
       counts: p('SELECT state, count(*) AS n FROM jobs GROUP BY state'),
     };
     const queue = outbox(db);
-    this.enqueueTx = db.transaction((target: string, events: readonly { tenant: string; key: string }[], now: number) => {
+    this.enqueueTx = db.transaction((target: string, events: readonly { tenant: string; key: string }[], now: number, lane: JobTargetSpec['lane']) => {
       let n = 0;
       for (const { tenant, key } of events) {
         const row = this.st.eventSeq.get(tenant, key) as { seq: number; json: string } | undefined;
-        if (row !== undefined && queue(row.seq, target, conversationOf(JSON.parse(row.json) as WahookEvent), now)) n++;
+        if (row !== undefined && queue(row.seq, target, laneOf(lane, JSON.parse(row.json) as WahookEvent), now)) n++;
       }
       return n;
     });
-    this.claimTx = db.transaction((now: number, limit: number, leaseMs: number, busy: ReadonlySet<string>) => {
-      const rows = this.st.heads.all(now, limit + busy.size) as { seq: number; target: string; conversation: string; attempts: number; json: string }[];
+    this.claimTx = db.transaction((now: number, limit: number, leaseMs: number, busy: ReadonlySet<string>, scope: ClaimScope | undefined) => {
+      const scoped = scope === undefined ? undefined : this.headsIn(scope);
+      const rows = (scoped ? scoped.st.all([now, ...scoped.args, limit + busy.size]) : this.st.heads.all(now, limit + busy.size)) as { seq: number; target: string; conversation: string; attempts: number; json: string }[];
       const jobs: Job[] = [];
       for (const r of rows) {
         if (jobs.length === limit) break;
@@ -72,12 +76,33 @@ export class SqliteJobQueue implements JobQueue {
     });
   }
 
-  async enqueue(target: string, events: readonly { tenant: string; key: string }[], now: number): Promise<number> {
-    return this.enqueueTx.immediate(target, events, now);
+  async enqueue(target: string, events: readonly { tenant: string; key: string }[], now: number, lane?: JobTargetSpec['lane']): Promise<number> {
+    return this.enqueueTx.immediate(target, events, now, lane);
   }
 
-  async claim(now: number, limit: number, leaseMs: number, busy: ReadonlySet<string> = new Set()): Promise<Job[]> {
-    return this.claimTx.immediate(now, limit, leaseMs, busy);
+  async claim(now: number, limit: number, leaseMs: number, busy: ReadonlySet<string> = new Set(), scope?: ClaimScope): Promise<Job[]> {
+    return this.claimTx.immediate(now, limit, leaseMs, busy, scope);
+  }
+
+  /**
+   * Lane heads of some targets only. A runner's scope is fixed, so each
+   * shape is prepared once; an `only` scope reads the (target, run_at)
+   * index, so a media runner never scans the handler lanes.
+   */
+  private headsIn(scope: ClaimScope): { st: Statement; args: string[] } {
+    const only = scope.only ?? [];
+    const except = scope.except ?? [];
+    const shape = `${scope.only ? only.length : '-'}:${except.length}`;
+    let st = this.scopedHeads.get(shape);
+    if (st === undefined) {
+      const marks = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
+      st = this.db.prepare(`SELECT j.seq, j.target, j.conversation, j.attempts, e.json FROM lanes l
+        JOIN jobs j ON j.seq = l.head_seq AND j.target = l.target JOIN events e ON e.seq = j.seq
+        WHERE l.run_at <= ?${scope.only ? ` AND l.target IN (${marks(only.length)})` : ''}${except.length ? ` AND l.target NOT IN (${marks(except.length)})` : ''}
+        ORDER BY l.run_at LIMIT ?`);
+      this.scopedHeads.set(shape, st);
+    }
+    return { st, args: [...only, ...except] };
   }
 
   async complete(job: Job): Promise<void> {
@@ -113,11 +138,12 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   /** Revived jobs rejoin their lane; the lane head becomes the oldest pending job again, so order holds. */
-  async retryDeadLetters(seqs: readonly number[], now: number): Promise<number> {
-    const filter = seqs.length ? ` AND seq IN (${seqs.map(() => '?').join(',')})` : '';
+  async retryDeadLetters(seqs: readonly number[], now: number, target?: string): Promise<number> {
+    const filter = `${seqs.length ? ` AND seq IN (${seqs.map(() => '?').join(',')})` : ''}${target !== undefined ? ' AND target = ?' : ''}`;
+    const args = target !== undefined ? [...seqs, target] : [...seqs];
     return this.db.transaction(() => {
-      const lanes = this.db.prepare(`SELECT DISTINCT conversation, target FROM jobs WHERE state = 2${filter}`).all(...seqs) as { conversation: string; target: string }[];
-      const changed = this.db.prepare(`UPDATE jobs SET state = 0, attempts = 0, run_at = ?, updated_at = ? WHERE state = 2${filter}`).run(now, now, ...seqs).changes;
+      const lanes = this.db.prepare(`SELECT DISTINCT conversation, target FROM jobs WHERE state = 2${filter}`).all(...args) as { conversation: string; target: string }[];
+      const changed = this.db.prepare(`UPDATE jobs SET state = 0, attempts = 0, run_at = ?, updated_at = ? WHERE state = 2${filter}`).run(now, now, ...args).changes;
       for (const l of lanes) this.advanceLane(l.conversation, l.target);
       return changed;
     }).immediate();

@@ -87,7 +87,7 @@ ${CONFIG_FLAGS}`,
 
 Normalised events, as JSON lines.
 
-  --kind K       message, status, field, session or unknown
+  --kind K       message, status, field, session, unknown or media
   --type T       event type within the kind
   --since ISO    only events from this date or time on
   --tenant T     only this tenant
@@ -98,6 +98,19 @@ ${CONFIG_FLAGS}`,
 Messages with their current status and status history, as JSON lines.
 
   --limit N    how many (default 1000)
+${CONFIG_FLAGS}`,
+  media: () => `Usage: wahook media [--state S] [--tenant T] [--limit N]
+       wahook media fetch <message-id> [--tenant T]
+
+Media items as JSON lines, most recently updated first: messageId, state
+(pending, ready or failed), mimeType, bytes, sha256 (of the stored, decrypted
+bytes), location and error. An item appears with its first attempt.
+\`fetch\` queues one item's download again for the worker (a failed item's
+dead letter goes back to its lane).
+
+  --state S      pending, ready or failed
+  --tenant T     only this tenant (fetch: the tenant, when two share an id)
+  --limit N      how many (default 1000)
 ${CONFIG_FLAGS}`,
   dlq: () => `Usage: wahook dlq list|retry|purge [--seq N,M] [--limit N]
 

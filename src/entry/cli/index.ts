@@ -9,6 +9,7 @@ import { statsCommand } from './stats.js';
 import { dlqCommand, eventsCommand, messagesCommand, replayCommand } from './pipeline.js';
 import { workerCommand } from './worker.js';
 import { migrateCommand } from './migrate.js';
+import { mediaCommand } from './media.js';
 import { costCommand } from './cost.js';
 import { buildLambdaCommand } from './build-lambda.js';
 import { commandHelp } from './help.js';
@@ -27,6 +28,8 @@ Usage: wahook <command> [flags]
   events --json [--kind K] [--type T] [--since ISO] [--limit N]
   messages --json [--limit N]        messages with current status and status history
   dlq list|retry|purge [--seq N,M]   dead letters
+  media --json [--state S]           media items: state, type, size, sha256, location, error
+  media fetch <message-id>           queue one media item's download again
   replay [--since ISO] [--until ISO] [--tenant T]   process stored deliveries again (idempotent)
   cost [--volume N] [--peak-rps R] [--json] [--svg F] [--html F] ...   Lambda vs dedicated monthly cost
   config print                       effective config, secrets redacted
@@ -75,6 +78,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return await messagesCommand(args, config, io.out);
       case 'dlq':
         return await dlqCommand(args, config, io.out);
+      case 'media':
+        return await mediaCommand(args, config, io.out);
       case 'replay':
         return await replayCommand(args, config, io.out);
       case 'deliveries':

@@ -6,7 +6,7 @@ import { targetSpecs } from '../../pipeline/targets.js';
 import { withReadStores } from '../engine-session.js';
 import { intFlag, stringFlag, timeFlag, type ParsedArgs } from './args.js';
 
-const KINDS = ['message', 'status', 'field', 'session', 'unknown'];
+const KINDS = ['message', 'status', 'field', 'session', 'unknown', 'media'];
 
 const line = (o: unknown): string => `${JSON.stringify(o)}\n`;
 

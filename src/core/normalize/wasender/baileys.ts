@@ -73,6 +73,7 @@ export function mediaOf(message: Rec): Rec | undefined {
     url: asString(m['url']),
     mediaKey: m['mediaKey'],
     fileSha256: m['fileSha256'],
+    fileEncSha256: m['fileEncSha256'],
     fileLength: fileLength ?? m['fileLength'],
     directPath: asString(m['directPath']),
     caption: asString(m['caption']),

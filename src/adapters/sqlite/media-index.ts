@@ -1,0 +1,53 @@
+import type { Provider } from '../../core/events.js';
+import type { MediaFilter, MediaIndex, MediaItem, MediaState } from '../../ports/media-index.js';
+import type { Db } from './open.js';
+import { where } from './where.js';
+
+interface Row {
+  tenant: string; message_id: string; provider: string; kind: string; state: string; mime_type: string | null; bytes: number | null;
+  sha256: string | null; location: string | null; error: string | null; attempts: number; job_seq: number | null; created_at: number; updated_at: number;
+}
+
+const COLUMNS = 'tenant, message_id, provider, kind, state, mime_type, bytes, sha256, location, error, attempts, job_seq, created_at, updated_at';
+
+function itemOf(r: Row): MediaItem {
+  return {
+    tenant: r.tenant, provider: r.provider as Provider, messageId: r.message_id, kind: r.kind, state: r.state as MediaState,
+    mimeType: r.mime_type, bytes: r.bytes, sha256: r.sha256, location: r.location, error: r.error, attempts: r.attempts,
+    jobSeq: r.job_seq, createdAt: r.created_at, updatedAt: r.updated_at,
+  };
+}
+
+/** The media table of events.db, beside the jobs that fill it. */
+export class SqliteMediaIndex implements MediaIndex {
+  private readonly st;
+
+  constructor(private readonly db: Db, private readonly ownsDb = false) {
+    this.st = {
+      record: db.prepare(`INSERT INTO media (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (tenant, message_id) DO UPDATE SET provider = excluded.provider, kind = excluded.kind, state = excluded.state,
+          mime_type = excluded.mime_type, bytes = excluded.bytes, sha256 = excluded.sha256, location = excluded.location, error = excluded.error,
+          attempts = excluded.attempts, job_seq = excluded.job_seq, updated_at = excluded.updated_at`),
+      get: db.prepare(`SELECT ${COLUMNS} FROM media WHERE tenant = ? AND message_id = ?`),
+    };
+  }
+
+  async record(m: MediaItem): Promise<void> {
+    this.st.record.run(m.tenant, m.messageId, m.provider, m.kind, m.state, m.mimeType, m.bytes, m.sha256, m.location, m.error, m.attempts, m.jobSeq, m.createdAt, m.updatedAt);
+  }
+
+  async get(tenant: string, messageId: string): Promise<MediaItem | null> {
+    const r = this.st.get.get(tenant, messageId) as Row | undefined;
+    return r ? itemOf(r) : null;
+  }
+
+  async list(f: MediaFilter): Promise<MediaItem[]> {
+    const w = where([['tenant = ?', f.tenant], ['message_id = ?', f.messageId], ['state = ?', f.state]]);
+    const rows = this.db.prepare(`SELECT ${COLUMNS} FROM media${w.sql} ORDER BY updated_at DESC, message_id LIMIT ?`).all(...w.args, f.limit ?? 1000) as Row[];
+    return rows.map(itemOf);
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDb) this.db.close();
+  }
+}

@@ -1,0 +1,46 @@
+import type { Provider } from '../core/events.js';
+
+export type MediaState = 'pending' | 'ready' | 'failed';
+
+/**
+ * One message's media and what became of it. `pending` from its first
+ * attempt until it is stored (`ready`) or given up on (`failed`, its job
+ * dead-lettered); between attempts `error` holds the last attempt's reason.
+ */
+export interface MediaItem {
+  readonly tenant: string;
+  readonly provider: Provider;
+  readonly messageId: string;
+  /** image, audio, video, document or sticker. */
+  readonly kind: string;
+  readonly state: MediaState;
+  readonly mimeType: string | null;
+  readonly bytes: number | null;
+  /** Lowercase hex SHA-256 of the stored (for WASender: decrypted) bytes. */
+  readonly sha256: string | null;
+  /** Where the object is: `file://…` or `s3://…`. */
+  readonly location: string | null;
+  readonly error: string | null;
+  readonly attempts: number;
+  /** The job queue's sequence number of the job that fetches it (to retry its dead letter). */
+  readonly jobSeq: number | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface MediaFilter {
+  readonly tenant?: string;
+  readonly messageId?: string;
+  readonly state?: MediaState;
+  readonly limit?: number;
+}
+
+/** The state of every media item, written by the media jobs and read by the CLI. */
+export interface MediaIndex {
+  /** Inserts or replaces the item of (tenant, messageId); `createdAt` stays that of its first record. */
+  record(item: MediaItem): Promise<void>;
+  get(tenant: string, messageId: string): Promise<MediaItem | null>;
+  /** Most recently updated first. @example await index.list({ state: 'failed', limit: 10 }) */
+  list(filter: MediaFilter): Promise<MediaItem[]>;
+  close(): Promise<void>;
+}
