@@ -30,6 +30,15 @@ function withTimeout<T>(p: Promise<T>, ms: number | undefined): Promise<T> {
 }
 
 /**
+ * A job's lease outlasts its handler's timeout by half again, so a live
+ * worker never loses a job it is still running, while the jobs of a worker
+ * that died come back soon after.
+ */
+export function leaseFor(handlerTimeoutMs: number): number {
+  return handlerTimeoutMs + Math.max(1000, Math.ceil(handlerTimeoutMs / 2));
+}
+
+/**
  * Runs handler and forwarding jobs: at least once, in order within a
  * conversation (the queue only offers a conversation's oldest pending job),
  * different conversations concurrently up to `concurrency`.

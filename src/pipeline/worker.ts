@@ -5,7 +5,7 @@ import type { EventStore } from '../ports/event-store.js';
 import { GatewayError } from '../core/errors.js';
 import type { Job, JobQueue } from '../ports/job-queue.js';
 import { drainOnce } from './drain.js';
-import { JobRunner } from './jobs.js';
+import { JobRunner, leaseFor, type JobRunnerOptions } from './jobs.js';
 import { startMediaRunner, type MediaStores } from './media/runner.js';
 import { MEDIA_TARGET } from './media/spec.js';
 import { buildTargets } from './targets.js';
@@ -33,14 +33,18 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-/**
- * A job's lease outlasts its handler's timeout by half again, so a live
- * worker never loses a job it is still running, while the jobs of a worker
- * that died come back soon after.
- */
-export function leaseFor(handlerTimeoutMs: number): number {
-  return handlerTimeoutMs + Math.max(1000, Math.ceil(handlerTimeoutMs / 2));
+/** What every job runner takes from the config: slots, attempts, backoff, the handler timeout and the lease. */
+export function runnerLimits(config: Config): Pick<JobRunnerOptions, 'concurrency' | 'maxAttempts' | 'backoffBaseMs' | 'backoffMaxMs' | 'timeoutMs' | 'leaseMs'> {
+  return {
+    concurrency: config.worker.concurrency,
+    maxAttempts: config.worker.maxAttempts,
+    backoffBaseMs: config.worker.backoffBaseMs,
+    backoffMaxMs: config.worker.backoffMaxMs,
+    timeoutMs: config.worker.handlerTimeoutMs,
+    leaseMs: leaseFor(config.worker.handlerTimeoutMs),
+  };
 }
+
 
 /**
  * The worker loop: drain deliveries into events, then run ready jobs.
@@ -57,12 +61,7 @@ export async function startWorker(config: Config, stores: WorkerStores, logger: 
   const media = mediaOn ? startMediaRunner(config, { jobs: stores.jobs, events: stores.events, media: stores.media!, announceTo }, logger, { onJob: hooks.onJob, pace: hooks.mediaPace }) : undefined;
   const runner = new JobRunner(stores.jobs, targets.run, {
     ...(media ? { scope: { except: [MEDIA_TARGET] } } : {}),
-    concurrency: config.worker.concurrency,
-    maxAttempts: config.worker.maxAttempts,
-    backoffBaseMs: config.worker.backoffBaseMs,
-    backoffMaxMs: config.worker.backoffMaxMs,
-    timeoutMs: config.worker.handlerTimeoutMs,
-    leaseMs: leaseFor(config.worker.handlerTimeoutMs),
+    ...runnerLimits(config),
     onQueueError: (e) => logger.error({ err: e }, 'job state not saved; it will run again'),
     onResult: (job, ok, ms, error) => {
       if (!ok) logger.warn({ seq: job.seq, kind: job.event.kind, type: job.event.type, target: job.target, attempt: job.attempts + 1, error }, 'job failed');

@@ -13,6 +13,42 @@ export interface DeliveryLogFixture {
   dispose(): Promise<void>;
 }
 
+/**
+ * The fixture every engine gives the suite: its store, reopened on demand,
+ * and extra writers as other edge processes would have, all closed by
+ * dispose before the engine's own clean-up.
+ */
+export async function deliveryLogFixture(
+  openStore: () => Promise<DeliveryStore>,
+  openLog: () => Promise<DeliveryLog>,
+  cleanUp: () => Promise<void>,
+  openWriterStore: () => Promise<DeliveryStore> = openStore,
+): Promise<DeliveryLogFixture> {
+  let store = await openStore();
+  const writers: DeliveryStore[] = [];
+  return {
+    get store() {
+      return store;
+    },
+    openLog,
+    reopenStore: async () => {
+      await store.close();
+      store = await openStore();
+      return store;
+    },
+    openWriter: async () => {
+      const w = await openWriterStore();
+      writers.push(w);
+      return w;
+    },
+    dispose: async () => {
+      for (const w of writers) await w.close();
+      await store.close();
+      await cleanUp();
+    },
+  };
+}
+
 const delivery = (text: string, tenant = 'default', receivedAt = Date.now()): NewDelivery => ({
   tenant, provider: 'cloud_api', receivedAt, body: Buffer.from(`{"object":"whatsapp_business_account","entry":[],"t":${JSON.stringify(text)}}`),
   headers: { 'content-type': 'application/json' },

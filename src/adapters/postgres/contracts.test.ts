@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import pg from 'pg';
-import { deliveryLogContract } from '../../../test/contracts/delivery-log.contract.js';
+import { deliveryLogContract, deliveryLogFixture } from '../../../test/contracts/delivery-log.contract.js';
 import { pipelineStoresContract } from '../../../test/contracts/pipeline-stores.contract.js';
 import { telemetryStoreContract } from '../../../test/contracts/telemetry-store.contract.js';
 import { dropSchema, pgbouncer, postgres, testSchema } from '../../../test/helpers/services.js';
-import { START, type DeliveryStore, type NewDelivery } from '../../ports/delivery-log.js';
+import { START, type NewDelivery } from '../../ports/delivery-log.js';
 import { postgresEngine } from './index.js';
 
 const direct = await postgres();
@@ -22,31 +22,8 @@ async function engineIn(url: string, poolMax = 10) {
 function suites(label: string, url: string): void {
   deliveryLogContract(`postgres, ${label}`, async () => {
     const { engine, schema, drop } = await engineIn(url);
-    let store: DeliveryStore = await engine.openDeliveryStore();
-    const writers: DeliveryStore[] = [];
-    return {
-      get store() {
-        return store;
-      },
-      openLog: () => engine.openDeliveryLog(),
-      reopenStore: async () => {
-        await store.close();
-        store = await engine.openDeliveryStore();
-        return store;
-      },
-      openWriter: async () => {
-        // A separate engine: its own pool, as another edge process has.
-        const other = postgresEngine({ url, schema, poolMax: 4 });
-        const w = await other.openDeliveryStore();
-        writers.push(w);
-        return w;
-      },
-      dispose: async () => {
-        for (const w of writers) await w.close();
-        await store.close();
-        await drop();
-      },
-    };
+    // Another writer is a separate engine with its own pool, as another edge process has.
+    return deliveryLogFixture(() => engine.openDeliveryStore(), () => engine.openDeliveryLog(), drop, () => postgresEngine({ url, schema, poolMax: 4 }).openDeliveryStore());
   });
   pipelineStoresContract(`postgres, ${label}`, async () => {
     const { engine, drop } = await engineIn(url);

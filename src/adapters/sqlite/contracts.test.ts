@@ -1,10 +1,9 @@
 import { rmSync } from 'node:fs';
-import { deliveryLogContract } from '../../../test/contracts/delivery-log.contract.js';
+import { deliveryLogContract, deliveryLogFixture } from '../../../test/contracts/delivery-log.contract.js';
 import { mediaIndexContract } from '../../../test/contracts/media-index.contract.js';
 import { pipelineStoresContract } from '../../../test/contracts/pipeline-stores.contract.js';
 import { telemetryStoreContract } from '../../../test/contracts/telemetry-store.contract.js';
 import { tempDir } from '../../../test/helpers/gateway.js';
-import type { DeliveryStore } from '../../ports/delivery-log.js';
 import { sqliteEngine } from './index.js';
 
 const engineIn = (dir: string, writerThread: boolean) => sqliteEngine({ dataDir: dir, busyTimeoutMs: 1000, writerThread });
@@ -13,29 +12,7 @@ for (const writerThread of [false, true]) {
   deliveryLogContract(`sqlite, ${writerThread ? 'writer thread' : 'inline writer'}`, async () => {
     const dir = tempDir('wahook-contract-');
     const engine = engineIn(dir, writerThread);
-    let store: DeliveryStore = await engine.openDeliveryStore();
-    const writers: DeliveryStore[] = [];
-    return {
-      get store() {
-        return store;
-      },
-      openLog: () => engine.openDeliveryLog(),
-      reopenStore: async () => {
-        await store.close();
-        store = await engine.openDeliveryStore();
-        return store;
-      },
-      openWriter: async () => {
-        const w = await engine.openDeliveryStore();
-        writers.push(w);
-        return w;
-      },
-      dispose: async () => {
-        for (const w of writers) await w.close();
-        await store.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
+    return deliveryLogFixture(() => engine.openDeliveryStore(), () => engine.openDeliveryLog(), async () => rmSync(dir, { recursive: true, force: true }));
   });
 }
 

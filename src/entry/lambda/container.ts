@@ -4,7 +4,7 @@ import { GatewayError } from '../../core/errors.js';
 import type { HandleDeps } from '../../edge/handle-webhook.js';
 import { JobRunner } from '../../pipeline/jobs.js';
 import { buildTargets, type Targets } from '../../pipeline/targets.js';
-import { leaseFor } from '../../pipeline/worker.js';
+import { runnerLimits } from '../../pipeline/worker.js';
 import type { DeliveryStore } from '../../ports/delivery-log.js';
 import type { PipelineStores } from '../../ports/engine.js';
 import type { DeliveryDecoder } from '../../ports/queued-delivery.js';
@@ -71,12 +71,7 @@ export async function startProcessContainer(env: Env): Promise<ProcessContainer>
   const stores = await createEngine(config).openPipelineStores();
   const targets = await buildTargets(config);
   const runner = new JobRunner(stores.jobs, targets.run, {
-    concurrency: config.worker.concurrency,
-    maxAttempts: config.worker.maxAttempts,
-    backoffBaseMs: config.worker.backoffBaseMs,
-    backoffMaxMs: config.worker.backoffMaxMs,
-    timeoutMs: config.worker.handlerTimeoutMs,
-    leaseMs: leaseFor(config.worker.handlerTimeoutMs),
+    ...runnerLimits(config),
     onQueueError: (e) => logLine('error', 'job state not saved; it will run again', { error: String(e) }),
     onResult: (job, ok, _ms, error) => {
       if (!ok) logLine('warn', 'job failed', { seq: job.seq, target: job.target, kind: job.event.kind, attempt: job.attempts + 1, error });

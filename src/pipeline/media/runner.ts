@@ -9,7 +9,7 @@ import type { EventStore } from '../../ports/event-store.js';
 import type { Job, JobQueue } from '../../ports/job-queue.js';
 import type { MediaIndex } from '../../ports/media-index.js';
 import type { MediaStorage } from '../../ports/media-storage.js';
-import { JobRunner } from '../jobs.js';
+import { JobRunner, leaseFor } from '../jobs.js';
 import { fetchCloudMedia } from './cloud-api.js';
 import type { FetchContext, Fetched } from './fetch-context.js';
 import { MediaHttp, type LookupFn } from './http.js';
@@ -82,7 +82,7 @@ export function startMediaRunner(config: Config, deps: MediaRunnerDeps, logger: 
       backoffBaseMs: config.worker.backoffBaseMs,
       backoffMaxMs: config.worker.backoffMaxMs,
       timeoutMs,
-      leaseMs: timeoutMs + Math.max(1000, Math.ceil(timeoutMs / 2)),
+      leaseMs: leaseFor(timeoutMs),
       scope: { only: [MEDIA_TARGET] },
       onQueueError: (e) => logger.error({ err: e }, 'media job state not saved; it will run again'),
       onResult: (job, ok, ms, error) => {
