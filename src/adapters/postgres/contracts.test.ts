@@ -72,6 +72,30 @@ if (!direct.ok) {
       }
     });
 
+    test('checkpoints order transactions as numbers, also where their digits grow (9999 before 10000)', async () => {
+      const { engine, schema, drop } = await engineIn(url);
+      const log = await engine.openDeliveryLog();
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try {
+        // Old, finished transactions (below any live one here) of growing width, inserted out of order.
+        for (const [tx, t] of [[10000, 'd'], [9999, 'c'], [99, 'a'], [1000, 'b']] as const) {
+          await c.query(`INSERT INTO "${schema}".deliveries (tx, tenant, provider, received_at, digest, headers, body) VALUES ($1::text::xid8, 'default', 'cloud_api', 1, $2, '{}', $3)`, [tx, Buffer.from(t), Buffer.from(JSON.stringify({ t }))]);
+        }
+        const seen: string[] = [];
+        let from = START;
+        for (let page = await log.read(from, 1); page.deliveries.length > 0; page = await log.read(from, 1)) {
+          seen.push(...page.deliveries.map((d) => JSON.parse(d.body.toString()).t as string));
+          from = page.next;
+        }
+        assert.deepEqual(seen, ['a', 'b', 'c', 'd']);
+      } finally {
+        await c.end();
+        await log.close();
+        await drop();
+      }
+    });
+
     test('1,000 concurrent appends share a pool of at most its size, and group into few commits', async () => {
       const { engine, schema, drop } = await engineIn(url, 5);
       let commits = 0;

@@ -21,6 +21,8 @@ interface Row {
  * still in flight (the snapshot's xmin), in (transaction, id) order. A row
  * that commits later has a transaction at or above that xmin, so it sorts
  * after every checkpoint already handed out: nothing is ever skipped.
+ * The order is the column's, never the text the query hands out: as text,
+ * transaction 10000 would sort before 9999.
  */
 function parse(cp: Checkpoint): [string, number] {
   if (cp === START) return ['0', 0];
@@ -52,9 +54,9 @@ export class PostgresDeliveryLog implements DeliveryLog {
       where.push(`(tx, id) <= ($${args.length - 1}::xid8, $${args.length}::bigint)`);
     }
     const r = await this.pg.pool.query(
-      `SELECT id, tx::text AS tx, tenant, provider, received_at, ${f.withHeaders ? 'headers, ' : ''}body FROM ${this.pg.t('deliveries')}
+      `SELECT id, tx::text AS tx, tenant, provider, received_at, ${f.withHeaders ? 'headers, ' : ''}body FROM ${this.pg.t('deliveries')} d
        WHERE (tx, id) > ($1::xid8, $2::bigint) AND tx < pg_snapshot_xmin(pg_current_snapshot())${where.map((w) => ` AND ${w}`).join('')}
-       ORDER BY tx, id LIMIT $3`,
+       ORDER BY d.tx, d.id LIMIT $3`,
       args,
     );
     const rows = r.rows as Row[];
