@@ -11,5 +11,6 @@ const code = await main(process.argv.slice(2), {
   out: (s) => process.stdout.write(s),
   err: (s) => process.stderr.write(s),
   env: process.env,
+  errIsTTY: process.stderr.isTTY === true,
 });
 process.exitCode = code;

@@ -15,7 +15,8 @@ export interface Conn {
 
 const HEADER_END = Buffer.from('\r\n\r\n');
 
-export function openConnection(host: string, port: number): Promise<Conn> {
+/** `timeoutMs`: an answer that takes longer closes the connection and fails the request (0: wait forever). */
+export function openConnection(host: string, port: number, timeoutMs = 0): Promise<Conn> {
   return new Promise((resolve, reject) => {
     const socket: Socket = connect({ host, port, noDelay: true });
     let buf: Buffer = Buffer.alloc(0);
@@ -38,16 +39,19 @@ export function openConnection(host: string, port: number): Promise<Conn> {
         buf = buf.subarray(total);
         const w = waiting;
         waiting = null;
+        if (timeoutMs > 0) socket.setTimeout(0);
         w?.resolve(status);
       }
     });
     socket.on('error', (e) => fail(e));
+    socket.on('timeout', () => socket.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     socket.on('close', () => fail(new Error('connection closed')));
     socket.once('connect', () =>
       resolve({
         send: (req) =>
           new Promise<number>((res, rej) => {
             waiting = { resolve: res, reject: rej };
+            if (timeoutMs > 0) socket.setTimeout(timeoutMs);
             socket.write(req);
           }),
         close: () => socket.destroy(),

@@ -9,7 +9,7 @@ import { buildRequest } from './http-client.js';
  */
 export function cloudTextMessage(o: { id: string; nowSec: number; text?: string; from?: string; name?: string }): Buffer {
   const from = o.from ?? '16505551234';
-  const json = JSON.stringify({
+  return metaJson({
     object: 'whatsapp_business_account',
     entry: [{ id: '102290129340398', changes: [{ field: 'messages', value: {
       messaging_product: 'whatsapp',
@@ -18,7 +18,11 @@ export function cloudTextMessage(o: { id: string; nowSec: number; text?: string;
       messages: [{ from, id: o.id, timestamp: String(o.nowSec), type: 'text', text: { body: o.text ?? 'Does it come in another color?' } }],
     } }] }],
   });
-  return Buffer.from(json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+}
+
+/** JSON as Meta serialises it: non-ASCII \u-escaped, so signatures cover the same kind of bytes. */
+export function metaJson(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }
 
 /** Message ids shaped like Meta's, unique per sequence number. */

@@ -143,6 +143,50 @@ deploy/lambda/template.yaml deploys them (see the README).
   --out D         output directory (default dist/lambda)
   --handlers M    bundle this handlers module into the processing zip
 `,
+  bench: () => `Usage: wahook bench --url <webhook url> [--rate N --duration S [--ramp] | --burst N] [flags]
+
+Sends realistic, signed WhatsApp Cloud API traffic to a receiver (wahook or
+any other, on loopback or a staging host): messages of every type, three
+statuses per outbound message (some out of order), batched deliveries, and
+duplicates and Meta-style retries. Requests are due on a schedule and
+latency counts from when each was due, so a stalled receiver shows up as
+latency (no coordinated omission). Reports p50, p90, p99, p99.9 and max
+(HDR histogram) and the answers by status; exits 1 when any request was not
+answered 2xx or --verify found a loss or a duplicate.
+
+  --url U              where to POST (http://; e.g. http://127.0.0.1:3000/webhook)
+  --rate N             requests a second, open loop, for --duration S (default 10)
+  --ramp               with --rate: grow from --ramp-from (default 0) to --rate over --duration
+  --burst N            N requests within one second, then stop: a campaign going out
+  --connections C      keep-alive connections (default 32)
+  --duplicates R       share of deliveries sent twice, 0..1, half at once and half
+                       later (default 0.05)
+  --secret S           app secret to sign with (default: the tenant's from the config)
+  --tenant T           tenant whose configured secret signs (default "default")
+  --verify             afterwards, check in the configured store that every
+                       acknowledged delivery produced its events exactly once;
+                       prints lost and duplicated
+  --verify-timeout S   how long --verify waits for the worker to catch up (default 60)
+  --timeout-ms N       an answer slower than this counts as an error (default 30000)
+  --seed N             traffic mix seed (default 1)
+  --json               print one JSON object: sent, ok, errors, byStatus, p50Ms,
+                       p90Ms, p99Ms, p999Ms, maxMs (and lost, duplicated)
+  --svg F              write the chart of latency over time to F
+${CONFIG_FLAGS}  --dev           sign with the development secret kept in the data dir
+`,
+  demo: () => `Usage: wahook demo [--count N] [--svg F] [--connections C]
+
+The first run: starts wahook serve on a temporary embedded store, fires a
+campaign burst of N deliveries within one second at it, then shows what was
+stored (events by kind, duplicates caught, statuses put in order), the p99
+time to 200, the cost verdict Lambda against dedicated servers for this
+burst every hour of a month, and writes the latency chart. The temporary
+store is removed at the end; your config and data dir are not read.
+
+  --count N          deliveries in the burst (default 5000)
+  --svg F            where to write the chart (default: a file in the temp dir)
+  --connections C    keep-alive connections (default 64)
+`,
   sign: () => `Usage: wahook sign [--dev] [--tenant T] [--file F | --body JSON] [--post | --url URL]
 
 Signs a body (or a sample message) with the tenant's app secret and prints

@@ -12,6 +12,8 @@ import { migrateCommand } from './migrate.js';
 import { mediaCommand } from './media.js';
 import { costCommand } from './cost.js';
 import { buildLambdaCommand } from './build-lambda.js';
+import { benchCommand } from './bench.js';
+import { demoCommand } from './demo.js';
 import { commandHelp } from './help.js';
 import { startServe } from '../serve-stack.js';
 import { edgeOnly, edgeProcesses, isEdgeProcess, startCluster } from '../cluster.js';
@@ -35,6 +37,9 @@ Usage: wahook <command> [flags]
   config print                       effective config, secrets redacted
   sign [--dev] [--file F] [--post | --url URL]   sign a body (or a sample) and optionally POST it
   build-lambda [--out D] [--handlers M]   one deployable zip per AWS Lambda function, with sizes
+  bench --url U [--rate N --duration S | --burst N] [--connections C] [--duplicates 0.05] [--verify] [--json] [--svg F]
+                                     signed WhatsApp traffic at a receiver: latency percentiles, errors, losses
+  demo [--count N] [--svg F]         a gateway on a temporary store, a 5,000-delivery burst, and what came of it
 
 Config precedence: flags, then environment (PORT, WAHOOK_*), then --config/WAHOOK_CONFIG file, then defaults.
 Each command's own flags: wahook <command> --help, or wahook help <command>.
@@ -44,6 +49,8 @@ export interface Io {
   out(s: string): void;
   err(s: string): void;
   env: NodeJS.ProcessEnv;
+  /** Whether `err` writes to a terminal (progress is then redrawn in place). */
+  errIsTTY?: boolean;
 }
 
 /** Returns the process exit code; never throws for bad input. */
@@ -61,6 +68,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       io.out(USAGE);
       return command === undefined && args.flags.help !== true ? 2 : 0;
     }
+    const progress = { write: io.err, isTTY: io.errIsTTY === true };
+    // The demo makes its own config and store; the user's must not even be read.
+    if (command === 'demo') return await demoCommand(args, io.out, progress);
     const config = bootstrapConfig(args.flags, io.env, { createDevSecrets: command === 'serve' });
     switch (command) {
       case 'serve': {
@@ -90,6 +100,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return await migrateCommand(config, io.out);
       case 'sign':
         return await signCommand(args, config, io.out);
+      case 'bench':
+        return await benchCommand(args, config, io.out, progress);
       case 'build-lambda':
         return await buildLambdaCommand(args, io.out);
       case 'config':
