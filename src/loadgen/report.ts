@@ -28,7 +28,8 @@ export interface BenchSummary {
   readonly verify?: VerifyResult;
 }
 
-const ms = (h: Histogram, p: number): number => Number((h.getValueAtPercentile(p) / 1000).toFixed(3));
+/** A percentile is its bucket's upper bound, which can lie past the exact maximum: it is capped there. */
+export const percentileMs = (h: Histogram, p: number): number => Number((Math.min(h.getValueAtPercentile(p), h.maxValue) / 1000).toFixed(3));
 
 /** A re-send right behind its first send is a duplicate; one later is a retry. */
 function resends(sends: Uint32Array): { distinct: number; duplicates: number; retries: number } {
@@ -55,10 +56,10 @@ export function summarise(run: DriveResult, traffic: Traffic, verify?: VerifyRes
     offeredRps: Math.round((run.schedule.count * 1000) / run.schedule.spanMs),
     achievedRps: Math.round((run.sent * 1000) / run.durationMs),
     durationMs: Math.round(run.durationMs),
-    p50Ms: ms(h, 50),
-    p90Ms: ms(h, 90),
-    p99Ms: ms(h, 99),
-    p999Ms: ms(h, 99.9),
+    p50Ms: percentileMs(h, 50),
+    p90Ms: percentileMs(h, 90),
+    p99Ms: percentileMs(h, 99),
+    p999Ms: percentileMs(h, 99.9),
     maxMs: Number((h.maxValue / 1000).toFixed(3)),
     deliveries: resent.distinct,
     duplicatesSent: resent.duplicates,

@@ -1,0 +1,145 @@
+/**
+ * `wahook bench` against the real edge (with a worker) and against a
+ * receiver that acknowledges without storing: the JSON report adds up, the
+ * answers are counted by status, --verify finds nothing lost against wahook
+ * and finds the losses of the other, and the SVG chart is well formed.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { main } from '../../src/entry/cli/index.js';
+import { createLogger } from '../../src/entry/logger.js';
+import { runWorker } from '../../src/entry/run-worker.js';
+import { SECRET, startGateway, tempDir, type TestGateway } from '../helpers/gateway.js';
+
+interface Run { code: number; out: string; err: string }
+
+async function wahook(argv: string[]): Promise<Run> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (s) => { out += s; }, err: (s) => { err += s; }, env: {} });
+  return { code, out, err };
+}
+
+const json = (r: Run): Record<string, any> => JSON.parse(r.out) as Record<string, any>;
+
+/** Every tag closed in the order it was opened, and the document is one <svg> element. */
+function assertWellFormedSvg(svg: string): void {
+  assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^>]*>/);
+  const stack: string[] = [];
+  for (const m of svg.matchAll(/<(\/?)([a-z]+)\b[^>]*?(\/?)>/g)) {
+    if (m[3] === '/') continue;
+    if (m[1] === '/') assert.equal(stack.pop(), m[2], `</${m[2]}> closes what was opened`);
+    else stack.push(m[2]!);
+  }
+  assert.deepEqual(stack, []);
+  assert.doesNotMatch(svg.replace(/&(amp|lt|gt|quot);/g, ''), /&/);
+}
+
+function assertConsistent(r: Record<string, any>): void {
+  for (const k of ['sent', 'ok', 'byStatus', 'p50Ms', 'p90Ms', 'p99Ms', 'p999Ms', 'maxMs']) assert.ok(k in r, `${k} in the report`);
+  assert.equal(r.sent, r.ok + r.errors);
+  assert.equal(Object.values(r.byStatus as Record<string, number>).reduce((a, b) => a + b, 0), r.sent);
+  assert.ok(r.p50Ms <= r.p90Ms && r.p90Ms <= r.p99Ms && r.p99Ms <= r.p999Ms && r.p999Ms <= r.maxMs);
+  assert.ok(r.p50Ms > 0);
+}
+
+describe('wahook bench against wahook', () => {
+  let gw: TestGateway;
+  let worker: { stop(): Promise<void> };
+  const dir = tempDir('wahook-bench-');
+
+  before(async () => {
+    gw = await startGateway();
+    worker = await runWorker(gw.config, createLogger('silent'));
+  });
+  after(async () => {
+    await worker.stop();
+    await gw.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reports a constant-rate run as JSON that adds up, and --verify finds every acknowledged event exactly once', async () => {
+    const svg = join(dir, 'latency.svg');
+    const r = await wahook(['bench', '--url', `${gw.url}/webhook`, '--rate', '200', '--duration', '1.5', '--connections', '4', '--duplicates', '0.2', '--secret', SECRET, '--data-dir', gw.config.dataDir, '--verify', '--verify-timeout', '30', '--json', '--svg', svg]);
+    assert.equal(r.code, 0, r.err);
+    const s = json(r);
+    assertConsistent(s);
+    assert.equal(s.mode, 'rate');
+    assert.equal(s.sent, 300);
+    assert.equal(s.ok, 300);
+    assert.deepEqual(s.byStatus, { 200: 300 });
+    assert.ok(s.duplicatesSent + s.retriesSent > 0, 'some deliveries were sent twice');
+    assert.equal(s.deliveries + s.duplicatesSent + s.retriesSent, s.sent);
+    assert.equal(s.lost, 0);
+    assert.equal(s.duplicated, 0);
+    assert.ok(s.verify.expected > s.deliveries, 'batched deliveries carry several events');
+    assert.equal(s.verify.found, s.verify.expected);
+    const counters = await gw.log.edgeCounters();
+    assert.ok(counters.duplicates >= s.duplicatesSent, 'the edge recognised the re-sends');
+    assertWellFormedSvg(readFileSync(svg, 'utf8'));
+    assert.match(r.err, /sent 300\/300/, 'progress on stderr');
+  });
+
+  it('sends a burst within one second and prints the text report', async () => {
+    const r = await wahook(['bench', '--url', `${gw.url}/webhook`, '--burst', '150', '--secret', SECRET]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /wahook bench \(burst\): 150 requests/);
+    assert.match(r.out, /p50 [\d.]+ {2}p90 [\d.]+ {2}p99 [\d.]+ {2}p99\.9 [\d.]+ {2}max [\d.]+/);
+    assert.match(r.out, /by status: 200: 150/);
+  });
+
+  it('counts answers by status when signatures are wrong', async () => {
+    const r = await wahook(['bench', '--url', `${gw.url}/webhook`, '--burst', '20', '--secret', 'not-the-secret', '--json']);
+    assert.equal(r.code, 1);
+    const s = json(r);
+    assertConsistent(s);
+    assert.equal(s.ok, 0);
+    assert.deepEqual(s.byStatus, { 401: 20 });
+  });
+});
+
+describe('wahook bench against a receiver that answers 200 without storing', () => {
+  let server: Server;
+  let url: string;
+  let requests = 0;
+  const empty = tempDir('wahook-bench-empty-');
+
+  before(async () => {
+    // Every fifth request gets a 503, the rest a 200 for a delivery kept nowhere.
+    server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        requests++;
+        res.writeHead(requests % 5 === 0 ? 503 : 200, { 'content-type': 'text/plain' }).end('ok');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`;
+  });
+  after(async () => {
+    await new Promise((r) => server.close(r));
+    rmSync(empty, { recursive: true, force: true });
+  });
+
+  it('--verify reports the acknowledged deliveries as lost, and the 503s by status', async () => {
+    const r = await wahook(['bench', '--url', url, '--burst', '100', '--connections', '1', '--duplicates', '0', '--secret', 's', '--data-dir', empty, '--verify', '--verify-timeout', '1', '--json']);
+    assert.equal(r.code, 1);
+    const s = json(r);
+    assertConsistent(s);
+    assert.deepEqual(s.byStatus, { 200: 80, 503: 20 });
+    assert.ok(s.lost > 0);
+    assert.equal(s.lost, s.verify.expected);
+    assert.equal(s.duplicated, 0);
+  });
+
+  it('refuses bad usage with a clear error', async () => {
+    for (const argv of [['bench', '--burst', '5', '--secret', 's'], ['bench', '--url', url, '--rate', '5', '--burst', '5', '--secret', 's'], ['bench', '--url', url, '--rate', 'fast', '--secret', 's'], ['bench', '--url', 'https://example.com/x', '--burst', '1', '--secret', 's']]) {
+      const r = await wahook(argv);
+      assert.equal(r.code, 2, argv.join(' '));
+      assert.match(r.err, /WAHOOK_ERR_CLI_USAGE/);
+    }
+  });
+});
