@@ -52,9 +52,12 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
     buildRequest(t.hostHeader, t.path, { 'content-type': 'application/json', 'x-hub-signature-256': signCloudApi(d.body, o.secret) }, d.body),
   );
   const state: DriveState = { sent: 0, answered: 0, ok: 0, failed: 0 };
-  const progress = o.progress ? startProgress(o.progress, o.schedule.count, state) : undefined;
+  let progress: { stop(): void } | undefined;
+  const onStart = (): void => {
+    if (o.progress) progress = startProgress(o.progress, o.schedule.count, state);
+  };
   try {
-    const run = await drive({ host: t.host, port: t.port, connections: o.connections, schedule: o.schedule, timeoutMs: o.timeoutMs, request: (i) => requests[traffic.sends[i]!]! }, state);
+    const run = await drive({ host: t.host, port: t.port, connections: o.connections, schedule: o.schedule, timeoutMs: o.timeoutMs, request: (i) => requests[traffic.sends[i]!]!, onStart }, state);
     return { traffic, run, tag, nowSec };
   } finally {
     progress?.stop();

@@ -14,6 +14,8 @@ export interface DriveOptions {
   readonly request: (i: number) => Buffer;
   /** An answer slower than this fails the request and its connection is reopened. */
   readonly timeoutMs: number;
+  /** Called once every connection is open, just before the first request is due. */
+  readonly onStart?: () => void;
 }
 
 /** What a run has done so far; read by the progress display while it runs. */
@@ -71,6 +73,7 @@ export async function drive(o: DriveOptions, state: DriveState = { sent: 0, answ
   const acknowledged = newHistogram();
   const conns = await Promise.all(Array.from({ length: o.connections }, () => connect(o)));
   let next = 0;
+  o.onStart?.();
   const started = performance.now();
   const loop = async (conn: Conn | null): Promise<void> => {
     while (conn !== null && next < schedule.count) {

@@ -135,8 +135,17 @@ describe('wahook bench against a receiver that answers 200 without storing', () 
     assert.equal(s.duplicated, 0);
   });
 
+  it('ramps the rate up over the duration', async () => {
+    const r = await wahook(['bench', '--url', url, '--rate', '100', '--duration', '1', '--ramp', '--connections', '2', '--secret', 's', '--json']);
+    const s = json(r);
+    assertConsistent(s);
+    assert.equal(s.mode, 'ramp');
+    assert.equal(s.sent, 50);
+    assert.equal(s.offeredRps, 50);
+  });
+
   it('refuses bad usage with a clear error', async () => {
-    for (const argv of [['bench', '--burst', '5', '--secret', 's'], ['bench', '--url', url, '--rate', '5', '--burst', '5', '--secret', 's'], ['bench', '--url', url, '--rate', 'fast', '--secret', 's'], ['bench', '--url', 'https://example.com/x', '--burst', '1', '--secret', 's']]) {
+    for (const argv of [['bench', '--burst', '5', '--secret', 's'], ['bench', '--url', url, '--rate', '5', '--burst', '5', '--secret', 's'], ['bench', '--url', url, '--rate', 'fast', '--secret', 's'], ['bench', '--url', 'https://example.com/x', '--burst', '1', '--secret', 's'], ['bench', '--url', url, '--burst', '0', '--secret', 's'], ['bench', '--url', url, '--burst', '5']]) {
       const r = await wahook(argv);
       assert.equal(r.code, 2, argv.join(' '));
       assert.match(r.err, /WAHOOK_ERR_CLI_USAGE/);

@@ -18,6 +18,13 @@ function numberFlag(flags: ParsedArgs['flags'], name: string, fallback: number, 
   return n;
 }
 
+/** A whole number of at least 1. */
+export function countFlag(flags: ParsedArgs['flags'], name: string, fallback: number): number {
+  const n = intFlag(flags, name, fallback);
+  if (n < 1) throw new GatewayError('WAHOOK_ERR_CLI_USAGE', `Flag --${name} expects a whole number of at least 1`);
+  return n;
+}
+
 /** `--rate N --duration S [--ramp]` or `--burst N`. */
 export function scheduleFromFlags(flags: ParsedArgs['flags']): Schedule {
   const hasRate = flags.rate !== undefined;
@@ -25,7 +32,7 @@ export function scheduleFromFlags(flags: ParsedArgs['flags']): Schedule {
   if (hasRate === hasBurst) throw new GatewayError('WAHOOK_ERR_CLI_USAGE', 'wahook bench needs either --rate N (with --duration S) or --burst N');
   if (hasBurst) {
     if (flags.duration !== undefined || flags.ramp !== undefined) throw new GatewayError('WAHOOK_ERR_CLI_USAGE', '--burst sends its deliveries within one second: it takes no --duration or --ramp');
-    return burst(intFlag(flags, 'burst', 0) || 1);
+    return burst(countFlag(flags, 'burst', 1));
   }
   const rate = numberFlag(flags, 'rate', 0, 0.1);
   const seconds = numberFlag(flags, 'duration', 10, 0.1);
@@ -67,7 +74,7 @@ export async function benchCommand(args: ParsedArgs, config: Config, out: (s: st
     url,
     secret: secretFor(args, config),
     schedule,
-    connections: intFlag(args.flags, 'connections', 32) || 1,
+    connections: countFlag(args.flags, 'connections', 32),
     duplicateRate: numberFlag(args.flags, 'duplicates', 0.05, 0, 1),
     timeoutMs: intFlag(args.flags, 'timeout-ms', 30_000),
     seed: intFlag(args.flags, 'seed', 1),

@@ -11,8 +11,8 @@ import { count, usd } from '../../planner/format.js';
 import { buildProfile, loadPrices, parseCostArgs, plan } from '../../planner/index.js';
 import { defaultPrices } from '../../planner/shipped-prices.js';
 import type { MessageView } from '../../ports/event-query.js';
-import { intFlag, stringFlag, type ParsedArgs } from './args.js';
-import { latencyChart, verifyRun } from './bench.js';
+import { stringFlag, type ParsedArgs } from './args.js';
+import { countFlag, latencyChart, verifyRun } from './bench.js';
 import { startDemoGateway } from './demo-gateway.js';
 
 /** The demo prices its burst as one campaign like it every hour of the month. */
@@ -47,14 +47,14 @@ function costVerdict(deliveries: number): string[] {
  * campaign burst at it, and what came of it.
  */
 export async function demoCommand(args: ParsedArgs, out: (s: string) => void, progress: ProgressSink): Promise<number> {
-  const deliveries = intFlag(args.flags, 'count', 5000) || 1;
+  const deliveries = countFlag(args.flags, 'count', 5000);
   const svg = stringFlag(args.flags, 'svg') ?? join(tmpdir(), `wahook-demo-${Date.now()}.svg`);
   const started = performance.now();
   const gw = await startDemoGateway();
   try {
     out(`1. Gateway: wahook serve at ${gw.url}/webhook, edge and worker on an embedded SQLite store in ${gw.dataDir} (up in ${Math.round(performance.now() - started)} ms)\n`);
     out(`2. Campaign burst: ${count(deliveries)} signed deliveries within one second (messages of every type, statuses, batches, 5% sent twice)\n`);
-    const b = await runBench({ url: `${gw.url}/webhook`, secret: gw.secret, schedule: burst(deliveries), connections: intFlag(args.flags, 'connections', 64) || 1, duplicateRate: 0.05, timeoutMs: 30_000, progress });
+    const b = await runBench({ url: `${gw.url}/webhook`, secret: gw.secret, schedule: burst(deliveries), connections: countFlag(args.flags, 'connections', 64), duplicateRate: 0.05, timeoutMs: 30_000, progress });
     const verify = await verifyRun(b, gw.config, 45_000);
     const s = summarise(b.run, b.traffic, verify);
     out(`   sent ${count(s.sent)} in ${(s.durationMs / 1000).toFixed(2)} s: ${count(s.ok)} answered 200, ${count(s.errors)} not\n`);

@@ -172,7 +172,9 @@ answered 2xx or --verify found a loss or a duplicate.
   --json               print one JSON object: sent, ok, errors, byStatus, p50Ms,
                        p90Ms, p99Ms, p999Ms, maxMs (and lost, duplicated)
   --svg F              write the chart of latency over time to F
-${CONFIG_FLAGS}  --dev           sign with the development secret kept in the data dir
+  --dev                sign with the development secret kept in the data dir
+  --data-dir D         the store --verify reads (default ./.wahook)
+  --config F           JSON config file (secrets, engine, database URL)
 `,
   demo: () => `Usage: wahook demo [--count N] [--svg F] [--connections C]
 
