@@ -6,6 +6,7 @@ import { isEnvelopeCertainly } from './envelope-scan.js';
 import { checkEnvelope, isCloudApiEnvelope, isWasenderEnvelope } from './envelope.js';
 import type { Provider } from './events.js';
 import { isGatewayError } from './errors.js';
+import { seededRandom } from './seeded-random.js';
 
 /** What JSON.parse says of the body: the answer the scan must never contradict. */
 function parsed(provider: Provider, body: Uint8Array): 'envelope' | 'other' | 'not json' {
@@ -81,17 +82,8 @@ test('sure of typical shapes; leaves repeated or escaped shape keys, deep nestin
   for (const [p, s] of no) assert.equal(isEnvelopeCertainly(p, b(s)), false, s);
 });
 
-// A small deterministic generator, so a failure names a seed that reproduces it.
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// A deterministic generator, so a failure names a seed that reproduces it.
+const rng = seededRandom;
 
 // Bytes that matter to JSON's grammar, to UTF-8 decoding and to the shape.
 const INTERESTING = [...'{}[]":,\\/ \t\r\n0123456789-+.eEtrufalsnbx'].map((c) => c.charCodeAt(0)).concat([0, 0x1f, 0x7f, 0x80, 0xbf, 0xc3, 0xe2, 0xed, 0xef, 0xf0, 0xff]);

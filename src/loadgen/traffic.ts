@@ -1,3 +1,4 @@
+import { seededRandom } from '../core/seeded-random.js';
 import { inboundMessage, INBOUND_TYPES, statusItem } from './message-types.js';
 import { metaJson } from './payloads.js';
 
@@ -33,18 +34,6 @@ export interface Traffic {
   readonly retries: number;
   /** Outbound message ids whose statuses were sent out of order. */
   readonly outOfOrder: readonly string[];
-}
-
-/** mulberry32: small, fast and good enough to vary a traffic mix. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const STATUS_ORDER = ['sent', 'delivered', 'read'] as const;
@@ -117,7 +106,7 @@ function envelope(items: readonly Item[]): PlannedDelivery {
  * t.sends.length // 1000; t.deliveries[t.sends[0]].body is the first request's body
  */
 export function buildTraffic(o: TrafficOptions): Traffic {
-  const rng = random(o.seed ?? 1);
+  const rng = seededRandom(o.seed ?? 1);
   const mix = new Mix(o, rng);
   const deliveries: PlannedDelivery[] = [];
   const sends: number[] = [];
