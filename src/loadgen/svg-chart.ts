@@ -36,9 +36,11 @@ export function renderLatencySvg(c: ChartInput): string {
   let endMs = 1;
   let maxLat = 1;
   for (let i = 0; i < n; i++) {
-    endMs = Math.max(endMs, c.dueMs[i]! + c.latencyMs[i]!);
+    endMs = Math.max(endMs, c.dueMs[i]!);
     maxLat = Math.max(maxLat, c.latencyMs[i]!);
   }
+  // The last request's slice needs room of its own.
+  endMs *= 1 + 1 / SLICES;
   const x = (ms: number): number => PAD.left + (ms / endMs) * (W - PAD.left - PAD.right);
   const y = (ms: number): number => H - PAD.bottom - (ms / maxLat) * (H - PAD.top - PAD.bottom);
   const lo = new Float64Array(SLICES).fill(Infinity);
@@ -63,7 +65,7 @@ export function renderLatencySvg(c: ChartInput): string {
   const xs = tickStep(endMs / 1000);
   for (let v = 0; v <= endMs / 1000; v += xs) ticks.push(`<text x="${fix(x(v * 1000))}" y="${H - PAD.bottom + 18}" text-anchor="middle">${Number(v.toPrecision(3))}</text>`);
   const line = (ms: number, label: string, colour: string): string =>
-    `<line x1="${PAD.left}" y1="${fix(y(ms))}" x2="${W - PAD.right}" y2="${fix(y(ms))}" stroke="${colour}" stroke-dasharray="4 3"/><text x="${W - PAD.right}" y="${fix(y(ms) - 4)}" text-anchor="end" fill="${colour}">${label} ${ms} ms</text>`;
+    `<line x1="${PAD.left}" y1="${fix(y(ms))}" x2="${W - PAD.right}" y2="${fix(y(ms))}" stroke="${colour}" stroke-dasharray="4 3"/><text x="${W - PAD.right}" y="${fix(y(ms) - 4)}" text-anchor="end" fill="${colour}">${label} ${Number(ms.toPrecision(3))} ms</text>`;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="#ffffff"/>`,
