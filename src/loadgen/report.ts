@@ -44,7 +44,7 @@ function resends(sends: Uint32Array): { distinct: number; duplicates: number; re
   return { distinct: seen.size, duplicates, retries };
 }
 
-export function summarise(run: DriveResult, traffic: Traffic, verify?: VerifyResult): BenchSummary {
+export function summarise(run: DriveResult, traffic: Pick<Traffic, 'sends'>, verify?: VerifyResult): BenchSummary {
   const h = run.all;
   const resent = resends(traffic.sends.subarray(0, run.sent));
   return {
