@@ -6,6 +6,7 @@ import { GatewayError } from '../core/errors.js';
 import { createEngine } from '../compose.js';
 import { createLogger } from './logger.js';
 import { runWorker } from './run-worker.js';
+import { loadTlsFiles } from './tls.js';
 
 /**
  * How many receiving processes `serve` runs. On PostgreSQL every core takes
@@ -51,9 +52,12 @@ async function stopAll(children: ReadonlySet<Worker>, graceMs: number, logger: L
  * `serve --processes N`: N receiving processes share the port (node:cluster),
  * and this process runs the pipeline worker. A process that dies is started
  * again after a second; SIGTERM drains them all, then stops the worker.
+ * SIGHUP goes on to every receiving process, which reloads its TLS files.
  */
 export async function startCluster(config: Config, processes: number): Promise<number> {
   assertServable(config);
+  // A certificate that does not load is one clear error here, not a child that fails to start.
+  loadTlsFiles(config);
   // A store the edge cannot open (an old schema, no database) fails here once, not in every child in turn.
   await (await createEngine(config).openDeliveryLog()).close();
   const logger = createLogger(config.logLevel);
@@ -82,8 +86,14 @@ export async function startCluster(config: Config, processes: number): Promise<n
         setTimeout(() => void (stopping ? undefined : fork()), 1000).unref();
       });
     });
+  // Each receiving process reloads its own certificate; the primary only passes the signal on (and must not die of it).
+  const forwardHup = (): void => {
+    for (const w of children) w.process.kill('SIGHUP');
+  };
+  process.on('SIGHUP', forwardHup);
   await Promise.all(Array.from({ length: processes }, fork));
   if (failedToStart !== null) {
+    process.off('SIGHUP', forwardHup);
     await stopAll(children, config.shutdownTimeoutMs + 5000, logger);
     logger.flush();
     return failedToStart;
@@ -94,6 +104,7 @@ export async function startCluster(config: Config, processes: number): Promise<n
   logger.info({ signal }, 'draining the edge processes');
   stopping = true;
   await stopAll(children, config.shutdownTimeoutMs + 5000, logger);
+  process.off('SIGHUP', forwardHup);
   await worker?.stop();
   logger.info('stopped');
   logger.flush();

@@ -30,14 +30,22 @@ function announceDev(config: Config, port: number, err: (s: string) => void): vo
   );
 }
 
-/** `wahook serve`: runs until SIGTERM/SIGINT, then drains and exits 0. */
+/** `wahook serve`: runs until SIGTERM/SIGINT, then drains and exits 0; SIGHUP reloads the TLS files. */
 export async function serveCommand(config: Config, logger: Logger, err: (s: string) => void, hooks: ServeHooks = {}): Promise<number> {
   assertServable(config);
   if (config.insecureSkipSignature) logger.warn('signature verification is OFF (--insecure-skip-signature): never use this in production');
   const dirWarning = dataDirWarning(config.dataDir);
   if (dirWarning !== undefined) logger.warn({ dataDir: config.dataDir }, dirWarning);
   const store = await createEngine(config).openDeliveryStore();
-  const gateway = createGatewayServer({ config, store, logger, telemetry: hooks.telemetry, extra: hooks.extra });
+  let gateway;
+  try {
+    gateway = createGatewayServer({ config, store, logger, telemetry: hooks.telemetry, extra: hooks.extra });
+  } catch (e) {
+    // A certificate that does not load: the same clean exit as a port that cannot be had.
+    await store.close();
+    await hooks.stop?.();
+    throw e;
+  }
   let port: number;
   try {
     ({ port } = await gateway.listen());
@@ -49,8 +57,13 @@ export async function serveCommand(config: Config, logger: Logger, err: (s: stri
     throw new GatewayError('WAHOOK_ERR_CONFIG_INVALID', `Invalid config key "port": cannot listen on ${config.host}:${config.port} (${err.code ?? err.message})`);
   }
   const extra = await hooks.start?.(config, logger);
-  logger.info({ host: config.host, port, dataDir: config.dataDir, tenants: Object.keys(config.tenants) }, 'wahook listening');
+  logger.info({ host: config.host, port, https: config.tlsCert !== undefined, dataDir: config.dataDir, tenants: Object.keys(config.tenants) }, 'wahook listening');
   announceDev(config, port, err);
+  // SIGHUP would end the process by default; here it means "read the certificate again".
+  const reload = (): void => {
+    if (!gateway.reloadTls() && config.tlsCert === undefined) logger.info('SIGHUP: nothing to reload (no tlsCert)');
+  };
+  process.on('SIGHUP', reload);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       logger.info({ signal }, 'draining');
@@ -59,6 +72,7 @@ export async function serveCommand(config: Config, logger: Logger, err: (s: stri
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  process.off('SIGHUP', reload);
   await gateway.shutdown();
   await extra?.stop();
   await hooks.stop?.();
