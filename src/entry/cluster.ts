@@ -55,6 +55,15 @@ async function stopAll(children: ReadonlySet<Worker>, graceMs: number, logger: L
  * SIGHUP goes on to every receiving process, which reloads its TLS files.
  */
 export async function startCluster(config: Config, processes: number): Promise<number> {
+  // Each receiving process reloads its own certificate; the primary only passes the signal on (and must not die of
+  // it). One still starting may have read the old files and not yet catch the signal: it gets it once it listens.
+  const children = new Set<Worker>();
+  const listening = new Set<Worker>();
+  const owed = new Set<Worker>();
+  const forwardHup = (): void => {
+    for (const w of children) if (listening.has(w)) w.process.kill('SIGHUP'); else owed.add(w);
+  };
+  process.on('SIGHUP', forwardHup);
   assertServable(config);
   // A certificate that does not load is one clear error here, not a child that fails to start.
   loadTlsFiles(config);
@@ -62,21 +71,25 @@ export async function startCluster(config: Config, processes: number): Promise<n
   await (await createEngine(config).openDeliveryLog()).close();
   const logger = createLogger(config.logLevel);
   cluster.setupPrimary({ exec: process.argv[1], args: process.argv.slice(2) });
-  const children = new Set<Worker>();
   let stopping = false;
   let failedToStart: number | null = null;
   const fork = (): Promise<void> =>
     new Promise((resolve) => {
       const w = cluster.fork();
       children.add(w);
-      let listening = false;
-      w.once('listening', () => { listening = true; resolve(); });
+      w.once('listening', () => {
+        listening.add(w);
+        if (owed.delete(w)) w.process.kill('SIGHUP');
+        resolve();
+      });
       w.once('exit', (code, signal) => {
         children.delete(w);
+        owed.delete(w);
+        const listened = listening.delete(w);
         resolve();
         if (stopping) return;
         // A process that never got to listen will not do better the next time: stop rather than loop.
-        if (!listening) {
+        if (!listened) {
           failedToStart = code ?? 1;
           stopping = true;
           process.emit('SIGTERM');
@@ -86,11 +99,6 @@ export async function startCluster(config: Config, processes: number): Promise<n
         setTimeout(() => void (stopping ? undefined : fork()), 1000).unref();
       });
     });
-  // Each receiving process reloads its own certificate; the primary only passes the signal on (and must not die of it).
-  const forwardHup = (): void => {
-    for (const w of children) w.process.kill('SIGHUP');
-  };
-  process.on('SIGHUP', forwardHup);
   await Promise.all(Array.from({ length: processes }, fork));
   if (failedToStart !== null) {
     process.off('SIGHUP', forwardHup);
