@@ -9,7 +9,7 @@ test('IPv4 and IPv6 addresses parse to their bytes; malformed ones do not parse'
   assert.deepEqual(bytes('::1'), [...new Array(15).fill(0), 1]);
   assert.deepEqual(bytes('2001:db8::8:800:200c:417a'), [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 8, 8, 0, 0x20, 0x0c, 0x41, 0x7a]);
   assert.deepEqual(bytes('[fe80::1%eth0]'), [0xfe, 0x80, ...new Array(13).fill(0), 1], 'brackets and a zone are dropped');
-  for (const bad of ['', '1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '1.2.3.-4', 'a.b.c.d', '1::2::3', ':1:2:3:4:5:6:7', '1:2:3:4:5:6:7:8:9', '12345::', 'g::1', 'localhost']) {
+  for (const bad of ['', '1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '1.2.3.-4', 'a.b.c.d', '1::2::3', ':1:2:3:4:5:6:7', '1:2:3:4:5:6:7:8:9', '12345::', 'g::1', 'localhost', '1.2.3.4::', '::1.2.3.4:5']) {
     assert.equal(parseIp(bad), undefined, bad);
   }
 });

@@ -27,14 +27,14 @@ function parseV4(s: string): IpBytes | undefined {
   return out;
 }
 
-function groupsOf(s: string): number[] | undefined {
+function groupsOf(s: string, endsAddress: boolean): number[] | undefined {
   if (s === '') return [];
   const out: number[] = [];
   const parts = s.split(':');
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i]!;
-    // An embedded IPv4 address is allowed as the last two groups only.
-    if (i === parts.length - 1 && p.includes('.')) {
+    // An embedded IPv4 address is allowed as the last two groups of the whole address only.
+    if (endsAddress && i === parts.length - 1 && p.includes('.')) {
       const v4 = parseV4(p);
       if (v4 === undefined) return undefined;
       out.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
@@ -49,8 +49,8 @@ function groupsOf(s: string): number[] | undefined {
 function parseV6(s: string): IpBytes | undefined {
   const halves = s.split('::');
   if (halves.length > 2) return undefined;
-  const head = groupsOf(halves[0]!);
-  const tail = halves.length === 2 ? groupsOf(halves[1]!) : [];
+  const head = groupsOf(halves[0]!, halves.length === 1);
+  const tail = halves.length === 2 ? groupsOf(halves[1]!, true) : [];
   if (head === undefined || tail === undefined) return undefined;
   const missing = 8 - head.length - tail.length;
   if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
