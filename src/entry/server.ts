@@ -222,7 +222,9 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(config.headersTimeoutMs / 4))),
   };
   const tls = loadTlsFiles(config);
-  const server = tls === undefined ? createServer(httpOptions, handle) : createHttpsServer({ ...httpOptions, ...tls }, handle);
+  // A TLS handshake that stalls holds a connection as slow headers do, so it gets the same time (node's own is 120 s).
+  const server = tls === undefined ? createServer(httpOptions, handle) : createHttpsServer({ ...httpOptions, ...tls, handshakeTimeout: config.headersTimeoutMs }, handle);
+
   // A socket idle for twice the request timeout is closed outright (the 408 path runs first).
   server.timeout = config.requestTimeoutMs * 2;
   // Each open connection costs memory whether or not it sends anything; past the cap node closes new ones at once.
