@@ -1,6 +1,7 @@
 import { GatewayError } from '../core/errors.js';
 import { isLoopbackHost } from '../core/loopback.js';
 import { queueKind } from '../core/queue-url.js';
+import { sourcePolicy } from '../core/source-policy.js';
 import { SCHEMA, SPEC_BY_KEY, type KeySpec } from './schema.js';
 
 /**
@@ -53,6 +54,11 @@ export interface Config {
   readonly forwardSecret?: string;
   readonly forwardTimeoutMs: number;
   readonly adminToken?: string;
+  /** PEM files; both or neither (checked in loadConfig). */
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  readonly trustedProxies: readonly string[];
+  readonly webhookAllowCidrs: readonly string[];
   readonly metricsRequireToken: boolean;
   readonly telemetryRetentionDays: number;
   /** The delivery log is this queue (see `queueKind`), whatever the engine. */
@@ -253,6 +259,10 @@ export function loadConfig(src: ConfigSources): Config {
     forwardSecret: v.forwardSecret as string | undefined,
     forwardTimeoutMs: v.forwardTimeoutMs as number,
     adminToken: v.adminToken as string | undefined,
+    tlsCert: v.tlsCert as string | undefined,
+    tlsKey: v.tlsKey as string | undefined,
+    trustedProxies: v.trustedProxies as string[],
+    webhookAllowCidrs: v.webhookAllowCidrs as string[],
     metricsRequireToken: v.metricsRequireToken as boolean,
     telemetryRetentionDays: v.telemetryRetentionDays as number,
     queueUrl: v.queueUrl as string | undefined,
@@ -277,6 +287,11 @@ export function loadConfig(src: ConfigSources): Config {
       throw invalid('forwardSecret', 'forwarding needs a secret of the form whsec_<base64>');
     }
   }
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
+    throw invalid(config.tlsCert === undefined ? 'tlsCert' : 'tlsKey', 'HTTPS needs both a certificate and its key (--tls-cert and --tls-key)');
+  }
+  // Parsed here only to refuse a malformed range at start; each host builds its policy from the lists.
+  sourcePolicy(config.trustedProxies, config.webhookAllowCidrs);
   if (config.engine === 'dynamodb' && config.dynamodbTablePrefix === undefined) throw invalid('dynamodbTablePrefix', 'the dynamodb engine needs WAHOOK_DYNAMODB_TABLE_PREFIX');
   if (config.engine === 'dynamodb' && config.queueUrl === undefined) throw invalid('queueUrl', 'the dynamodb engine keeps events, jobs and telemetry; deliveries need a queue: set WAHOOK_QUEUE_URL=sqs://…');
   if (config.queueUrl !== undefined && queueKind(config.queueUrl) === null) {

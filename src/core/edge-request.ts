@@ -1,5 +1,6 @@
 import { GatewayError, isGatewayError, type ErrorCode } from './errors.js';
 import { verifyHandshake } from './handshake.js';
+import { assertSourceAllowed } from './source-policy.js';
 import { routeRequest, type Headers, type ReceiveOptions, type Route } from './receive.js';
 
 /**
@@ -62,12 +63,17 @@ export function refusedRouteName(method: string, path: string): 'webhook' | 'oth
 
 /**
  * Decides a request from its head. Throws a GatewayError for a refusal
- * (404/405/415/…); the host answers it with `errorResponse`.
+ * (403/404/405/415/…); the host answers it with `errorResponse`. `peer` is
+ * the address of the connection's other end (or the front door's word for
+ * the caller), which the source allowlist judges; a host that does not know
+ * it passes undefined, and an allowlist then refuses.
  *
  * @example startRequest('GET', '/webhook', 'hub.mode=subscribe&hub.verify_token=t&hub.challenge=42', {}, opts)
  * // { kind: 'respond', route: 'handshake', response: { status: 200, body: '42', … } }
  */
-export function startRequest(method: string, path: string, query: string, headers: Headers, opts: ReceiveOptions): EdgeStep {
+export function startRequest(method: string, path: string, query: string, headers: Headers, opts: ReceiveOptions, peer?: string): EdgeStep {
+  // Before routing: a sender outside the allowlist learns nothing, not even which tenants exist.
+  if (opts.sources !== undefined && refusedRouteName(method, path) === 'webhook') assertSourceAllowed(peer, headers, opts.sources);
   const route = routeRequest(method, path, headers, opts);
   switch (route.kind) {
     case 'webhook':

@@ -27,6 +27,7 @@ export const CODES = {
   WAHOOK_ERR_SIGNATURE_INVALID: { httpStatus: 401, retryable: false, message: 'Signature does not match the request body' },
   WAHOOK_ERR_PAYLOAD_NOT_JSON: { httpStatus: 400, retryable: false, message: 'Body is not valid JSON' },
   WAHOOK_ERR_PAYLOAD_NOT_ENVELOPE: { httpStatus: 400, retryable: false, message: 'Body is not a recognised webhook envelope' },
+  WAHOOK_ERR_SOURCE_NOT_ALLOWED: { httpStatus: 403, retryable: false, message: 'Deliveries are only accepted from the addresses in webhookAllowCidrs; this request came from elsewhere' },
   WAHOOK_ERR_HANDSHAKE_REJECTED: { httpStatus: 403, retryable: false, message: 'Verification handshake rejected' },
   WAHOOK_ERR_STORE_UNAVAILABLE: { httpStatus: 503, retryable: true, message: 'The store could not commit the delivery; retry later' },
   WAHOOK_ERR_SHUTTING_DOWN: { httpStatus: 503, retryable: true, message: 'The gateway is shutting down; retry later' },

@@ -3,6 +3,7 @@ import { checkEnvelope } from './envelope.js';
 import type { Provider } from './events.js';
 import { constantTimeEqual, verifyCloudApi } from './signature.js';
 import type { NewDelivery } from './delivery.js';
+import type { SourcePolicy } from './source-policy.js';
 import type { TenantConfig } from './tenant.js';
 
 /**
@@ -29,6 +30,8 @@ export type Route =
 export interface ReceiveOptions {
   readonly tenants: Readonly<Record<string, TenantConfig>>;
   readonly insecureSkipSignature: boolean;
+  /** Trusted proxies and the allowlist of delivery senders; absent: no allowlist. */
+  readonly sources?: SourcePolicy;
 }
 
 const JSON_TYPE = 'application/json';

@@ -13,6 +13,12 @@
  * came in on) and carries no forwarding header. A proxy that rewrites `Host`
  * to the upstream address still passes, which is why a proxied deployment
  * needs WAHOOK_ADMIN_TOKEN.
+ *
+ * `trustedProxies` deliberately changes nothing here. It tells the webhook
+ * allowlist whose `X-Forwarded-For` to believe; here any forwarding header
+ * means the caller is somewhere else, trusted proxy or not, and only the
+ * token lets it in. A client address is never a credential for the admin
+ * side.
  */
 import { createHmac } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';

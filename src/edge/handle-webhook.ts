@@ -12,6 +12,8 @@ export interface WebhookRequest {
   /** Lower-case header names. */
   readonly headers: Headers;
   readonly rawBody: Uint8Array | null;
+  /** The caller's address as the front door reports it (the source allowlist judges it); undefined when unknown. */
+  readonly peer?: string;
 }
 
 export interface HandledRequest {
@@ -46,7 +48,7 @@ function refused(e: unknown, route: string, store: DeliveryStore): HandledReques
 export async function handleWebhook(req: WebhookRequest, deps: HandleDeps): Promise<HandledRequest> {
   let step;
   try {
-    step = startRequest(req.method, req.path, req.query, req.headers, deps.opts);
+    step = startRequest(req.method, req.path, req.query, req.headers, deps.opts, req.peer);
   } catch (e) {
     return refused(e, refusedRouteName(req.method, req.path), deps.store);
   }

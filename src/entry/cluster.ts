@@ -6,6 +6,7 @@ import { GatewayError } from '../core/errors.js';
 import { createEngine } from '../compose.js';
 import { createLogger } from './logger.js';
 import { runWorker } from './run-worker.js';
+import { loadTlsFiles } from './tls.js';
 
 /**
  * How many receiving processes `serve` runs. On PostgreSQL every core takes
@@ -51,28 +52,44 @@ async function stopAll(children: ReadonlySet<Worker>, graceMs: number, logger: L
  * `serve --processes N`: N receiving processes share the port (node:cluster),
  * and this process runs the pipeline worker. A process that dies is started
  * again after a second; SIGTERM drains them all, then stops the worker.
+ * SIGHUP goes on to every receiving process, which reloads its TLS files.
  */
 export async function startCluster(config: Config, processes: number): Promise<number> {
+  // Each receiving process reloads its own certificate; the primary only passes the signal on (and must not die of
+  // it). One still starting may have read the old files and not yet catch the signal: it gets it once it listens.
+  const children = new Set<Worker>();
+  const listening = new Set<Worker>();
+  const owed = new Set<Worker>();
+  const forwardHup = (): void => {
+    for (const w of children) if (listening.has(w)) w.process.kill('SIGHUP'); else owed.add(w);
+  };
+  process.on('SIGHUP', forwardHup);
   assertServable(config);
+  // A certificate that does not load is one clear error here, not a child that fails to start.
+  loadTlsFiles(config);
   // A store the edge cannot open (an old schema, no database) fails here once, not in every child in turn.
   await (await createEngine(config).openDeliveryLog()).close();
   const logger = createLogger(config.logLevel);
   cluster.setupPrimary({ exec: process.argv[1], args: process.argv.slice(2) });
-  const children = new Set<Worker>();
   let stopping = false;
   let failedToStart: number | null = null;
   const fork = (): Promise<void> =>
     new Promise((resolve) => {
       const w = cluster.fork();
       children.add(w);
-      let listening = false;
-      w.once('listening', () => { listening = true; resolve(); });
+      w.once('listening', () => {
+        listening.add(w);
+        if (owed.delete(w)) w.process.kill('SIGHUP');
+        resolve();
+      });
       w.once('exit', (code, signal) => {
         children.delete(w);
+        owed.delete(w);
+        const listened = listening.delete(w);
         resolve();
         if (stopping) return;
         // A process that never got to listen will not do better the next time: stop rather than loop.
-        if (!listening) {
+        if (!listened) {
           failedToStart = code ?? 1;
           stopping = true;
           process.emit('SIGTERM');
@@ -84,6 +101,7 @@ export async function startCluster(config: Config, processes: number): Promise<n
     });
   await Promise.all(Array.from({ length: processes }, fork));
   if (failedToStart !== null) {
+    process.off('SIGHUP', forwardHup);
     await stopAll(children, config.shutdownTimeoutMs + 5000, logger);
     logger.flush();
     return failedToStart;
@@ -94,6 +112,7 @@ export async function startCluster(config: Config, processes: number): Promise<n
   logger.info({ signal }, 'draining the edge processes');
   stopping = true;
   await stopAll(children, config.shutdownTimeoutMs + 5000, logger);
+  process.off('SIGHUP', forwardHup);
   await worker?.stop();
   logger.info('stopped');
   logger.flush();

@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import { asGatewayError, errorResponse, RECEIVED, readyResponse, refusedRouteName, startRequest, type EdgeResponse, type WebhookRoute } from '../core/edge-request.js';
@@ -8,6 +9,8 @@ import { acceptDelivery, type ReceiveOptions, type Route } from '../core/receive
 import { ONE_SHOT_MAX_BYTES } from '../core/signature.js';
 import type { DeliveryStore } from '../ports/delivery-log.js';
 import { NO_TELEMETRY, type Telemetry } from '../ports/telemetry.js';
+import { receiveOptions } from '../config/receive-options.js';
+import { loadTlsFiles } from './tls.js';
 
 /** Routes served outside the receiving edge (metrics, dashboard, admin API). */
 export type ExtraHandler = (route: Route, req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -21,8 +24,15 @@ export interface GatewayServerDeps {
 }
 
 export interface GatewayServer {
-  readonly server: Server;
+  readonly server: Server | HttpsServer;
   listen(): Promise<{ host: string; port: number }>;
+  /**
+   * HTTPS only: reads the certificate and key again for new connections;
+   * open connections keep the context they were made with. A pair that
+   * fails to load is logged and the current one kept. Returns whether the
+   * new pair is in use.
+   */
+  reloadTls(): boolean;
   /** Stops accepting, finishes in-flight requests and commits, closes the store. */
   shutdown(): Promise<void>;
 }
@@ -58,7 +68,7 @@ function announcesBody(req: IncomingMessage): boolean {
 export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
   const { config, store, logger } = deps;
   const telemetry = deps.telemetry ?? NO_TELEMETRY;
-  const opts: ReceiveOptions = { tenants: config.tenants, insecureSkipSignature: config.insecureSkipSignature };
+  const opts: ReceiveOptions = receiveOptions(config);
   let inFlight = 0;
   let draining = false;
   let drained: (() => void) | null = null;
@@ -166,7 +176,7 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     let step;
     try {
       if (draining) throw new GatewayError('WAHOOK_ERR_SHUTTING_DOWN');
-      step = startRequest(method, path, q === -1 ? '' : url.slice(q + 1), req.headers, opts);
+      step = startRequest(method, path, q === -1 ? '' : url.slice(q + 1), req.headers, opts, req.socket.remoteAddress);
     } catch (e) {
       req.resume();
       // A refused request's body is never wanted: closing spares reading it (up to the body limit, as slowly as its sender likes).
@@ -204,16 +214,17 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     }
   };
 
-  const server = createServer(
-    {
-      requestTimeout: config.requestTimeoutMs,
-      headersTimeout: config.headersTimeoutMs,
-      keepAliveTimeout: config.keepAliveTimeoutMs,
-      // Node checks the two timeouts above on this interval (30 s by default): check often enough to answer 408 on time.
-      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(config.headersTimeoutMs / 4))),
-    },
-    handle,
-  );
+  const httpOptions: ServerOptions = {
+    requestTimeout: config.requestTimeoutMs,
+    headersTimeout: config.headersTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    // Node checks the two timeouts above on this interval (30 s by default): check often enough to answer 408 on time.
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(config.headersTimeoutMs / 4))),
+  };
+  const tls = loadTlsFiles(config);
+  // A TLS handshake that stalls holds a connection as slow headers do, so it gets the same time (node's own is 120 s).
+  const server = tls === undefined ? createServer(httpOptions, handle) : createHttpsServer({ ...httpOptions, ...tls, handshakeTimeout: config.headersTimeoutMs }, handle);
+
   // A socket idle for twice the request timeout is closed outright (the 408 path runs first).
   server.timeout = config.requestTimeoutMs * 2;
   // Each open connection costs memory whether or not it sends anything; past the cap node closes new ones at once.
@@ -233,8 +244,22 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     socket.end(`HTTP/1.1 ${r.status} Error\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(r.body)}\r\n\r\n${r.body}`);
   });
 
+  const reloadTls = (): boolean => {
+    if (tls === undefined) return false;
+    try {
+      const files = loadTlsFiles(config)!;
+      (server as HttpsServer).setSecureContext(files);
+      logger.info({ tlsCert: config.tlsCert }, 'TLS certificate reloaded');
+      return true;
+    } catch (e) {
+      logger.error({ err: e, code: (e as GatewayError).code }, 'TLS certificate not reloaded; the previous one stays in use');
+      return false;
+    }
+  };
+
   return {
     server,
+    reloadTls,
     listen: () =>
       new Promise((resolve, reject) => {
         server.once('error', reject);

@@ -28,6 +28,8 @@ test('the template holds what the deployment promises', { skip: lint ? false : '
   assert.ok(t.Globals.Function.Runtime.startsWith('nodejs'));
   assert.deepEqual(env.WAHOOK_QUEUE_URL, { Ref: 'DeliveryQueue' });
   assert.deepEqual(env.WAHOOK_LARGE_DELIVERY_BUCKET, { Ref: 'LargeDeliveryBucket' });
+  assert.deepEqual([env.WAHOOK_WEBHOOK_ALLOW_CIDRS, env.WAHOOK_TRUSTED_PROXIES], [{ Ref: 'WebhookAllowCidrs' }, { Ref: 'TrustedProxies' }]);
+  assert.deepEqual([t.Parameters.WebhookAllowCidrs.Default, t.Parameters.TrustedProxies.Default], ['', ''], 'no allowlist unless one is given');
   assert.deepEqual(env.WAHOOK_APP_SECRET['Fn::If'][1], { 'Fn::Sub': 'ssm:${AppSecretName}' }, 'secrets are references read at cold start, never values');
   assert.deepEqual(env.WAHOOK_APP_SECRET['Fn::If'][2], { 'Fn::Sub': 'secretsmanager:${AppSecretName}' });
 

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { GatewayError } from '../../core/errors.js';
 import { assertServable, type Config } from '../../config/load.js';
 import { createEngine } from '../../compose.js';
-import { createGatewayServer, type ExtraHandler } from '../server.js';
+import { createGatewayServer, type ExtraHandler, type GatewayServer } from '../server.js';
 import { dataDirWarning } from '../bootstrap.js';
 import type { Telemetry } from '../../ports/telemetry.js';
 
@@ -30,14 +30,37 @@ function announceDev(config: Config, port: number, err: (s: string) => void): vo
   );
 }
 
-/** `wahook serve`: runs until SIGTERM/SIGINT, then drains and exits 0. */
+/** `wahook serve`: runs until SIGTERM/SIGINT, then drains and exits 0; SIGHUP reloads the TLS files. */
 export async function serveCommand(config: Config, logger: Logger, err: (s: string) => void, hooks: ServeHooks = {}): Promise<number> {
+  // SIGHUP would end the process by default; here it means "read the certificate again". Until the server
+  // exists there is nothing to reload: it reads the files when it starts.
+  let gateway: GatewayServer | undefined;
+  const reload = (): void => {
+    if (gateway?.reloadTls() === false && config.tlsCert === undefined) logger.info('SIGHUP: nothing to reload (no tlsCert)');
+  };
+  process.on('SIGHUP', reload);
+  try {
+    return await serveUntilStopped(config, logger, err, hooks, (g) => (gateway = g));
+  } finally {
+    process.off('SIGHUP', reload);
+  }
+}
+
+async function serveUntilStopped(config: Config, logger: Logger, err: (s: string) => void, hooks: ServeHooks, started: (g: GatewayServer) => void): Promise<number> {
   assertServable(config);
   if (config.insecureSkipSignature) logger.warn('signature verification is OFF (--insecure-skip-signature): never use this in production');
   const dirWarning = dataDirWarning(config.dataDir);
   if (dirWarning !== undefined) logger.warn({ dataDir: config.dataDir }, dirWarning);
   const store = await createEngine(config).openDeliveryStore();
-  const gateway = createGatewayServer({ config, store, logger, telemetry: hooks.telemetry, extra: hooks.extra });
+  let gateway: GatewayServer;
+  try {
+    gateway = createGatewayServer({ config, store, logger, telemetry: hooks.telemetry, extra: hooks.extra });
+  } catch (e) {
+    // A certificate that does not load: the same clean exit as a port that cannot be had.
+    await store.close();
+    await hooks.stop?.();
+    throw e;
+  }
   let port: number;
   try {
     ({ port } = await gateway.listen());
@@ -48,8 +71,9 @@ export async function serveCommand(config: Config, logger: Logger, err: (s: stri
     const err = e as NodeJS.ErrnoException;
     throw new GatewayError('WAHOOK_ERR_CONFIG_INVALID', `Invalid config key "port": cannot listen on ${config.host}:${config.port} (${err.code ?? err.message})`);
   }
+  started(gateway);
   const extra = await hooks.start?.(config, logger);
-  logger.info({ host: config.host, port, dataDir: config.dataDir, tenants: Object.keys(config.tenants) }, 'wahook listening');
+  logger.info({ host: config.host, port, https: config.tlsCert !== undefined, dataDir: config.dataDir, tenants: Object.keys(config.tenants) }, 'wahook listening');
   announceDev(config, port, err);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {

@@ -1,5 +1,6 @@
 import { createEngine, openDeliveryDecoder } from '../../compose.js';
 import { assertServable, type Config } from '../../config/load.js';
+import { receiveOptions } from '../../config/receive-options.js';
 import { GatewayError } from '../../core/errors.js';
 import type { HandleDeps } from '../../edge/handle-webhook.js';
 import { JobRunner } from '../../pipeline/jobs.js';
@@ -48,7 +49,7 @@ export async function startReceiveContainer(env: Env): Promise<ReceiveContainer>
   return {
     config,
     store,
-    deps: { store, opts: { tenants: config.tenants, insecureSkipSignature: config.insecureSkipSignature }, bodyLimitBytes: config.bodyLimitBytes, now: Date.now },
+    deps: { store, opts: receiveOptions(config), bodyLimitBytes: config.bodyLimitBytes, now: Date.now },
   };
 }
 

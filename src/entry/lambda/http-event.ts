@@ -79,6 +79,18 @@ function queryOf(single: unknown, multi: unknown, encode: boolean): string {
   return pairs.join('&');
 }
 
+const stringOr = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/**
+ * An ALB event carries no source address of its own: the balancer appends
+ * the address it saw to `X-Forwarded-For`, so the last entry is the peer.
+ */
+function albPeer(headers: Record<string, string | string[]>): string | undefined {
+  const xff = headers['x-forwarded-for'];
+  const all = (Array.isArray(xff) ? xff.join(',') : xff ?? '').split(',');
+  return stringOr(all[all.length - 1]?.trim());
+}
+
 function withoutStage(path: string, stage: unknown): string {
   if (typeof stage !== 'string' || stage === '$default') return path;
   const prefix = `/${stage}`;
@@ -103,6 +115,7 @@ export function fromLambdaEvent(event: unknown): LambdaHttpRequest {
         query: typeof event.rawQueryString === 'string' ? event.rawQueryString : '',
         headers: headersOf(event.headers, undefined),
         rawBody: bodyOf(event.body, event.isBase64Encoded),
+        peer: stringOr(ctx.http.sourceIp),
       },
     };
   }
@@ -117,18 +130,21 @@ export function fromLambdaEvent(event: unknown): LambdaHttpRequest {
         query: queryOf(event.queryStringParameters, event.multiValueQueryStringParameters, true),
         headers: headersOf(event.headers, event.multiValueHeaders),
         rawBody: bodyOf(event.body, event.isBase64Encoded),
+        peer: isObj(ctx.identity) ? stringOr(ctx.identity.sourceIp) : undefined,
       },
     };
   }
   if (alb) {
+    const headers = headersOf(event.headers, event.multiValueHeaders);
     return {
       source: multi || isObj(event.multiValueQueryStringParameters) ? 'alb-multi-value' : 'alb',
       request: {
         method: str(event.httpMethod, 'httpMethod').toUpperCase(),
         path: str(event.path, 'path'),
         query: queryOf(event.queryStringParameters, event.multiValueQueryStringParameters, false),
-        headers: headersOf(event.headers, event.multiValueHeaders),
+        headers,
         rawBody: bodyOf(event.body, event.isBase64Encoded),
+        peer: albPeer(headers),
       },
     };
   }
