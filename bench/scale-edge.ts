@@ -22,7 +22,8 @@ import { loadConfig } from '../src/config/load.js';
 import { runLoad, type LoadReport } from '../src/loadgen/run.js';
 import { signedRequestPool } from '../src/loadgen/payloads.js';
 import { SECRET, arg, argText, hasFlag, printTable, startChild } from './lib.js';
-import { benchSchema, connectionPeak, databaseUrl, freePort, startRedis, wahookBin } from './services.js';
+import { freeTcpPort } from '../test/helpers/services.js';
+import { benchSchema, connectionPeak, databaseUrl, startRedis, wahookBin } from './services.js';
 
 const RATE = arg('rate', 5000);
 const DURATION = arg('duration', 30);
@@ -53,7 +54,7 @@ interface Server {
 }
 
 async function start(engine: Engine, processes: number): Promise<Server> {
-  const port = await freePort();
+  const port = await freeTcpPort();
   const env = { WAHOOK_APP_SECRET: SECRET, WAHOOK_HOST: '127.0.0.1', PORT: String(port) };
   const args = ['serve', '--no-worker', '--log-level', 'warn'];
   if (engine === 'sqlite') {

@@ -5,13 +5,13 @@
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { Redis } from 'ioredis';
+import { freeTcpPort } from '../test/helpers/services.js';
 import { argText } from './lib.js';
 
 export const wahookBin = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'bin', 'wahook.js');
@@ -71,18 +71,6 @@ export function connectionPeak(base: string, applicationName: string, everyMs = 
   return { stop: async () => { running = false; await done; return peak; } };
 }
 
-/** A TCP port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 export interface BenchRedis {
   readonly url: string;
   stop(): Promise<void>;
@@ -90,7 +78,7 @@ export interface BenchRedis {
 
 /** A redis-server on a free port and a temporary dir, with `appendonly yes` and `appendfsync always`. */
 export async function startRedis(): Promise<BenchRedis> {
-  const port = await freePort();
+  const port = await freeTcpPort();
   const dir = mkdtempSync(join(tmpdir(), 'wahook-bench-redis-'));
   const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: 'ignore' });
   const url = `redis://127.0.0.1:${port}`;
