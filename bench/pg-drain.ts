@@ -50,17 +50,19 @@ export interface DrainResult {
   eventsPerSecond: number;
   deliveriesPerSecond: number;
   peakConnections: number;
+  /** The most connections the workers may open: their pool size times their number. */
+  connectionLimit: number;
   peakRssMb: number;
   jobsLeft: number;
   exactlyOnce: ReturnType<typeof exactlyOnce>;
 }
 
 /** `workers` processes of `wahook worker` drain a copy of the backlog; the clock runs from their start to the last event (and job). */
-export async function drainWith(b: PgBacklog, workers: number, handlers: boolean): Promise<DrainResult> {
+export async function drainWith(b: PgBacklog, workers: number, handlers: boolean, extraEnv: Record<string, string> = {}): Promise<DrainResult> {
   const s = await copyBacklog(b, `drain${workers}`);
-  const env = {
+  const env: Record<string, string | undefined> = {
     ...process.env, WAHOOK_APP_SECRET: SECRET, DATABASE_URL: s.url, WAHOOK_DB_SCHEMA: s.schema, WAHOOK_LOG_LEVEL: 'warn',
-    ...(handlers ? { WAHOOK_HANDLERS: emptyHandlers } : {}),
+    ...(handlers ? { WAHOOK_HANDLERS: emptyHandlers } : {}), ...extraEnv,
   };
   // The watcher connects under another name, so the peak counts the workers' connections only.
   const engine = pgEngine(b.base, s.schema);
@@ -99,13 +101,13 @@ export async function drainWith(b: PgBacklog, workers: number, handlers: boolean
   await s.drop();
   return {
     workers, handlers, seconds, events, eventsPerSecond: events / seconds, deliveriesPerSecond: b.bodies.length / seconds,
-    peakConnections, peakRssMb: peakRss, jobsLeft: left, exactlyOnce: exactlyOnce(b.expected, keys),
+    peakConnections, connectionLimit: workers * Number(env.WAHOOK_DB_POOL_MAX ?? 10), peakRssMb: peakRss, jobsLeft: left, exactlyOnce: exactlyOnce(b.expected, keys),
   };
 }
 
 /** One row of the summary table per drain. */
 export const drainRow = (name: string, r: DrainResult): Record<string, string | number> => ({
-  run: name, seconds: r.seconds, 'events/s': Math.round(r.eventsPerSecond), 'deliveries/s': Math.round(r.deliveriesPerSecond),
-  'peak conns': r.peakConnections, 'peak RSS MB': Math.round(r.peakRssMb), 'jobs left': r.jobsLeft,
+  run: name, seconds: r.seconds, 'deliveries/s': Math.round(r.deliveriesPerSecond), 'events/s': Math.round(r.eventsPerSecond),
+  'peak conns': `${r.peakConnections} of ${r.connectionLimit}`, 'peak RSS MB': Math.round(r.peakRssMb), 'jobs left': r.jobsLeft,
   'exactly once': r.exactlyOnce.ok ? `yes (${r.exactlyOnce.rows} events)` : `NO: ${r.exactlyOnce.missing} missing, ${r.exactlyOnce.unexpected} unexpected, ${r.exactlyOnce.duplicated} twice`,
 });

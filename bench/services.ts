@@ -85,6 +85,8 @@ export async function startRedis(): Promise<BenchRedis> {
   const end = Date.now() + 10_000;
   for (;;) {
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    // Refused while the server starts: connect() rejects with it, and the event would be reported as unhandled.
+    probe.on('error', () => undefined);
     const up = await probe.connect().then(() => probe.ping(), () => null);
     probe.disconnect();
     if (up === 'PONG') break;
