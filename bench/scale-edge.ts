@@ -37,6 +37,8 @@ const POOL_MAX = arg('db-pool-max', 10);
 const MODES = argText('modes', 'rate,ratio,processes').split(',');
 const ENGINES = argText('engines', 'sqlite,postgres').split(',') as Engine[];
 const BASE_URL = databaseUrl();
+// The issue's target for the constant rate on PostgreSQL and Redis.
+const P99_TARGET_MS = 15;
 
 type Engine = 'sqlite' | 'postgres' | 'redis';
 
@@ -160,14 +162,15 @@ if (one && two) ratios[`postgres 2 processes / 1, closed loop at ${MAX_CONNECTIO
 
 printTable('Receiving edge by engine (wahook serve --no-worker; latency in ms)', runs.map((r) => ({
   mode: r.mode === 'rate' ? `${r.rate}/s open loop, ${r.connections} conn` : `closed loop, ${r.connections} conn`,
-  engine: r.engine, processes: r.processes, 'req/s': Math.round(r.rps), p50: r.p50, p99: r.p99, max: r.max, errors: r.errors,
+  engine: r.engine, processes: r.processes, 'req/s': Math.round(r.rps), p50: r.p50,
+  p99: r.mode === 'rate' ? `${r.p99.toFixed(2)} (${r.p99 <= P99_TARGET_MS ? 'within' : 'over'} ${P99_TARGET_MS})` : r.p99, max: r.max, errors: r.errors,
   'peak conns': r.peakConnections === null ? '-' : `${r.peakConnections} of ${r.connectionLimit}`,
   'acked/stored': `${r.acknowledged}/${r.stored ?? '-'}${r.wrapped ? ' (pool wrapped)' : ''}`,
 })));
 printTable('Ratios of throughput, same run', Object.entries(ratios).map(([k, v]) => ({ ratio: k, value: v })));
 if (hasFlag('json')) {
   console.log(JSON.stringify({
-    conditions: { rate: RATE, durationS: DURATION, connections: CONNECTIONS, warmupS: WARMUP, maxDurationS: MAX_DURATION, maxConnections: MAX_CONNECTIONS, dbPoolMax: POOL_MAX, processesAsked: PROCESSES, worker: 'off (--no-worker)', node: process.version, cpus: cpus().length },
+    conditions: { p99TargetMsAtRate: P99_TARGET_MS, rate: RATE, durationS: DURATION, connections: CONNECTIONS, warmupS: WARMUP, maxDurationS: MAX_DURATION, maxConnections: MAX_CONNECTIONS, dbPoolMax: POOL_MAX, processesAsked: PROCESSES, worker: 'off (--no-worker)', node: process.version, cpus: cpus().length },
     runs, ratios,
   }, null, 2));
 }
