@@ -75,7 +75,11 @@ async function start(engine: Engine, processes: number): Promise<Server> {
   const schema = await benchSchema(BASE_URL, 'edge');
   const redis = engine === 'redis' ? await startRedis() : null;
   const pgArgs = ['--database-url', schema.url, '--db-schema', schema.schema, '--db-pool-max', String(POOL_MAX), ...(processes > 0 ? ['--processes', String(processes)] : [])];
-  const child = await startChild(wahookBin, [...args, ...pgArgs, ...(redis ? ['--queue', redis.url] : [])], env);
+  const child = await startChild(wahookBin, [...args, ...pgArgs, ...(redis ? ['--queue', redis.url] : [])], env).catch(async (e: unknown) => {
+    await redis?.stop();
+    await schema.drop();
+    throw e;
+  });
   return {
     port, applicationName: schema.schema,
     stop: async () => {
