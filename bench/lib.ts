@@ -12,6 +12,27 @@ export const arg = (name: string, def: number): number => {
   return i === -1 ? def : Number(process.argv[i + 1]);
 };
 
+/** `--name value` from the command line, as text. */
+export const argText = (name: string, def: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? def : process.argv[i + 1]!;
+};
+
+/** Whether `--name` is on the command line. */
+export const hasFlag = (name: string): boolean => process.argv.includes(`--${name}`);
+
+/** Prints rows as an aligned table; on stderr under `--json`, so stdout is then one JSON object. */
+export function printTable(title: string, rows: Record<string, string | number>[]): void {
+  if (rows.length === 0) return;
+  const cols = Object.keys(rows[0]!);
+  const cell = (v: string | number | undefined): string => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : String(v ?? ''));
+  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (vals: string[]): string => vals.map((v, i) => v.padEnd(width[i]!)).join('  ');
+  const out = hasFlag('json') ? process.stderr : process.stdout;
+  out.write(`\n${title}\n${line(cols)}\n${line(width.map((w) => '-'.repeat(w)))}\n`);
+  for (const r of rows) out.write(`${line(cols.map((c) => cell(r[c])))}\n`);
+}
+
 export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const CRLF2 = Buffer.from('\r\n\r\n');
 const SIG = Buffer.from('x-hub-signature-256: ');
