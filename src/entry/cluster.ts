@@ -26,6 +26,15 @@ export function isEdgeProcess(): boolean {
   return cluster.isWorker;
 }
 
+/**
+ * Once a receiving process has drained, it leaves the cluster: the channel
+ * to the primary is the last handle keeping it alive, and the primary would
+ * otherwise wait out the shutdown timeout and kill it.
+ */
+export function leaveCluster(): void {
+  if (cluster.isWorker && cluster.worker?.isConnected()) cluster.worker.disconnect();
+}
+
 export function edgeOnly(config: Config): Config {
   return { ...config, worker: { ...config.worker, enabled: false } };
 }

@@ -90,6 +90,7 @@ test('serve --processes 2 on PostgreSQL: two receiving processes on one port, a 
       const { code } = await server.exited;
       assert.equal(code, 0);
       assert.deepEqual(childrenOf(server.child.pid!), []);
+      assert.doesNotMatch(server.stderr(), /killing them/, 'every edge process stops on its own once drained');
     }
   } finally {
     await dropSchema(db.value, schema);

@@ -16,7 +16,7 @@ import { benchCommand } from './bench.js';
 import { demoCommand } from './demo.js';
 import { commandHelp } from './help.js';
 import { startServe } from '../serve-stack.js';
-import { edgeOnly, edgeProcesses, isEdgeProcess, startCluster } from '../cluster.js';
+import { edgeOnly, edgeProcesses, isEdgeProcess, leaveCluster, startCluster } from '../cluster.js';
 
 const USAGE = `wahook — a durable gateway for WhatsApp webhooks
 
@@ -74,7 +74,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const config = bootstrapConfig(args.flags, io.env, { createDevSecrets: command === 'serve' });
     switch (command) {
       case 'serve': {
-        if (isEdgeProcess()) return await startServe(edgeOnly(config), io.err);
+        if (isEdgeProcess()) {
+          const code = await startServe(edgeOnly(config), io.err);
+          leaveCluster();
+          return code;
+        }
         const processes = edgeProcesses(config);
         return await (processes > 1 ? startCluster(config, processes) : startServe(config, io.err));
       }
