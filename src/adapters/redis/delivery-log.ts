@@ -60,12 +60,13 @@ export class RedisDeliveryLog implements DeliveryLog {
     if (entries.length < limit && Date.now() >= this.nextClaimAt) entries.push(...(await this.claim(limit - entries.length)));
     if (entries.length < limit) entries.push(...(await this.readGroup(limit - entries.length, '>')));
     const gone: string[] = [];
-    const deliveries: StoredDelivery[] = [];
+    const byId = new Map<string, StoredDelivery>();
     for (const e of entries) {
       const d = toDelivery(e, withHeaders);
       if (d === null) gone.push(e[0].toString());
-      else if (!deliveries.some((x) => x.id === d.id)) deliveries.push(d);
+      else byId.set(d.id, d);
     }
+    const deliveries = [...byId.values()];
     // Entries trimmed while pending hold nothing to ingest; acknowledging them empties the pending list.
     if (gone.length > 0) await this.client.xack(this.keys.log, this.o.group, ...gone);
     for (const id of gone) this.held.delete(id);
@@ -88,7 +89,7 @@ export class RedisDeliveryLog implements DeliveryLog {
     return (this.client as TrimmingRedis).wahookTrim(1, this.keys.log);
   }
 
-  private async ensureGroup(): Promise<void> {
+  async ensureGroup(): Promise<void> {
     if (this.groupReady) return;
     try {
       // From the start of the stream: a new group sees everything not yet trimmed, and trimming waits for it.

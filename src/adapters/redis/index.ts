@@ -44,7 +44,13 @@ export function redisQueue(o: RedisQueueOptions): RedisQueue {
     openDeliveryLog: async () => {
       const client = await connectRedis(o.address);
       const consumer = `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
-      return new RedisDeliveryLog(client, keys, { group: o.address.group, consumer, claimIdleMs: o.claimIdleMs ?? 30_000, trimEveryMs: o.trimEveryMs ?? 1000 });
+      const log = new RedisDeliveryLog(client, keys, { group: o.address.group, consumer, claimIdleMs: o.claimIdleMs ?? 30_000, trimEveryMs: o.trimEveryMs ?? 1000 });
+      // The group exists from the moment one of its readers opens, so trimming waits for it from then on.
+      await log.ensureGroup().catch(async (e: unknown) => {
+        await log.close();
+        throw e;
+      });
+      return log;
     },
   };
 }

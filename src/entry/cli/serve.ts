@@ -36,7 +36,11 @@ export async function serveCommand(config: Config, logger: Logger, err: (s: stri
   if (config.insecureSkipSignature) logger.warn('signature verification is OFF (--insecure-skip-signature): never use this in production');
   const dirWarning = dataDirWarning(config.dataDir);
   if (dirWarning !== undefined) logger.warn({ dataDir: config.dataDir }, dirWarning);
-  const store = await createEngine(config).openDeliveryStore({ onWarning: (m) => logger.warn(m) });
+  const store = await createEngine(config).openDeliveryStore({ onWarning: (m) => logger.warn(m) }).catch(async (e: unknown) => {
+    // What was opened beside the edge (read stores, a queue's connections) would keep a refused start alive.
+    await hooks.stop?.();
+    throw e;
+  });
   const gateway = createGatewayServer({ config, store, logger, telemetry: hooks.telemetry, extra: hooks.extra });
   let port: number;
   try {
