@@ -63,8 +63,8 @@ test('consumer group: workers share the stream, a dead consumer\'s entries are t
   if (!server.ok) return t.skip(server.reason);
   const key = uniqueKey();
   const url = `${server.value.url}?key=${key}`;
-  const queue = redisQueue({ address: redisQueueAddress(url)!, durability: 'strict', claimIdleMs: 200, trimEveryMs: 0 });
-  const other = redisQueue({ address: redisQueueAddress(`${url}&group=audit`)!, durability: 'strict', claimIdleMs: 200, trimEveryMs: 0 });
+  const queue = redisQueue({ address: redisQueueAddress(url)!, durability: 'strict', claimIdleMs: 1000, trimEveryMs: 0 });
+  const other = redisQueue({ address: redisQueueAddress(`${url}&group=audit`)!, durability: 'strict', claimIdleMs: 1000, trimEveryMs: 0 });
   const store = await queue.openDeliveryStore();
   const raw = new Redis(server.value.url);
   const logs: DeliveryLog[] = [];
@@ -87,7 +87,7 @@ test('consumer group: workers share the stream, a dead consumer\'s entries are t
     assert.equal(await raw.xlen(`${key}:deliveries`), 6, 'the audit group has read nothing: nothing is trimmed');
 
     // Worker a dies holding d0-d2; once they have been idle long enough, b takes them over.
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 1200));
     const taken = await b.read(START, 10);
     assert.deepEqual(texts(taken), ['d0', 'd1', 'd2']);
     await b.ack!(taken);
@@ -124,6 +124,34 @@ test('a worker reads again what it holds unacknowledged (a page whose ingest fai
   } finally {
     await log.close();
     await store.close();
+    await server.value.stop();
+  }
+});
+
+test('after a reconnect the settings are read again: a server that no longer syncs every write gets no more deliveries', async (t) => {
+  const server = await ownRedis();
+  if (!server.ok) return t.skip(server.reason);
+  const store = await redisQueue({ address: redisQueueAddress(`${server.value.url}?key=${uniqueKey()}`)!, durability: 'strict' }).openDeliveryStore();
+  const admin = new Redis(server.value.url);
+  try {
+    assert.equal((await store.append(delivery('synced'))).duplicate, false);
+    await admin.call('CONFIG', 'SET', 'appendfsync', 'everysec');
+    await admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+    const notDurable = (e: unknown): boolean => e instanceof GatewayError && /appendfsync everysec/.test(String((e.cause as Error | undefined)?.message));
+    let refused: unknown;
+    // The first appends fail on the dropped connection; once reconnected, the settings are read again.
+    for (let i = 0; i < 100 && !notDurable(refused); i++) {
+      await store.append(delivery(`after-${i}`)).then(() => assert.fail('accepted after the settings changed'), (e: unknown) => (refused = e));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(notDurable(refused), String(refused));
+    assert.equal((refused as GatewayError).code, 'WAHOOK_ERR_STORE_UNAVAILABLE');
+    await assert.rejects(store.ping(), /WAHOOK_ERR_STORE_UNAVAILABLE|could not commit/);
+    await admin.call('CONFIG', 'SET', 'appendfsync', 'always');
+    assert.equal((await store.append(delivery('synced again'))).duplicate, false, 'accepted again once the server syncs every write');
+  } finally {
+    await store.close();
+    admin.disconnect();
     await server.value.stop();
   }
 });
