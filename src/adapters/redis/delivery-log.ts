@@ -107,11 +107,10 @@ export class RedisDeliveryLog implements DeliveryLog {
 
   /** Entries another consumer left pending too long; the scan resumes where it stopped and rests once it has gone round. */
   private async claim(count: number): Promise<RawEntry[]> {
-    const [next, entries, deleted] = (await this.client.callBuffer('XAUTOCLAIM', this.keys.log, this.o.group, this.o.consumer, this.o.claimIdleMs, this.claimCursor, 'COUNT', count)) as [Buffer, RawEntry[], Buffer[]];
+    // The third part of the answer, entries trimmed while pending, is already out of the pending list.
+    const [next, entries] = (await this.client.callBuffer('XAUTOCLAIM', this.keys.log, this.o.group, this.o.consumer, this.o.claimIdleMs, this.claimCursor, 'COUNT', count)) as [Buffer, RawEntry[]];
     this.claimCursor = next.toString();
     if (this.claimCursor === '0-0') this.nextClaimAt = Date.now() + this.o.claimIdleMs / 2;
-    // Deleted entries are already out of the pending list (XAUTOCLAIM removes them).
-    void deleted;
     return entries;
   }
 
