@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { test } from 'node:test';
+import { Redis } from 'ioredis';
 import { tempDir } from '../helpers/gateway.js';
 import { http } from '../helpers/http.js';
 import { cloudTextBody, signedHeaders } from '../helpers/payloads.js';
@@ -51,11 +52,16 @@ test('serve --queue redis://… on PostgreSQL: signed deliveries go through the 
 test('serve refuses a Redis queue that keeps nothing on disk, naming the settings', { skip: shared.ok ? false : shared.reason }, async () => {
   if (!shared.ok) return;
   const dir = tempDir();
+  const key = `refused-${process.pid}`;
   try {
-    const r = await runWahook(['serve', '--queue', `${shared.value}?key=refused-${process.pid}`], { WAHOOK_DATA_DIR: dir, WAHOOK_APP_SECRET: 'x', PORT: '0', WAHOOK_HOST: '127.0.0.1' });
+    const r = await runWahook(['serve', '--queue', `${shared.value}?key=${key}`], { WAHOOK_DATA_DIR: dir, WAHOOK_APP_SECRET: 'x', PORT: '0', WAHOOK_HOST: '127.0.0.1' });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /WAHOOK_ERR_QUEUE_NOT_DURABLE.*appendonly \w+ and appendfsync \w+.*--queue-durability relaxed/);
   } finally {
+    // The read side opened before the edge was refused, and made the (empty) stream and its group.
+    const redis = new Redis(shared.value);
+    await redis.del(`${key}:deliveries`);
+    redis.disconnect();
     rmSync(dir, { recursive: true, force: true });
   }
 });
