@@ -4,8 +4,10 @@ import type { Config } from './config/load.js';
 import { postgresEngine } from './adapters/postgres/index.js';
 import { sqliteEngine } from './adapters/sqlite/index.js';
 import { dynamodbEngine } from './adapters/dynamodb/index.js';
-import { sqsQueue, type SqsQueue } from './adapters/sqs/index.js';
+import { sqsQueue } from './adapters/sqs/index.js';
+import { redisQueue } from './adapters/redis/index.js';
 import { queueKind, type QueueKind } from './core/queue-url.js';
+import { redisQueueAddress } from './core/redis-url.js';
 import type { Engine } from './ports/engine.js';
 import type { DeliveryDecoder } from './ports/queued-delivery.js';
 import { fileMediaStorage } from './adapters/fs/media-storage.js';
@@ -38,9 +40,15 @@ export function createEngine(config: Config): Engine & Partial<Migratable> {
  * A queue, when configured, is the delivery log; the engine keeps events,
  * jobs and telemetry. A queue engine is one line in QUEUES.
  */
-const QUEUES: Record<QueueKind, (config: Config) => SqsQueue> = {
+const QUEUES: Record<QueueKind, (config: Config) => QueueEngine> = {
   sqs: (c) => sqsQueue({ url: c.queueUrl!, largeDeliveryBucket: c.largeDeliveryBucket, waitSeconds: c.queueWaitSeconds }),
+  redis: (c) => redisQueue({ address: redisQueueAddress(c.queueUrl!)!, durability: c.queueDurability }),
 };
+
+/** A queue's side of the delivery log; a decoder only where a function is triggered by the queue (SQS). */
+interface QueueEngine extends Pick<Engine, 'openDeliveryStore' | 'openDeliveryLog'> {
+  openDecoder?(): DeliveryDecoder;
+}
 
 function withQueue<E extends Engine>(engine: E, config: Config): E {
   const kind = config.queueUrl === undefined ? null : queueKind(config.queueUrl);
@@ -52,7 +60,7 @@ function withQueue<E extends Engine>(engine: E, config: Config): E {
 /** What turns a queued message back into a delivery, for a queue-triggered function (the Lambda `sqsHandler`); null without a queue. */
 export function openDeliveryDecoder(config: Config): DeliveryDecoder | null {
   const kind = config.queueUrl === undefined ? null : queueKind(config.queueUrl);
-  return kind === null ? null : QUEUES[kind](config).openDecoder();
+  return kind === null ? null : (QUEUES[kind](config).openDecoder?.() ?? null);
 }
 
 /**

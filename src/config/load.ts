@@ -65,6 +65,7 @@ export interface Config {
   readonly queueUrl?: string;
   readonly largeDeliveryBucket?: string;
   readonly queueWaitSeconds: number;
+  readonly queueDurability: 'strict' | 'relaxed';
   readonly dynamodbTablePrefix?: string;
   readonly media: MediaConfig;
   /** Keyed by tenant name; `default` is served at /webhook. */
@@ -268,6 +269,7 @@ export function loadConfig(src: ConfigSources): Config {
     queueUrl: v.queueUrl as string | undefined,
     largeDeliveryBucket: v.largeDeliveryBucket as string | undefined,
     queueWaitSeconds: v.queueWaitSeconds as number,
+    queueDurability: v.queueDurability as Config['queueDurability'],
     dynamodbTablePrefix: v.dynamodbTablePrefix as string | undefined,
     media: mediaConfig(v, v.dataDir as string, tenants),
     tenants,
@@ -295,7 +297,7 @@ export function loadConfig(src: ConfigSources): Config {
   if (config.engine === 'dynamodb' && config.dynamodbTablePrefix === undefined) throw invalid('dynamodbTablePrefix', 'the dynamodb engine needs WAHOOK_DYNAMODB_TABLE_PREFIX');
   if (config.engine === 'dynamodb' && config.queueUrl === undefined) throw invalid('queueUrl', 'the dynamodb engine keeps events, jobs and telemetry; deliveries need a queue: set WAHOOK_QUEUE_URL=sqs://…');
   if (config.queueUrl !== undefined && queueKind(config.queueUrl) === null) {
-    throw invalid('queueUrl', 'expected sqs://<host>/<account id>/<queue name> or an https://sqs.… queue URL');
+    throw invalid('queueUrl', 'expected sqs://<host>/<account id>/<queue name>, an https://sqs.… queue URL, or redis://[user:password@]host[:port][/db][?key=<prefix>&group=<name>] (rediss:// for TLS)');
   }
   return deepFreeze(config);
 }

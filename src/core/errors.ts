@@ -56,6 +56,7 @@ export const CODES = {
   WAHOOK_ERR_QUEUE_MESSAGE_TOO_LARGE: { httpStatus: 413, retryable: false, message: 'The delivery is larger than a queue message and no large-delivery bucket is configured (WAHOOK_LARGE_DELIVERY_BUCKET)' },
   WAHOOK_ERR_QUEUE_MESSAGE_INVALID: { httpStatus: 500, retryable: false, message: 'A queue message is not a wahook delivery; it is left to the queue\'s dead-letter queue' },
   WAHOOK_ERR_CLAIM_CHECK_FAILED: { httpStatus: 503, retryable: true, message: 'The body of a large delivery could not be stored in or read from its bucket, or it no longer matches its digest' },
+  WAHOOK_ERR_QUEUE_NOT_DURABLE: { httpStatus: 500, retryable: false, message: 'The queue server does not make a delivery durable before it answers (Redis needs appendonly yes and appendfsync always); wahook refuses to start on it unless queueDurability is relaxed' },
   WAHOOK_ERR_QUEUE_UNSUPPORTED: { httpStatus: 501, retryable: false, message: 'A queue is not a browsable log: this read needs a store that keeps deliveries (use the queue\'s own metrics for its depth and age)' },
   WAHOOK_ERR_LAMBDA_EVENT_UNSUPPORTED: { httpStatus: 400, retryable: false, message: 'The Lambda event is not an HTTP request from API Gateway, a function URL or an ALB' },
   WAHOOK_ERR_INTERNAL: { httpStatus: 500, retryable: true, message: 'Internal error' },

@@ -1,11 +1,12 @@
 import { isLoopbackHost } from './loopback.js';
+import { redisQueueAddress } from './redis-url.js';
 
 /**
  * Which queue a `queueUrl` names. Each queue engine recognises its own
  * scheme here and nowhere else, so another engine's scheme is one more
  * case, not a change to this one.
  */
-export type QueueKind = 'sqs';
+export type QueueKind = 'sqs' | 'redis';
 
 /** An SQS queue path: the account id, then the queue name (a FIFO queue's name ends in `.fifo`). */
 const SQS_PATH = /^\/\d{12}\/[A-Za-z0-9_-]{1,75}(\.fifo)?$/;
@@ -24,9 +25,11 @@ function parse(url: string): URL | null {
  * @example
  * queueKind('sqs://sqs.eu-west-1.amazonaws.com/123456789012/wahook') // 'sqs'
  * queueKind('https://sqs.eu-west-1.amazonaws.com/123456789012/wahook') // 'sqs'
+ * queueKind('redis://127.0.0.1:6379/0?key=wahook') // 'redis'
  * queueKind('ftp://example.com/q') // null
  */
 export function queueKind(url: string): QueueKind | null {
+  if (redisQueueAddress(url) !== null) return 'redis';
   const u = parse(url);
   if (u === null || !SQS_PATH.test(u.pathname) || u.search !== '' || u.hash !== '') return null;
   if (u.protocol === 'sqs:') return 'sqs';

@@ -90,10 +90,12 @@ export interface DeliveryLog {
   backlog(from: Checkpoint): Promise<{ count: number; oldestReceivedAt: number } | null>;
   edgeCounters(): Promise<EdgeCounters>;
   /**
-   * Present on a log whose reads are leases (a queue such as SQS): `read`
-   * ignores checkpoints and hides what it returns for a while, and the
-   * worker calls `ack` once the page's ingest has committed, which removes
-   * those deliveries for good. What is never acknowledged comes back.
+   * Present on a log whose reads are leases (SQS, a Redis consumer group):
+   * `read` hides what it returns from other readers for a while (SQS
+   * ignores checkpoints; Redis pages by them through what this reader holds
+   * unacknowledged), and the worker calls `ack` once the page's ingest has
+   * committed, which releases those deliveries for good. What is never
+   * acknowledged comes back.
    * @example const page = await log.read(START, 10); await store.ingest(planIngest(page.deliveries, targets)); await log.ack?.(page);
    */
   ack?(page: LogPage): Promise<void>;

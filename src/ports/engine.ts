@@ -8,6 +8,8 @@ import type { TelemetryStore } from './telemetry-store.js';
 export interface DeliveryStoreHooks {
   /** Called after each commit with its size, for telemetry. */
   readonly onCommit?: (rows: number, ms: number) => void;
+  /** Told once when the store runs with weaker guarantees than it should (a queue whose durability was relaxed). */
+  readonly onWarning?: (message: string) => void;
 }
 
 /** The stores one worker uses; an engine may let them share a connection. */

@@ -96,3 +96,78 @@ export async function dropSchema(url: string, schema: string): Promise<void> {
     await c.end();
   }
 }
+
+/** The shared Redis of this machine (no persistence): for what must be refused on such a server. */
+export const SHARED_REDIS_URL = process.env.WAHOOK_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+async function redisAnswers(url: string): Promise<string | null> {
+  const { Redis } = await import('ioredis');
+  const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+  c.on('error', () => undefined);
+  try {
+    await c.connect();
+    await c.ping();
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  } finally {
+    c.disconnect();
+  }
+}
+
+export async function sharedRedis(): Promise<Available<string>> {
+  const problem = await redisAnswers(SHARED_REDIS_URL);
+  return problem === null ? { ok: true, value: SHARED_REDIS_URL } : unavailable(`Redis is not reachable at ${SHARED_REDIS_URL} (${problem})`);
+}
+
+/** A redis-server of the test's own, on a free port, writing its append-only file to a temporary dir. */
+export interface OwnRedis {
+  readonly port: number;
+  readonly url: string;
+  /** Kills it at once (SIGKILL): only what was synced survives. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port and dir. */
+  start(): Promise<void>;
+  /** Stops it and removes its dir. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Started with `appendonly yes` and `appendfsync always` unless other
+ * arguments are given; no RDB snapshots, so the append-only file is all
+ * that survives a restart.
+ */
+export async function ownRedis(persistence: string[] = ['--appendonly', 'yes', '--appendfsync', 'always']): Promise<Available<OwnRedis>> {
+  if (spawnSync('redis-server', ['--version']).status !== 0) return unavailable('redis-server is not installed (Debian package redis-server)');
+  const port = await freeTcpPort();
+  const dir = mkdtempSync(join(tmpdir(), 'wahook-redis-'));
+  const url = `redis://127.0.0.1:${port}`;
+  let child: ReturnType<typeof spawn> | null = null;
+  const start = async (): Promise<void> => {
+    const c = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--daemonize', 'no', ...persistence], { stdio: 'ignore' });
+    child = c;
+    for (let i = 0; i < 200; i++) {
+      if ((await redisAnswers(url)) === null) return;
+      if (c.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    c.kill('SIGKILL');
+    throw new Error(`redis-server did not start on port ${port}`);
+  };
+  const kill = async (): Promise<void> => {
+    const c = child;
+    child = null;
+    if (c === null || c.exitCode !== null) return;
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill('SIGKILL');
+    await exited;
+  };
+  process.once('exit', () => child?.kill('SIGKILL'));
+  try {
+    await start();
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    return unavailable((e as Error).message);
+  }
+  return { ok: true, value: { port, url, kill, start, stop: async () => { await kill(); rmSync(dir, { recursive: true, force: true }); } } };
+}

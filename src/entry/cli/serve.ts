@@ -51,7 +51,11 @@ async function serveUntilStopped(config: Config, logger: Logger, err: (s: string
   if (config.insecureSkipSignature) logger.warn('signature verification is OFF (--insecure-skip-signature): never use this in production');
   const dirWarning = dataDirWarning(config.dataDir);
   if (dirWarning !== undefined) logger.warn({ dataDir: config.dataDir }, dirWarning);
-  const store = await createEngine(config).openDeliveryStore();
+  const store = await createEngine(config).openDeliveryStore({ onWarning: (m) => logger.warn(m) }).catch(async (e: unknown) => {
+    // What was opened beside the edge (read stores, a queue's connections) would keep a refused start alive.
+    await hooks.stop?.();
+    throw e;
+  });
   let gateway: GatewayServer;
   try {
     gateway = createGatewayServer({ config, store, logger, telemetry: hooks.telemetry, extra: hooks.extra });
