@@ -3,9 +3,10 @@ import type { Provider } from '../core/events.js';
 export type MediaState = 'pending' | 'ready' | 'failed';
 
 /**
- * One message's media and what became of it. `pending` from its first
- * attempt until it is stored (`ready`) or given up on (`failed`, its job
- * dead-lettered); between attempts `error` holds the last attempt's reason.
+ * One message's media and what became of it. `pending` from the moment the
+ * message is stored (its media job queued, `attempts` 0) until the media is
+ * stored (`ready`) or given up on (`failed`, its job dead-lettered); between
+ * attempts `error` holds the last attempt's reason.
  */
 export interface MediaItem {
   readonly tenant: string;
@@ -35,12 +36,21 @@ export interface MediaFilter {
   readonly limit?: number;
 }
 
-/** The state of every media item, written by the media jobs and read by the CLI. */
+export type MediaCounts = Readonly<Record<MediaState, number>>;
+
+/**
+ * The state of every media item, written by the media jobs and read by the
+ * CLI and the dashboard. An engine records an item as `pending` in the same
+ * commit that queues its media job, so a message whose download has not
+ * started is listed too.
+ */
 export interface MediaIndex {
   /** Inserts or replaces the item of (tenant, messageId); `createdAt` stays that of its first record. */
   record(item: MediaItem): Promise<void>;
   get(tenant: string, messageId: string): Promise<MediaItem | null>;
   /** Most recently updated first. @example await index.list({ state: 'failed', limit: 10 }) */
   list(filter: MediaFilter): Promise<MediaItem[]>;
+  /** Items per state, over all tenants; cheap enough to poll (not a count over the items). */
+  counts(): Promise<MediaCounts>;
   close(): Promise<void>;
 }

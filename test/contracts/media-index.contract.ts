@@ -51,5 +51,30 @@ export function mediaIndexContract(engine: string, fixture: () => Promise<MediaI
         await f.dispose();
       }
     });
+
+    test('counts follow each item through its states', async () => {
+      const f = await fixture();
+      const x = await f.open();
+      try {
+        assert.deepEqual(await x.counts(), { pending: 0, ready: 0, failed: 0 });
+        await x.record(item({ messageId: 'm1' }));
+        await x.record(item({ messageId: 'm2' }));
+        await x.record(item({ tenant: 'acme', messageId: 'm1' }));
+        await x.record(item({ messageId: 'm1', attempts: 2 }));
+        assert.deepEqual(await x.counts(), { pending: 3, ready: 0, failed: 0 });
+        await x.record(item({ messageId: 'm1', state: 'ready', updatedAt: 2_000 }));
+        await x.record(item({ messageId: 'm2', state: 'failed', updatedAt: 2_000 }));
+        await x.record(item({ messageId: 'm2', state: 'failed', attempts: 3, updatedAt: 3_000 }));
+        assert.deepEqual(await x.counts(), { pending: 1, ready: 1, failed: 1 });
+        // Fetched again: a failed item is pending once more.
+        await x.record(item({ messageId: 'm2', state: 'pending', updatedAt: 4_000 }));
+        const again = await f.open();
+        assert.deepEqual(await again.counts(), { pending: 2, ready: 1, failed: 0 });
+        await again.close();
+      } finally {
+        await x.close();
+        await f.dispose();
+      }
+    });
   });
 }

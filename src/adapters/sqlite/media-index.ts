@@ -1,5 +1,5 @@
 import type { Provider } from '../../core/events.js';
-import type { MediaFilter, MediaIndex, MediaItem, MediaState } from '../../ports/media-index.js';
+import type { MediaCounts, MediaFilter, MediaIndex, MediaItem, MediaState } from '../../ports/media-index.js';
 import type { Db } from './open.js';
 import { where } from './where.js';
 
@@ -18,7 +18,7 @@ function itemOf(r: Row): MediaItem {
   };
 }
 
-/** The media table of events.db, beside the jobs that fill it. */
+/** The media table of events.db, beside the jobs that fill it (a trigger adds an item as its media job is queued). */
 export class SqliteMediaIndex implements MediaIndex {
   private readonly st;
 
@@ -29,6 +29,7 @@ export class SqliteMediaIndex implements MediaIndex {
           mime_type = excluded.mime_type, bytes = excluded.bytes, sha256 = excluded.sha256, location = excluded.location, error = excluded.error,
           attempts = excluded.attempts, job_seq = excluded.job_seq, updated_at = excluded.updated_at`),
       get: db.prepare(`SELECT ${COLUMNS} FROM media WHERE tenant = ? AND message_id = ?`),
+      counts: db.prepare('SELECT state, n FROM media_counts'),
     };
   }
 
@@ -45,6 +46,14 @@ export class SqliteMediaIndex implements MediaIndex {
     const w = where([['tenant = ?', f.tenant], ['message_id = ?', f.messageId], ['state = ?', f.state]]);
     const rows = this.db.prepare(`SELECT ${COLUMNS} FROM media${w.sql} ORDER BY updated_at DESC, message_id LIMIT ?`).all(...w.args, f.limit ?? 1000) as Row[];
     return rows.map(itemOf);
+  }
+
+  async counts(): Promise<MediaCounts> {
+    const counts: Record<MediaState, number> = { pending: 0, ready: 0, failed: 0 };
+    for (const r of this.st.counts.all() as { state: string; n: number }[]) {
+      if (r.state in counts) counts[r.state as MediaState] = r.n;
+    }
+    return counts;
   }
 
   async close(): Promise<void> {
