@@ -54,3 +54,19 @@ export interface MediaIndex {
   counts(): Promise<MediaCounts>;
   close(): Promise<void>;
 }
+
+/** An item as the SQL engines store it: one column per field, in snake case. */
+export interface MediaItemRow {
+  tenant: string; message_id: string; provider: string; kind: string; state: string; mime_type: string | null; bytes: number | null;
+  sha256: string | null; location: string | null; error: string | null; attempts: number; job_seq: number | null; created_at: number; updated_at: number;
+}
+
+export const MEDIA_ITEM_COLUMNS = 'tenant, message_id, provider, kind, state, mime_type, bytes, sha256, location, error, attempts, job_seq, created_at, updated_at';
+
+export function mediaItemOf(r: MediaItemRow): MediaItem {
+  return {
+    tenant: r.tenant, provider: r.provider as Provider, messageId: r.message_id, kind: r.kind, state: r.state as MediaState,
+    mimeType: r.mime_type, bytes: r.bytes, sha256: r.sha256, location: r.location, error: r.error, attempts: r.attempts,
+    jobSeq: r.job_seq, createdAt: r.created_at, updatedAt: r.updated_at,
+  };
+}
