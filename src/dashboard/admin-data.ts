@@ -1,7 +1,8 @@
-import type { AdminData, LiveSnapshot } from '../ports/admin-data.js';
+import type { AdminData, LiveSnapshot, MediaPanel } from '../ports/admin-data.js';
 import type { DeliveryLog } from '../ports/delivery-log.js';
 import type { EventQuery } from '../ports/event-query.js';
 import type { JobQueue } from '../ports/job-queue.js';
+import type { MediaIndex } from '../ports/media-index.js';
 import type { TelemetryStore } from '../ports/telemetry-store.js';
 import { buildProfile, loadPrices, parseCostArgs, plan, renderChartSvg } from '../planner/index.js';
 import { measuredTraffic } from '../telemetry/measured.js';
@@ -16,6 +17,23 @@ export interface AdminStores {
   readonly query: EventQuery;
   readonly jobs: JobQueue;
   readonly telemetry: TelemetryStore;
+  /** Absent when media is off: the media panel then says so. */
+  readonly media?: MediaIndex;
+}
+
+const NO_MEDIA: MediaPanel = { enabled: false, counts: { pending: 0, ready: 0, failed: 0 }, items: [] };
+
+/** Items per state (kept by the engine, not counted per call) and the latest items, without where they are stored. */
+async function mediaPanel(index: MediaIndex | undefined, limit: number): Promise<MediaPanel> {
+  if (index === undefined) return NO_MEDIA;
+  const [counts, items] = await Promise.all([index.counts(), index.list({ limit })]);
+  return {
+    enabled: true,
+    counts,
+    items: items.map((m) => ({
+      tenant: m.tenant, messageId: m.messageId, kind: m.kind, state: m.state, mimeType: m.mimeType, bytes: m.bytes, error: m.error, attempts: m.attempts, updatedAt: m.updatedAt,
+    })),
+  };
 }
 
 /**
@@ -59,6 +77,7 @@ export function createAdminData(
     rollups: (since) => telemetry.since(since),
     latestEvents: (limit) => query.events({ limit, newestFirst: true }),
     deadLetters: (limit) => jobs.deadLetters(limit),
+    media: (limit) => mediaPanel(stores.media, limit),
     async cost() {
       const now = Date.now();
       const measured = measuredTraffic(await telemetry.since(now - RETENTION_MS), now);

@@ -86,6 +86,7 @@ function refresh() {
     api('rollups?minutes=60').then(renderRollups),
     api('events?limit=50').then(renderEvents),
     api('dlq?limit=50').then(renderDeadLetters),
+    api('media?limit=20').then(renderMedia),
   ];
   if (!costLoaded || round % COST_EVERY === 0) {
     jobs.push(api('cost').then(function (c) { renderCost(c); costLoaded = true; }));

@@ -90,6 +90,29 @@ function renderDeadLetters(list) {
   fillTable('dlq-table', rows, 6, 'No dead letters');
 }
 
+var MEDIA_STATES = ['pending', 'ready', 'failed'];
+
+function renderMedia(m) {
+  var on = m && m.enabled === true;
+  var counts = (m && m.counts) || {};
+  MEDIA_STATES.forEach(function (s) { setText('media-' + s, on ? fmtCount(counts[s]) : '–'); });
+  $('media-panel').classList.toggle('alert', on && counts.failed > 0);
+  setText('media-note', on ? 'downloads, latest first' : 'off: no media is downloaded (WAHOOK_MEDIA)');
+  var rows = (on && Array.isArray(m.items) ? m.items : []).map(function (i) {
+    var tr = el('tr');
+    var state = MEDIA_STATES.indexOf(i.state) === -1 ? 'unknown' : i.state;
+    cell(tr, stamp(i.updatedAt));
+    cell(tr, String(i.messageId || ''), 'key');
+    cell(tr, '').appendChild(el('span', String(i.state), 'tag media-' + state));
+    cell(tr, String(i.mimeType || i.kind || '–'));
+    cell(tr, typeof i.bytes === 'number' ? fmtCount(i.bytes) : '–', 'num');
+    cell(tr, String(i.attempts), 'num');
+    cell(tr, String(i.error || ''), 'err');
+    return tr;
+  });
+  fillTable('media-table', rows, 7, on ? 'No media yet' : 'Media is off');
+}
+
 function verdictRow(dl, term, value) { dl.appendChild(el('dt', term)); dl.appendChild(el('dd', value)); }
 function isRange(r) { return Array.isArray(r) && r.length === 2 && typeof r[0] === 'number' && typeof r[1] === 'number'; }
 function spanText(minutes) {

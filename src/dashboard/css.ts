@@ -80,6 +80,10 @@ tr.none td { color: var(--muted); text-align: center; padding: 18px; }
 .tag.field { background: #fff4e6; color: #a65e00; }
 .tag.session { background: #f3f0ff; color: #5f3dc4; }
 .tag.unknown { background: #f1f3f5; color: #495057; }
+.tag.media-pending { background: #fff9db; color: #e67700; }
+.tag.media-ready { background: #ebfbee; color: #2b8a3e; }
+.tag.media-failed { background: #fff5f5; color: #c92a2a; }
+#media-panel.alert #media-failed { color: var(--bad); }
 @media (max-width: 900px) {
   .grid, .cost { grid-template-columns: minmax(0, 1fr); }
   .stats { grid-template-columns: repeat(2, minmax(0, 1fr)); }

@@ -82,6 +82,18 @@ ${STATS}
       <tbody></tbody>
     </table></div>
   </article>
+  <article class="panel wide" id="media-panel">
+    <h2>Media <small id="media-note">downloads, latest first</small></h2>
+    <div class="pair media-counts">
+      <div><div class="value" id="media-pending">–</div><div class="label">pending</div></div>
+      <div><div class="value" id="media-ready">–</div><div class="label">ready</div></div>
+      <div><div class="value" id="media-failed">–</div><div class="label">failed</div></div>
+    </div>
+    <div class="table-wrap"><table id="media-table">
+      <thead><tr><th>Updated</th><th>Message id</th><th>State</th><th>Type</th><th class="num">Bytes</th><th class="num">Attempts</th><th>Error</th></tr></thead>
+      <tbody></tbody>
+    </table></div>
+  </article>
   <article class="panel wide">
     <h2>Latest events <small>newest first</small></h2>
     <div class="table-wrap"><table id="events-table">

@@ -45,6 +45,7 @@ const API = new Map<string, ApiCall>([
     const dead = await d.deadLetters(intParam(q, 'limit', 50, MAX_LIMIT));
     return reveal ? dead : dead.map(maskDeadLetter);
   }],
+  ['media', (q, d) => d.media(intParam(q, 'limit', 20, MAX_LIMIT))],
   ['cost', (_q, d) => d.cost()],
 ]);
 

@@ -26,8 +26,10 @@ export async function startServe(config: Config, err: (s: string) => void): Prom
     void p.finally(() => saving.delete(p));
   });
   const read = await openReadStores(config);
+  // Where the engine keeps no media state the panel says media is off; refusing that is the worker's to do, not the edge's.
+  const media = config.media.enabled ? await createEngine(config).openMediaIndex?.() : undefined;
   const sampler = startStoreSampler(config);
-  const admin = createAdminData({ log: read.log, query: read.query, jobs: read.pipeline.jobs, telemetry: telemetryStore }, hub, defaultPrices(), () => sampler.sample());
+  const admin = createAdminData({ log: read.log, query: read.query, jobs: read.pipeline.jobs, telemetry: telemetryStore, ...(media ? { media } : {}) }, hub, defaultPrices(), () => sampler.sample());
   hub.start();
   // The worker thread eases off while the edge takes webhooks (see EdgeActivity).
   const activity = new EdgeActivity();
@@ -46,6 +48,7 @@ export async function startServe(config: Config, err: (s: string) => void): Prom
       await Promise.all(saving);
       await sampler.close();
       await read.close();
+      await media?.close();
       await telemetryStore.close();
     },
   });

@@ -1,5 +1,6 @@
 import type { WahookEvent } from '../core/events.js';
 import type { DeadLetter } from './job-queue.js';
+import type { MediaCounts, MediaState } from './media-index.js';
 
 /** One minute of measured traffic, kept 35 days for the cost planner and the dashboard. */
 export interface MinuteRollup {
@@ -43,12 +44,36 @@ export interface LiveSnapshot {
   readonly eventsByKind: Readonly<Record<string, number>>;
 }
 
+/** One media item as the dashboard lists it. */
+export interface MediaRow {
+  readonly tenant: string;
+  readonly messageId: string;
+  readonly kind: string;
+  readonly state: MediaState;
+  readonly mimeType: string | null;
+  readonly bytes: number | null;
+  /** The last attempt's, also while the item is retried. */
+  readonly error: string | null;
+  readonly attempts: number;
+  readonly updatedAt: number;
+}
+
+/** The media pipeline at a glance: items per state and the latest items. */
+export interface MediaPanel {
+  /** False when media is off (or the engine keeps no media state), so the panel says so rather than show zeros. */
+  readonly enabled: boolean;
+  readonly counts: MediaCounts;
+  /** Most recently updated first. */
+  readonly items: readonly MediaRow[];
+}
+
 /** What the dashboard and admin API read; implemented over the stores and telemetry. */
 export interface AdminData {
   live(): Promise<LiveSnapshot>;
   rollups(sinceMs: number): Promise<MinuteRollup[]>;
   latestEvents(limit: number): Promise<WahookEvent[]>;
   deadLetters(limit: number): Promise<DeadLetter[]>;
+  media(limit: number): Promise<MediaPanel>;
   /** The cost report for the measured traffic (the planner's CostReport JSON) plus its SVG chart. */
   cost(): Promise<{ report: unknown; svg: string }>;
   /** Prometheus text exposition. */

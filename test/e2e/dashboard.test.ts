@@ -15,7 +15,7 @@ import { openReadStores } from '../../src/entry/engine-session.js';
 import { createLogger } from '../../src/entry/logger.js';
 import { createGatewayServer } from '../../src/entry/server.js';
 import { buildProfile, loadPrices, parseCostArgs, plan, renderChartSvg } from '../../src/planner/index.js';
-import type { AdminData, LiveSnapshot, MinuteRollup } from '../../src/ports/admin-data.js';
+import type { AdminData, LiveSnapshot, MediaPanel, MinuteRollup } from '../../src/ports/admin-data.js';
 import type { DeadLetter } from '../../src/ports/job-queue.js';
 import { defaultPrices } from '../../src/planner/shipped-prices.js';
 import { TelemetryHub } from '../../src/telemetry/hub.js';
@@ -58,6 +58,11 @@ function sampleData(): AdminData & { calls: { since: number[]; limits: number[] 
   const report = plan(buildProfile(parseCostArgs([]), measured), prices);
   const live: LiveSnapshot = { now: NOW, throughput, p50Ms: 1.8, p99Ms: 9.4, queueDepth: 37, oldestPendingAgeMs: 1850, received: 412_345, stored: 412_300,
     duplicates: 3_912, deadLetters: dead.length, events: 577_283, eventsByKind: { message: 301_022, status: 268_114, field: 6_020, session: 2_011, unknown: 116 } };
+  const media: MediaPanel = { enabled: true, counts: { pending: 4, ready: 1_204, failed: 1 }, items: [
+    { tenant: 'default', messageId: 'wamid.media-3', kind: 'video', state: 'pending', mimeType: 'video/mp4', bytes: null, error: 'WAHOOK_ERR_MEDIA_TIMEOUT: lookaside.fbsbx.com: nothing received for media.readTimeoutMs (30000 ms)', attempts: 2, updatedAt: NOW - 5_000 },
+    { tenant: 'default', messageId: 'wamid.media-2', kind: 'image', state: 'ready', mimeType: 'image/jpeg', bytes: 183_412, error: null, attempts: 1, updatedAt: NOW - 65_000 },
+    { tenant: 'default', messageId: 'wamid.media-1', kind: 'document', state: 'failed', mimeType: 'application/pdf', bytes: null, error: 'WAHOOK_ERR_MEDIA_EXPIRED: the media id is more than 7 days old', attempts: 1, updatedAt: NOW - 125_000 },
+  ] };
   return {
     calls,
     live: async () => ({ ...live, now: Date.now() }),
@@ -65,6 +70,7 @@ function sampleData(): AdminData & { calls: { since: number[]; limits: number[] 
     rollups: async (since) => (calls.since.push(since), rollups.filter((r) => r.minute >= since - 5 * 60_000)),
     latestEvents: async (limit) => (calls.limits.push(limit), events.slice(0, limit)),
     deadLetters: async (limit) => dead.slice(0, limit),
+    media: async (limit) => ({ ...media, items: media.items.slice(0, limit) }),
     cost: async () => ({ report, svg: renderChartSvg(report) }),
     metrics: async () => '# TYPE wahook_deliveries_total counter\nwahook_deliveries_total 412345\n',
   };
@@ -75,6 +81,7 @@ const emptyData: AdminData = {
   live: async () => ({ now: Date.now(), throughput: new Array<number>(60).fill(0), p50Ms: 0, p99Ms: 0, queueDepth: 0, oldestPendingAgeMs: 0,
     received: 0, stored: 0, duplicates: 0, deadLetters: 0, events: 0, eventsByKind: {} }),
   rollups: async () => [], latestEvents: async () => [], deadLetters: async () => [],
+  media: async () => ({ enabled: true, counts: { pending: 0, ready: 0, failed: 0 }, items: [] }),
   cost: async () => ({ report: null, svg: '' }), metrics: async () => '',
 };
 
@@ -276,6 +283,10 @@ describe('dashboard in headless Chromium', { skip: chromiumMissing, timeout: 50_
     assert.equal(await page.getAttribute('#kinds-chart', 'data-points'), '5');
     assert.equal(await page.textContent('#stat-received'), '412,345');
     assert.equal(await page.locator('#dlq-table tbody tr').count(), 3);
+    assert.deepEqual(await page.locator('#media-table tbody tr td:nth-child(3)').allTextContents(), ['pending', 'ready', 'failed']);
+    assert.deepEqual([await page.textContent('#media-pending'), await page.textContent('#media-ready'), await page.textContent('#media-failed')], ['4', '1,204', '1']);
+    assert.match(await page.innerText('#media-table tbody'), /wamid\.media-2\s+ready\s+image\/jpeg\s+183,412\s+1/);
+    assert.match(await page.innerText('#media-table tbody'), /WAHOOK_ERR_MEDIA_EXPIRED/);
     const rows = await page.locator('#events-table tbody tr').count();
     assert.ok(rows >= 8, `events table has ${rows} rows`);
     const text = await page.innerText('body');
@@ -297,6 +308,8 @@ describe('dashboard in headless Chromium', { skip: chromiumMissing, timeout: 50_
     for (const id of Object.keys(SERIES)) assert.equal(await page.getAttribute(`#${id}`, 'data-points'), '0', id);
     assert.ok(await page.getByText('No traffic yet', { exact: true }).isVisible());
     assert.equal(await page.textContent('#events-table tbody'), 'No events yet');
+    assert.equal(await page.textContent('#media-table tbody'), 'No media yet');
+    assert.equal(await page.textContent('#media-failed'), '0');
     assert.equal(await page.textContent('#stat-p99'), '–', 'no made-up latency without traffic');
     const png = await screenshot(page, 'dashboard-empty');
     for (const id of Object.keys(SERIES)) {
@@ -328,6 +341,7 @@ describe('dashboard in headless Chromium', { skip: chromiumMissing, timeout: 50_
     await page.waitForFunction(() => (document.querySelector('#cost-chart img') as HTMLImageElement).naturalWidth > 0);
     assert.equal(await page.textContent('#stat-received'), '40');
     assert.equal(await page.textContent('#stat-queue'), '40', 'no worker runs here, so every delivery is pending');
+    assert.equal(await page.textContent('#media-table tbody'), 'Media is off', 'this stack runs without media');
     const png = await screenshot(page, 'dashboard-real');
     const counts = await seriesPixels(page, png, 'throughput-chart');
     t.diagnostic(`#throughput-chart series pixels ${JSON.stringify(counts)}`);

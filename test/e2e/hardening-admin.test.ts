@@ -38,6 +38,7 @@ function adminData(): AdminData {
     live: async () => ({ now: Date.now(), throughput: new Array<number>(60).fill(0), p50Ms: 0, p99Ms: 0, queueDepth: 0, oldestPendingAgeMs: 0,
       received: 0, stored: 0, duplicates: 0, deadLetters: 1, events: events.length, eventsByKind: {} }),
     rollups: async () => [], latestEvents: async (limit) => events.slice(0, limit), deadLetters: async (limit) => dead.slice(0, limit),
+    media: async () => ({ enabled: false, counts: { pending: 0, ready: 0, failed: 0 }, items: [] }),
     cost: async () => ({ report: null, svg: '' }), metrics: async () => 'wahook_up 1\n',
   };
 }

@@ -23,7 +23,7 @@ test('on PostgreSQL: migrate, serve, deliveries become events once, and the CLI 
     assert.match(refused.stderr, /WAHOOK_ERR_SCHEMA_MISMATCH.*run `wahook migrate`/);
     const migrated = await runWahook(['migrate'], env);
     assert.equal(migrated.code, 0, migrated.stderr);
-    assert.deepEqual(JSON.parse(migrated.stdout), { engine: 'postgres', from: 0, to: 1 });
+    assert.deepEqual(JSON.parse(migrated.stdout), { engine: 'postgres', from: 0, to: 2 });
     const server = spawnWahook(['serve'], env);
     try {
       await waitForHttp(`http://127.0.0.1:${port}/healthz`);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import pg from 'pg';
 import { deliveryLogContract, deliveryLogFixture } from '../../../test/contracts/delivery-log.contract.js';
+import { mediaIndexContract } from '../../../test/contracts/media-index.contract.js';
 import { pipelineStoresContract } from '../../../test/contracts/pipeline-stores.contract.js';
 import { telemetryStoreContract } from '../../../test/contracts/telemetry-store.contract.js';
 import { dropSchema, pgbouncer, postgres, testSchema } from '../../../test/helpers/services.js';
@@ -28,6 +29,10 @@ function suites(label: string, url: string): void {
   pipelineStoresContract(`postgres, ${label}`, async () => {
     const { engine, drop } = await engineIn(url);
     return { open: () => engine.openPipelineStores(), openQuery: () => engine.openEventQuery(), dispose: drop };
+  });
+  mediaIndexContract(`postgres, ${label}`, async () => {
+    const { engine, drop } = await engineIn(url);
+    return { open: () => engine.openMediaIndex!(), openPipeline: () => engine.openPipelineStores(), dispose: drop };
   });
   telemetryStoreContract(`postgres, ${label}`, async () => {
     const { engine, drop } = await engineIn(url);

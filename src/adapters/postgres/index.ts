@@ -4,6 +4,7 @@ import { postgresDeliveryStore } from './delivery-store.js';
 import { PostgresEventQuery } from './event-query.js';
 import { PostgresEventStore } from './event-store.js';
 import { PostgresJobQueue } from './job-queue.js';
+import { PostgresMediaIndex } from './media-index.js';
 import { assertSchemaCurrent, migrate } from './migrate.js';
 import { createPg, type PgOptions } from './pool.js';
 import { PostgresTelemetryStore } from './telemetry-store.js';
@@ -35,6 +36,7 @@ export function postgresEngine(o: PgOptions): Engine & { migrate(): Promise<{ fr
       }),
     openEventQuery: () => open((pg) => new PostgresEventQuery(pg)),
     openTelemetryStore: () => open((pg) => new PostgresTelemetryStore(pg)),
+    openMediaIndex: () => open((pg) => new PostgresMediaIndex(pg)),
     async migrate() {
       const pg = pool.acquire();
       try {

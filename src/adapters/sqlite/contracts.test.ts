@@ -43,6 +43,7 @@ mediaIndexContract('sqlite', async () => {
   const engine = engineIn(dir, false);
   return {
     open: () => engine.openMediaIndex!(),
+    openPipeline: () => engine.openPipelineStores(),
     dispose: async () => rmSync(dir, { recursive: true, force: true }),
   };
 });

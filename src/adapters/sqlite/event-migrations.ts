@@ -105,4 +105,36 @@ export const EVENT_MIGRATIONS: readonly string[] = [
   -- A runner that claims one target (media downloads) reads its ready lanes without scanning the others'.
   CREATE INDEX lanes_target_ready ON lanes (target, run_at);
   `,
+  `
+  -- A media message is listed as pending from the moment it is stored, not from its first download attempt:
+  -- its media job is queued in the ingest's transaction, and this trigger records the item in that same
+  -- transaction. A job queued again (\`wahook media fetch\`) leaves the item it already has.
+  CREATE TRIGGER media_item_queued AFTER INSERT ON jobs WHEN NEW.target = 'media'
+  BEGIN
+    INSERT OR IGNORE INTO media (tenant, message_id, provider, kind, state, mime_type, attempts, job_seq, created_at, updated_at)
+      SELECT e.tenant, coalesce(json_extract(e.json, '$.messageId'), e.key), json_extract(e.json, '$.provider'),
+        coalesce(json_extract(e.json, '$.media.kind'), 'unknown'), 'pending', json_extract(e.json, '$.media.mimeType'), 0, NEW.seq, NEW.updated_at, NEW.updated_at
+      FROM events e WHERE e.seq = NEW.seq;
+  END;
+  INSERT OR IGNORE INTO media (tenant, message_id, provider, kind, state, mime_type, attempts, job_seq, created_at, updated_at)
+    SELECT e.tenant, coalesce(json_extract(e.json, '$.messageId'), e.key), json_extract(e.json, '$.provider'),
+      coalesce(json_extract(e.json, '$.media.kind'), 'unknown'), 'pending', json_extract(e.json, '$.media.mimeType'), 0, j.seq, j.updated_at, j.updated_at
+    FROM jobs j JOIN events e ON e.seq = j.seq WHERE j.target = 'media';
+  -- Items per state, kept by triggers so the dashboard reads three rows instead of counting the table.
+  CREATE TABLE media_counts (state TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+  INSERT INTO media_counts (state, n) SELECT state, count(*) FROM media GROUP BY state;
+  CREATE TRIGGER media_counted AFTER INSERT ON media
+  BEGIN
+    INSERT INTO media_counts (state, n) VALUES (NEW.state, 1) ON CONFLICT (state) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER media_recounted AFTER UPDATE OF state ON media WHEN OLD.state IS NOT NEW.state
+  BEGIN
+    UPDATE media_counts SET n = n - 1 WHERE state = OLD.state;
+    INSERT INTO media_counts (state, n) VALUES (NEW.state, 1) ON CONFLICT (state) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER media_uncounted AFTER DELETE ON media
+  BEGIN
+    UPDATE media_counts SET n = n - 1 WHERE state = OLD.state;
+  END;
+  `,
 ];

@@ -1,24 +1,8 @@
-import type { Provider } from '../../core/events.js';
-import type { MediaFilter, MediaIndex, MediaItem, MediaState } from '../../ports/media-index.js';
+import { MEDIA_ITEM_COLUMNS as COLUMNS, mediaItemOf as itemOf, type MediaCounts, type MediaFilter, type MediaIndex, type MediaItem, type MediaItemRow as Row, type MediaState } from '../../ports/media-index.js';
 import type { Db } from './open.js';
 import { where } from './where.js';
 
-interface Row {
-  tenant: string; message_id: string; provider: string; kind: string; state: string; mime_type: string | null; bytes: number | null;
-  sha256: string | null; location: string | null; error: string | null; attempts: number; job_seq: number | null; created_at: number; updated_at: number;
-}
-
-const COLUMNS = 'tenant, message_id, provider, kind, state, mime_type, bytes, sha256, location, error, attempts, job_seq, created_at, updated_at';
-
-function itemOf(r: Row): MediaItem {
-  return {
-    tenant: r.tenant, provider: r.provider as Provider, messageId: r.message_id, kind: r.kind, state: r.state as MediaState,
-    mimeType: r.mime_type, bytes: r.bytes, sha256: r.sha256, location: r.location, error: r.error, attempts: r.attempts,
-    jobSeq: r.job_seq, createdAt: r.created_at, updatedAt: r.updated_at,
-  };
-}
-
-/** The media table of events.db, beside the jobs that fill it. */
+/** The media table of events.db, beside the jobs that fill it (a trigger adds an item as its media job is queued). */
 export class SqliteMediaIndex implements MediaIndex {
   private readonly st;
 
@@ -29,6 +13,7 @@ export class SqliteMediaIndex implements MediaIndex {
           mime_type = excluded.mime_type, bytes = excluded.bytes, sha256 = excluded.sha256, location = excluded.location, error = excluded.error,
           attempts = excluded.attempts, job_seq = excluded.job_seq, updated_at = excluded.updated_at`),
       get: db.prepare(`SELECT ${COLUMNS} FROM media WHERE tenant = ? AND message_id = ?`),
+      counts: db.prepare('SELECT state, n FROM media_counts'),
     };
   }
 
@@ -45,6 +30,14 @@ export class SqliteMediaIndex implements MediaIndex {
     const w = where([['tenant = ?', f.tenant], ['message_id = ?', f.messageId], ['state = ?', f.state]]);
     const rows = this.db.prepare(`SELECT ${COLUMNS} FROM media${w.sql} ORDER BY updated_at DESC, message_id LIMIT ?`).all(...w.args, f.limit ?? 1000) as Row[];
     return rows.map(itemOf);
+  }
+
+  async counts(): Promise<MediaCounts> {
+    const counts: Record<MediaState, number> = { pending: 0, ready: 0, failed: 0 };
+    for (const r of this.st.counts.all() as { state: string; n: number }[]) {
+      if (r.state in counts) counts[r.state as MediaState] = r.n;
+    }
+    return counts;
   }
 
   async close(): Promise<void> {

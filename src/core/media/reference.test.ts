@@ -51,6 +51,23 @@ describe('media references', () => {
     assert.deepEqual(routesFor([MEDIA], text!), []);
   });
 
+  test('every WASender media message is routed to the media target with its kind, wrapped or not', () => {
+    const media = { url: 'https://mmg.whatsapp.net/o1/v/t62/x', directPath: '/o1/v/t62/x', mediaKey: Buffer.alloc(32, 7).toString('base64'), mimetype: 'application/octet-stream', fileLength: '10' };
+    const cases: [string, Record<string, unknown>][] = [
+      ['image', { imageMessage: media }], ['audio', { audioMessage: { ...media, ptt: true } }], ['video', { videoMessage: media }], ['video', { ptvMessage: media }],
+      ['document', { documentMessage: media }], ['sticker', { stickerMessage: media }],
+      ['document', { documentWithCaptionMessage: { message: { documentMessage: media } } }], ['image', { ephemeralMessage: { message: { imageMessage: media } } }],
+    ];
+    for (const [kind, message] of cases) {
+      const payload = { event: 'messages.received', timestamp: 1_739_321_300, data: { messages: { key: { id: `3EB0${kind}`, fromMe: false, remoteJid: '16505551234@s.whatsapp.net' }, message, messageTimestamp: 1_739_321_300 } } };
+      const [e] = normalize({ ...ref, provider: 'wasender' }, payload).events;
+      const label = Object.keys(message)[0]!;
+      assert.deepEqual(routesFor([MEDIA], e!).map((r) => r.target), ['media'], label);
+      const r = mediaRefOf(e!);
+      assert.deepEqual([r.provider, r.kind, r.mimeType], ['wasender', kind, 'application/octet-stream'], label);
+    }
+  });
+
   test('a message without a usable reference is refused for good', () => {
     const [e] = events('cloud_api', 'cloud-api/messages/image.json');
     const noId = { ...e!, media: { ...(e!['media'] as object), id: undefined } };

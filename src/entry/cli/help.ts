@@ -104,7 +104,8 @@ ${CONFIG_FLAGS}`,
 
 Media items as JSON lines, most recently updated first: messageId, state
 (pending, ready or failed), mimeType, bytes, sha256 (of the stored, decrypted
-bytes), location and error. An item appears with its first attempt.
+bytes), location and error. An item is listed, pending, as soon as its
+message is stored, before its download starts.
 \`fetch\` queues one item's download again for the worker (a failed item's
 dead letter goes back to its lane).
 

@@ -99,6 +99,18 @@ describe('Cloud API media against a fake Graph API', () => {
     assert.deepEqual([resolves(), downloads()], [3, 3]);
   });
 
+  test('a 401 or a 403 from the media URL is answered with a fresh URL, like a 404', async () => {
+    for (const status of [401, 403]) {
+      const body = randomBytes(500);
+      let asked = 0;
+      graph.routes.set(`GET /files/s${status}`, (_req, res) => void (asked++ === 0 ? res.writeHead(status).end() : res.writeHead(200, { 'content-length': String(body.length) }).end(body)));
+      graph.media.set(`s${status}`, { body, urlOverride: `${graph.url}/files/s${status}` });
+      graph.requests.length = 0;
+      assert.equal((await fetchCloudMedia(ref(`s${status}`), 'default', tenant(), ctx())).sha256, sha(body), String(status));
+      assert.deepEqual([resolves(), asked], [2, 2], `${status}: the id is resolved again and the fresh URL serves`);
+    }
+  });
+
   test('a failing Graph API is a retryable resolve failure that names its answer', async () => {
     graph.media.set('m6', { body: randomBytes(10), resolveFailures: 1 });
     await assert.rejects(fetchCloudMedia(ref('m6'), 'default', tenant(), ctx()), (e: { code?: string; message: string }) => e.code === 'WAHOOK_ERR_MEDIA_RESOLVE_FAILED' && /HTTP 500.*unexpected error/.test(e.message));

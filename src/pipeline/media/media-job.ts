@@ -44,11 +44,14 @@ export function mediaJob(d: MediaJobDeps): JobTarget {
   return async (job: Job) => {
     const e = job.event;
     const attempt = job.attempts + 1;
-    const kind = String((e['media'] as { kind?: unknown } | undefined)?.kind ?? 'unknown');
+    const media = e['media'] as { kind?: unknown; mimeType?: unknown } | undefined;
+    const kind = String(media?.kind ?? 'unknown');
+    // Until the download says otherwise, the type the webhook declared (as the item was first recorded with it).
+    const declaredMime = typeof media?.mimeType === 'string' ? media.mimeType : null;
     const prior = await d.index.get(e.tenant, e.messageId ?? e.key);
     const item = (over: Partial<MediaItem>): MediaItem => ({
       tenant: e.tenant, provider: e.provider, messageId: e.messageId ?? e.key, kind, state: 'pending',
-      mimeType: null, bytes: null, sha256: null, location: null, error: prior?.error ?? null,
+      mimeType: declaredMime, bytes: null, sha256: null, location: null, error: prior?.error ?? null,
       attempts: attempt, jobSeq: job.seq, createdAt: prior?.createdAt ?? d.now(), updatedAt: d.now(), ...over,
     });
     let staged: string | undefined;

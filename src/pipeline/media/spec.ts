@@ -1,5 +1,6 @@
 import type { JobTargetSpec } from '../../core/job-routing.js';
 
+/** Also named by events.db's trigger that lists an item as its job is queued (adapters/sqlite/event-migrations.ts). */
 export const MEDIA_TARGET = 'media';
 
 /**
