@@ -55,6 +55,7 @@ export interface Config {
   readonly adminToken?: string;
   readonly metricsRequireToken: boolean;
   readonly telemetryRetentionDays: number;
+  readonly deliveryRetentionDays: number;
   /** The delivery log is this queue (see `queueKind`), whatever the engine. */
   readonly queueUrl?: string;
   readonly largeDeliveryBucket?: string;
@@ -255,6 +256,7 @@ export function loadConfig(src: ConfigSources): Config {
     adminToken: v.adminToken as string | undefined,
     metricsRequireToken: v.metricsRequireToken as boolean,
     telemetryRetentionDays: v.telemetryRetentionDays as number,
+    deliveryRetentionDays: v.deliveryRetentionDays as number,
     queueUrl: v.queueUrl as string | undefined,
     largeDeliveryBucket: v.largeDeliveryBucket as string | undefined,
     queueWaitSeconds: v.queueWaitSeconds as number,
@@ -278,7 +280,6 @@ export function loadConfig(src: ConfigSources): Config {
     }
   }
   if (config.engine === 'dynamodb' && config.dynamodbTablePrefix === undefined) throw invalid('dynamodbTablePrefix', 'the dynamodb engine needs WAHOOK_DYNAMODB_TABLE_PREFIX');
-  if (config.engine === 'dynamodb' && config.queueUrl === undefined) throw invalid('queueUrl', 'the dynamodb engine keeps events, jobs and telemetry; deliveries need a queue: set WAHOOK_QUEUE_URL=sqs://…');
   if (config.queueUrl !== undefined && queueKind(config.queueUrl) === null) {
     throw invalid('queueUrl', 'expected sqs://<host>/<account id>/<queue name> or an https://sqs.… queue URL');
   }
