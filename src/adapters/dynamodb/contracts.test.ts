@@ -31,7 +31,7 @@ deliveryLogContract('dynamodb', async () => {
 pipelineStoresContract('dynamodb', async () => {
   const engine = await freshEngine();
   return { open: () => engine.openPipelineStores(), openQuery: () => engine.openEventQuery(), dispose: async () => {} };
-}, { eventLanes: false });
+});
 
 telemetryStoreContract('dynamodb', async () => {
   const store = await (await freshEngine()).openTelemetryStore();
