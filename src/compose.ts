@@ -1,11 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Config } from './config/load.js';
-import { postgresEngine } from './adapters/postgres/index.js';
-import { sqliteEngine } from './adapters/sqlite/index.js';
-import { dynamodbEngine } from './adapters/dynamodb/index.js';
 import { sqsQueue } from './adapters/sqs/index.js';
-import { redisQueue } from './adapters/redis/index.js';
 import { queueKind, type QueueKind } from './core/queue-url.js';
 import { redisQueueAddress } from './core/redis-url.js';
 import type { Engine } from './ports/engine.js';
@@ -21,10 +17,30 @@ import type { MediaStorage } from './ports/media-storage.js';
  * folder and one line in ENGINES.
  */
 const ENGINES: Record<Config['engine'], (config: Config) => Engine & Partial<Migratable>> = {
-  sqlite: (c) => sqliteEngine({ dataDir: resolve(c.dataDir), busyTimeoutMs: c.storeBusyTimeoutMs, writerThread: writerThread(c.storeWriter) }),
-  postgres: (c) => postgresEngine({ url: c.databaseUrl!, schema: c.dbSchema, poolMax: c.dbPoolMax }),
-  dynamodb: (c) => dynamodbEngine({ tablePrefix: c.dynamodbTablePrefix! }),
+  sqlite: (c) => lazyEngine('sqlite', { media: true }, async () => (await import('./adapters/sqlite/index.js')).sqliteEngine({ dataDir: resolve(c.dataDir), busyTimeoutMs: c.storeBusyTimeoutMs, writerThread: writerThread(c.storeWriter) })),
+  postgres: (c) => lazyEngine('postgres', { media: true, migrate: true }, async () => (await import('./adapters/postgres/index.js')).postgresEngine({ url: c.databaseUrl!, schema: c.dbSchema, poolMax: c.dbPoolMax })),
+  dynamodb: (c) => lazyEngine('dynamodb', {}, async () => (await import('./adapters/dynamodb/index.js')).dynamodbEngine({ tablePrefix: c.dynamodbTablePrefix!, deliveryRetentionDays: c.deliveryRetentionDays })),
 };
+
+/**
+ * An engine whose adapter (and driver) is loaded when it is first opened,
+ * so a process loads only the engine its config picks: the receiving
+ * Lambda, whose bundle splits at these imports, starts without any.
+ */
+function lazyEngine(name: string, has: { media?: boolean; migrate?: boolean }, load: () => Promise<Engine & Partial<Migratable>>): Engine & Partial<Migratable> {
+  let loaded: Promise<Engine & Partial<Migratable>> | undefined;
+  const engine = (): Promise<Engine & Partial<Migratable>> => (loaded ??= load());
+  return {
+    name,
+    openDeliveryStore: async (hooks) => (await engine()).openDeliveryStore(hooks),
+    openDeliveryLog: async () => (await engine()).openDeliveryLog(),
+    openPipelineStores: async () => (await engine()).openPipelineStores(),
+    openEventQuery: async () => (await engine()).openEventQuery(),
+    openTelemetryStore: async () => (await engine()).openTelemetryStore(),
+    ...(has.media ? { openMediaIndex: async () => (await engine()).openMediaIndex!() } : {}),
+    ...(has.migrate ? { migrate: async () => (await engine()).migrate!() } : {}),
+  };
+}
 
 /** An engine whose schema is migrated by `wahook migrate` rather than on open. */
 export interface Migratable {
@@ -42,7 +58,11 @@ export function createEngine(config: Config): Engine & Partial<Migratable> {
  */
 const QUEUES: Record<QueueKind, (config: Config) => QueueEngine> = {
   sqs: (c) => sqsQueue({ url: c.queueUrl!, largeDeliveryBucket: c.largeDeliveryBucket, waitSeconds: c.queueWaitSeconds }),
-  redis: (c) => redisQueue({ address: redisQueueAddress(c.queueUrl!)!, durability: c.queueDurability }),
+  redis: (c) => {
+    // Loaded on first open, like the engines: a process that never touches Redis never loads its client.
+    const queue = import('./adapters/redis/index.js').then((m) => m.redisQueue({ address: redisQueueAddress(c.queueUrl!)!, durability: c.queueDurability }));
+    return { openDeliveryStore: async (hooks) => (await queue).openDeliveryStore(hooks), openDeliveryLog: async () => (await queue).openDeliveryLog() };
+  },
 };
 
 /** A queue's side of the delivery log; a decoder only where a function is triggered by the queue (SQS). */

@@ -61,6 +61,7 @@ export interface Config {
   readonly webhookAllowCidrs: readonly string[];
   readonly metricsRequireToken: boolean;
   readonly telemetryRetentionDays: number;
+  readonly deliveryRetentionDays: number;
   /** The delivery log is this queue (see `queueKind`), whatever the engine. */
   readonly queueUrl?: string;
   readonly largeDeliveryBucket?: string;
@@ -266,6 +267,7 @@ export function loadConfig(src: ConfigSources): Config {
     webhookAllowCidrs: v.webhookAllowCidrs as string[],
     metricsRequireToken: v.metricsRequireToken as boolean,
     telemetryRetentionDays: v.telemetryRetentionDays as number,
+    deliveryRetentionDays: v.deliveryRetentionDays as number,
     queueUrl: v.queueUrl as string | undefined,
     largeDeliveryBucket: v.largeDeliveryBucket as string | undefined,
     queueWaitSeconds: v.queueWaitSeconds as number,
@@ -295,7 +297,6 @@ export function loadConfig(src: ConfigSources): Config {
   // Parsed here only to refuse a malformed range at start; each host builds its policy from the lists.
   sourcePolicy(config.trustedProxies, config.webhookAllowCidrs);
   if (config.engine === 'dynamodb' && config.dynamodbTablePrefix === undefined) throw invalid('dynamodbTablePrefix', 'the dynamodb engine needs WAHOOK_DYNAMODB_TABLE_PREFIX');
-  if (config.engine === 'dynamodb' && config.queueUrl === undefined) throw invalid('queueUrl', 'the dynamodb engine keeps events, jobs and telemetry; deliveries need a queue: set WAHOOK_QUEUE_URL=sqs://…');
   if (config.queueUrl !== undefined && queueKind(config.queueUrl) === null) {
     throw invalid('queueUrl', 'expected sqs://<host>/<account id>/<queue name>, an https://sqs.… queue URL, or redis://[user:password@]host[:port][/db][?key=<prefix>&group=<name>] (rediss:// for TLS)');
   }

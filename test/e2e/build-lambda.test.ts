@@ -33,8 +33,15 @@ test('one zip per function, each at most 1 MB, bundling no dev dependency and no
     assert.equal(readFileSync(b.zipPath).length, b.zipBytes);
     assert.ok(!b.packages.includes('better-sqlite3'));
     for (const p of b.packages) assert.ok(!(p in pkg.devDependencies), `${b.name} bundles the dev dependency ${p}`);
-    assert.ok(b.packages.includes('@aws-sdk/client-sqs'));
+    assert.ok(b.files.includes('index.mjs'));
   }
+});
+
+test('the receiving function\'s cold start loads no AWS SDK: S3, SSM, Secrets Manager and the engines are chunks loaded on first use', () => {
+  const receive = built[0]!;
+  assert.deepEqual(receive.entryPackages.filter((p) => p.startsWith('@aws-sdk/') || p.startsWith('@smithy/') || p === 'pg'), []);
+  for (const p of ['@aws-sdk/client-s3', '@aws-sdk/client-ssm', '@aws-sdk/client-secrets-manager', '@aws-sdk/client-dynamodb', 'pg']) assert.ok(receive.packages.includes(p), `${p} is in the zip for the paths that need it`);
+  assert.ok(receive.entryBytes < receive.bundleBytes / 4, `${receive.entryBytes} of ${receive.bundleBytes} bytes load at cold start`);
 });
 
 test('the receiving zip, loaded alone in a fresh process, queues a signed delivery and answers 200', async () => {

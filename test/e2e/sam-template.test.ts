@@ -56,12 +56,14 @@ test('the template holds what the deployment promises', { skip: lint ? false : '
   assert.equal(bucket.LifecycleConfiguration.Rules[0].Prefix, 'deliveries/', 'the prefix the claim check writes under');
   assert.equal(bucket.PublicAccessBlockConfiguration.BlockPublicPolicy, true);
 
-  for (const name of ['EventsTable', 'JobsTable', 'TelemetryTable']) {
+  for (const name of ['EventsTable', 'JobsTable', 'TelemetryTable', 'DeliveriesTable']) {
     const table = r[name].Properties;
     assert.equal(table.BillingMode, 'PAY_PER_REQUEST');
     assert.deepEqual(table.KeySchema.map((k: Obj) => k.AttributeName), ['pk', 'sk']);
   }
   assert.equal(r.TelemetryTable.Properties.TimeToLiveSpecification.AttributeName, 'expiresAt');
+  assert.deepEqual(r.DeliveriesTable.Properties.TimeToLiveSpecification, { AttributeName: 'expiresAt', Enabled: true }, 'raw deliveries expire by TTL');
+  assert.deepEqual(env.WAHOOK_DELIVERY_RETENTION_DAYS, { Ref: 'DeliveryRetentionDays' });
 
   const alarms = Object.values(r).filter((x: Obj) => x.Type === 'AWS::CloudWatch::Alarm') as Obj[];
   assert.ok(alarms.some((a) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible' && a.Properties.Dimensions[0].Value['Fn::GetAtt'][0] === 'DeadLetterQueue'));

@@ -8,6 +8,7 @@ import { planIngest } from '../../pipeline/ingest-plan.js';
 import type { StoredDelivery } from '../../ports/delivery-log.js';
 import { Ddb } from './ddb.js';
 import { createTables, dynamodbEngine, TABLES } from './index.js';
+import { TTL_TABLES } from './tables.js';
 
 let dynamo: LocalDynamo;
 let n = 0;
@@ -21,7 +22,7 @@ after(async () => {
 async function engine() {
   const prefix = `c${process.pid}-${n++}-`;
   await createTables(await Ddb.open(), prefix);
-  return dynamodbEngine({ tablePrefix: prefix });
+  return dynamodbEngine({ tablePrefix: prefix, deliveryRetentionDays: 30 });
 }
 const delivery = (id: string, value: object): StoredDelivery => {
   const body = Buffer.from(JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: 'w', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { phone_number_id: '1' }, ...value } }] }] }));
@@ -57,4 +58,9 @@ test('the tables the adapter makes are the tables the SAM template declares', { 
   assert.deepEqual(pick(r.EventsTable!.Properties), pick(TABLES.events as Record<string, unknown>));
   assert.deepEqual(pick(r.JobsTable!.Properties), pick(TABLES.jobs as Record<string, unknown>));
   assert.deepEqual(pick(r.TelemetryTable!.Properties), pick(TABLES.telemetry as Record<string, unknown>));
+  assert.deepEqual(pick(r.DeliveriesTable!.Properties), pick(TABLES.deliveries as Record<string, unknown>));
+  for (const name of TTL_TABLES) {
+    const resource = `${name[0]!.toUpperCase()}${name.slice(1)}Table`;
+    assert.deepEqual(r[resource]!.Properties.TimeToLiveSpecification, { AttributeName: 'expiresAt', Enabled: true }, `${resource} expires its items by expiresAt`);
+  }
 });

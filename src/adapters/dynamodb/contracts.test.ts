@@ -1,4 +1,5 @@
 import { after, before } from 'node:test';
+import { deliveryLogContract, deliveryLogFixture } from '../../../test/contracts/delivery-log.contract.js';
 import { pipelineStoresContract } from '../../../test/contracts/pipeline-stores.contract.js';
 import { telemetryStoreContract } from '../../../test/contracts/telemetry-store.contract.js';
 import { startDynamo, type LocalDynamo } from '../../../test/helpers/aws-local.js';
@@ -19,13 +20,18 @@ after(async () => {
 async function freshEngine() {
   const prefix = `t${process.pid}-${n++}-`;
   await createTables(await Ddb.open(), prefix);
-  return dynamodbEngine({ tablePrefix: prefix });
+  return dynamodbEngine({ tablePrefix: prefix, deliveryRetentionDays: 30 });
 }
+
+deliveryLogContract('dynamodb', async () => {
+  const engine = await freshEngine();
+  return deliveryLogFixture(() => engine.openDeliveryStore(), () => engine.openDeliveryLog(), async () => {});
+});
 
 pipelineStoresContract('dynamodb', async () => {
   const engine = await freshEngine();
   return { open: () => engine.openPipelineStores(), openQuery: () => engine.openEventQuery(), dispose: async () => {} };
-}, { eventLanes: false });
+});
 
 telemetryStoreContract('dynamodb', async () => {
   const store = await (await freshEngine()).openTelemetryStore();

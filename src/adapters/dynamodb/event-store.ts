@@ -1,6 +1,6 @@
 import { conversationOf } from '../../core/conversation.js';
 import type { WahookEvent } from '../../core/events.js';
-import { targetsFor } from '../../core/job-routing.js';
+import { routesFor } from '../../core/job-routing.js';
 import { START, type Checkpoint } from '../../ports/delivery-log.js';
 import type { EventStore, IngestRequest, IngestResult } from '../../ports/event-store.js';
 import { N, num, S, str, updateOf, type Ddb } from './ddb.js';
@@ -87,8 +87,8 @@ export class DynamoEventStore implements EventStore {
         expr: 'attribute_not_exists(#u) OR #u <= :u', names: { '#u': 'updatedAt' }, values: { ':u': N(e.timestamp) },
       });
     }
-    const conversation = conversationOf(e);
-    for (const target of targetsFor(req.targets, e)) await this.jobs.outbox(seq, target, conversation, e, now);
+    // Each job goes in the lane its target asks for: the conversation's, or the event's own (media).
+    for (const r of routesFor(req.targets, e)) await this.jobs.outbox(seq, r.target, r.lane, e, now);
     return true;
   }
 

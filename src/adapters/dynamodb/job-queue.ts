@@ -1,7 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { conversationOf } from '../../core/conversation.js';
+import { laneOf, type JobTargetSpec } from '../../core/job-routing.js';
 import type { WahookEvent } from '../../core/events.js';
-import type { DeadLetter, Job, JobCounts, JobQueue } from '../../ports/job-queue.js';
+import type { ClaimScope, DeadLetter, Job, JobCounts, JobQueue } from '../../ports/job-queue.js';
 import { N, num, pad, S, str, updateOf, type Ddb, type Item } from './ddb.js';
 import type { TableNames } from './tables.js';
 
@@ -43,18 +43,20 @@ export class DynamoJobQueue implements JobQueue {
     await this.ddb.put(this.t.jobs, { ...laneKey(target, conversation), target: S(target), conversation: S(conversation), head: N(head), runAt: N(runAt), rpk: S('READY'), rsk: readyAt(runAt, target, conversation) }, true);
   }
 
-  async enqueue(target: string, events: readonly { tenant: string; key: string }[], now: number): Promise<number> {
+  async enqueue(target: string, events: readonly { tenant: string; key: string }[], now: number, lane?: JobTargetSpec['lane']): Promise<number> {
     let n = 0;
     for (const { tenant, key } of events) {
       const e = await this.ddb.get(this.t.events, { pk: S(`E#${tenant}#${key}`), sk: S('E') });
       if (e === undefined) continue;
       const event = JSON.parse(str(e, 'json')!) as WahookEvent;
-      if (await this.outbox(num(e, 'gsk')!, target, conversationOf(event), event, now)) n++;
+      if (await this.outbox(num(e, 'gsk')!, target, laneOf(lane, event), event, now)) n++;
     }
     return n;
   }
 
-  async claim(now: number, limit: number, leaseMs: number, busy: ReadonlySet<string> = new Set()): Promise<Job[]> {
+  /** A scope limits the claim to some targets (`only`) or keeps some out (`except`): the media runner and the handlers' runner claim apart. */
+  async claim(now: number, limit: number, leaseMs: number, busy: ReadonlySet<string> = new Set(), scope: ClaimScope = {}): Promise<Job[]> {
+    const inScope = (target: string): boolean => (scope.only === undefined || scope.only.includes(target)) && !(scope.except ?? []).includes(target);
     const jobs: Job[] = [];
     let start: Item | undefined;
     do {
@@ -66,7 +68,7 @@ export class DynamoJobQueue implements JobQueue {
         if (jobs.length === limit) break;
         const target = str(lane, 'target')!;
         const conversation = str(lane, 'conversation')!;
-        if (busy.has(`${target}|${conversation}`)) continue;
+        if (busy.has(`${target}|${conversation}`) || !inScope(target)) continue;
         const won = await this.ddb.update(this.t.jobs, laneKey(target, conversation), updateOf({ runAt: N(now + leaseMs), rsk: readyAt(now + leaseMs, target, conversation) }), {
           expr: '#runAt = :old AND #head = :head', names: { '#runAt': 'runAt', '#head': 'head' }, values: { ':old': lane.runAt!, ':head': lane.head! },
         });
@@ -139,11 +141,12 @@ export class DynamoJobQueue implements JobQueue {
   }
 
   /** Revived jobs rejoin their lane; the lane head becomes the oldest pending job again, so order holds. */
-  async retryDeadLetters(seqs: readonly number[], now: number): Promise<number> {
+  async retryDeadLetters(seqs: readonly number[], now: number, onlyTarget?: string): Promise<number> {
     let n = 0;
     const lanes = new Map<string, [string, string]>();
     for (const j of await this.dead(seqs)) {
       const target = str(j, 'target')!;
+      if (onlyTarget !== undefined && target !== onlyTarget) continue;
       const conversation = str(j, 'conversation')!;
       const revived = await this.ddb.update(this.t.jobs, jobKey(target, conversation, num(j, 'seq')!), updateOf({ state: N(PENDING), attempts: N(0), runAt: N(now), updatedAt: N(now), dpk: undefined, dsk: undefined }), {
         expr: '#s = :d', names: { '#s': 'state' }, values: { ':d': N(DEAD) },

@@ -11,16 +11,22 @@ import type { Ddb } from './ddb.js';
  * - jobs: one partition per lane (`L#target|conversation`): the lane item and
  *   its jobs, oldest first; `ready` lists lanes by due time, `dead` the dead letters.
  * - telemetry: one item per minute, with a TTL.
+ * - deliveries: the delivery log of a receiving function with no queue in
+ *   front, with a TTL on raw deliveries (delivery-items.ts).
  */
 export interface TableNames {
   readonly events: string;
   readonly jobs: string;
   readonly telemetry: string;
+  readonly deliveries: string;
 }
 
 export function tableNames(prefix: string): TableNames {
-  return { events: `${prefix}events`, jobs: `${prefix}jobs`, telemetry: `${prefix}telemetry` };
+  return { events: `${prefix}events`, jobs: `${prefix}jobs`, telemetry: `${prefix}telemetry`, deliveries: `${prefix}deliveries` };
 }
+
+/** The tables whose items expire by their `expiresAt` attribute (epoch seconds). */
+export const TTL_TABLES: readonly (keyof TableNames)[] = ['telemetry', 'deliveries'];
 
 const key = [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }] as const;
 const index = (IndexName: string, hash: string, range: string) => ({
@@ -50,6 +56,11 @@ export const TABLES: Record<keyof TableNames, Omit<CreateTableCommandInput, 'Tab
     AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'N' }],
     KeySchema: [...key],
   },
+  deliveries: {
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'N' }],
+    KeySchema: [...key],
+  },
 };
 
 /** Creates the tables (for local servers and tests; a deployment's template creates them). */
@@ -58,10 +69,12 @@ export async function createTables(ddb: Ddb, prefix: string): Promise<void> {
   for (const [k, def] of Object.entries(TABLES) as [keyof TableNames, (typeof TABLES)[keyof TableNames]][]) {
     await ddb.send((m) => new m.CreateTableCommand({ TableName: names[k], ...def }));
   }
-  try {
-    await ddb.send((m) => new m.UpdateTimeToLiveCommand({ TableName: names.telemetry, TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }));
-  } catch (e) {
-    // Local servers (dynalite) have no TTL; the telemetry store deletes minutes past retention itself.
-    if ((e as { name?: string }).name !== 'UnknownOperationException') throw e;
+  for (const k of TTL_TABLES) {
+    try {
+      await ddb.send((m) => new m.UpdateTimeToLiveCommand({ TableName: names[k], TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }));
+    } catch (e) {
+      // Local servers (dynalite) have no TTL: telemetry deletes minutes past retention itself; old deliveries stay.
+      if ((e as { name?: string }).name !== 'UnknownOperationException') throw e;
+    }
   }
 }

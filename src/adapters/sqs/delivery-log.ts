@@ -1,13 +1,23 @@
-import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { GatewayError } from '../../core/errors.js';
 import type { Checkpoint, DeliveryLog, EdgeCounters, LogFilter, LogPage, StoredDelivery } from '../../ports/delivery-log.js';
 import type { DeliveryDecoder } from '../../ports/queued-delivery.js';
+import type { SqsApi } from './sqs-api.js';
 
 export interface SqsLogOptions {
   /** ReceiveMessage's long-poll wait, 1-20 s. */
   readonly waitSeconds: number;
   /** How long a received message stays hidden; renewed while the worker holds it. */
   readonly visibilitySeconds: number;
+}
+
+interface ReceivedMessage {
+  readonly MessageId: string;
+  readonly ReceiptHandle: string;
+  readonly Body?: string;
+}
+
+interface BatchFailures {
+  readonly Failed?: readonly { Id: string; Code?: string }[];
 }
 
 const chunks = <T>(xs: readonly T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
@@ -30,7 +40,7 @@ export class SqsDeliveryLog implements DeliveryLog {
   lostLeases = 0;
 
   constructor(
-    private readonly sqs: SQSClient,
+    private readonly sqs: SqsApi,
     private readonly queueUrl: string,
     private readonly decoder: DeliveryDecoder,
     private readonly opts: SqsLogOptions,
@@ -42,12 +52,12 @@ export class SqsDeliveryLog implements DeliveryLog {
     // The first receive long-polls; while full pages come back, more are taken without waiting.
     for (let wait = this.opts.waitSeconds; deliveries.length < limit; wait = 0) {
       const max = Math.min(10, limit - deliveries.length);
-      const r = await this.sqs.send(new ReceiveMessageCommand({ QueueUrl: this.queueUrl, MaxNumberOfMessages: max, WaitTimeSeconds: wait, VisibilityTimeout: this.opts.visibilitySeconds }));
+      const r = await this.sqs.call<{ Messages?: ReceivedMessage[] }>('ReceiveMessage', { QueueUrl: this.queueUrl, MaxNumberOfMessages: max, WaitTimeSeconds: wait, VisibilityTimeout: this.opts.visibilitySeconds });
       const messages = r.Messages ?? [];
       for (const m of messages) {
         try {
-          deliveries.push(await this.decoder.decode({ id: m.MessageId!, body: m.Body ?? '' }));
-          this.held.set(m.MessageId!, m.ReceiptHandle!);
+          deliveries.push(await this.decoder.decode({ id: m.MessageId, body: m.Body ?? '' }));
+          this.held.set(m.MessageId, m.ReceiptHandle);
         } catch {
           this.undecodable++;
         }
@@ -65,7 +75,7 @@ export class SqsDeliveryLog implements DeliveryLog {
       return receipt === undefined ? [] : [{ Id: String(i), ReceiptHandle: receipt }];
     });
     await Promise.all(chunks(entries, 10).map(async (call) => {
-      const r = await this.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: call }));
+      const r = await this.sqs.call<BatchFailures>('DeleteMessageBatch', { QueueUrl: this.queueUrl, Entries: call });
       // Not deleted: the message comes back and is ingested again, which changes nothing.
       if ((r.Failed ?? []).length > 0) throw new Error(`SQS did not delete ${r.Failed!.length} message(s): ${r.Failed![0]!.Code}`);
     }));
@@ -89,7 +99,7 @@ export class SqsDeliveryLog implements DeliveryLog {
     const held = [...this.held.values()].map((ReceiptHandle, i) => ({ Id: String(i), ReceiptHandle, VisibilityTimeout: this.opts.visibilitySeconds }));
     await Promise.all(chunks(held, 10).map(async (call) => {
       try {
-        const r = await this.sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: this.queueUrl, Entries: call }));
+        const r = await this.sqs.call<BatchFailures>('ChangeMessageVisibilityBatch', { QueueUrl: this.queueUrl, Entries: call });
         this.lostLeases += (r.Failed ?? []).length;
       } catch {
         this.lostLeases += call.length;

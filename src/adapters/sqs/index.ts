@@ -1,5 +1,4 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { isFifoQueue, sqsQueueUrl } from '../../core/queue-url.js';
 import { GroupCommit } from '../../edge/group-commit.js';
 import type { DeliveryLog, DeliveryStore } from '../../ports/delivery-log.js';
@@ -8,6 +7,7 @@ import type { DeliveryDecoder } from '../../ports/queued-delivery.js';
 import { LargeDeliveries } from './claim-check.js';
 import { SqsDeliveryDecoder } from './decoder.js';
 import { SqsDeliveryLog } from './delivery-log.js';
+import { SqsApi } from './sqs-api.js';
 import { SqsBatchWriter } from './writer.js';
 
 export interface SqsQueueOptions {
@@ -28,14 +28,16 @@ export interface SqsQueue {
 /**
  * SQS as the delivery log. Region, endpoints and credentials come from the
  * AWS SDK's own settings (AWS_REGION, AWS_ENDPOINT_URL_SQS,
- * AWS_ENDPOINT_URL_S3, the role), never from wahook's. The clients are made
- * once, when first used, and shared by everything opened here.
+ * AWS_ENDPOINT_URL_S3, the role), never from wahook's. SQS is called
+ * through `SqsApi`, not the SDK, so the receiving function loads no SDK on
+ * its cold path. The clients are made once, when first used, and shared by
+ * everything opened here.
  */
 export function sqsQueue(o: SqsQueueOptions): SqsQueue {
   const url = sqsQueueUrl(o.url);
-  let sqs: SQSClient | undefined;
+  let sqs: SqsApi | undefined;
   let s3: Promise<S3Client> | undefined;
-  const sqsClient = (): SQSClient => (sqs ??= new SQSClient({}));
+  const sqsClient = (): SqsApi => (sqs ??= new SqsApi());
   // Loaded on the first large delivery only: most containers never need it.
   const s3Client = (): Promise<S3Client> => (s3 ??= import('@aws-sdk/client-s3').then((m) => new m.S3Client({})));
   const decoder = (): DeliveryDecoder => new SqsDeliveryDecoder(s3Client);

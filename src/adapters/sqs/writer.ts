@@ -1,9 +1,9 @@
-import { GetQueueAttributesCommand, SendMessageBatchCommand, SendMessageCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import type { NewDelivery } from '../../core/delivery.js';
 import { GatewayError } from '../../core/errors.js';
 import type { BatchOutcome, BatchWriter } from '../../ports/batch-writer.js';
 import type { LargeDeliveries } from './claim-check.js';
 import { inlineBytes, MAX_MESSAGE_BYTES, messageBody, sha256Hex } from './message.js';
+import type { SqsApi } from './sqs-api.js';
 
 export interface QueuedRow {
   readonly delivery: NewDelivery;
@@ -13,6 +13,18 @@ export interface QueuedRow {
 }
 
 const MAX_BATCH_ENTRIES = 10;
+
+interface BatchEntry {
+  readonly Id: string;
+  readonly MessageBody: string;
+  readonly MessageGroupId?: string;
+  readonly MessageDeduplicationId?: string;
+}
+
+interface BatchResult {
+  readonly Successful?: readonly { Id: string; MessageId: string }[];
+  readonly Failed?: readonly { Id: string; Code?: string }[];
+}
 const EMPTY: BatchOutcome = { result: () => { throw new Error('empty batch'); } };
 
 /**
@@ -27,7 +39,7 @@ export class SqsBatchWriter implements BatchWriter<QueuedRow> {
   readonly sameThread = false;
 
   constructor(
-    private readonly sqs: SQSClient,
+    private readonly sqs: SqsApi,
     private readonly queueUrl: string,
     private readonly fifo: boolean,
     private readonly large: LargeDeliveries | null,
@@ -57,7 +69,7 @@ export class SqsBatchWriter implements BatchWriter<QueuedRow> {
     return { result: (i) => ({ id: ids[i]!, duplicate: false }) };
   }
 
-  private async entry(r: QueuedRow, i: number): Promise<SendMessageBatchRequestEntry> {
+  private async entry(r: QueuedRow, i: number): Promise<BatchEntry> {
     const claim = r.large ? await this.large!.put(r.delivery) : undefined;
     const body = messageBody(r.delivery, claim);
     const d = r.delivery;
@@ -65,19 +77,19 @@ export class SqsBatchWriter implements BatchWriter<QueuedRow> {
     return { Id: String(i), MessageBody: body, ...fifo };
   }
 
-  private async sendOne(e: SendMessageBatchRequestEntry): Promise<string> {
+  private async sendOne(e: BatchEntry): Promise<string> {
     const { Id: _id, ...rest } = e;
-    const r = await this.sqs.send(new SendMessageCommand({ QueueUrl: this.queueUrl, ...rest }));
-    return r.MessageId!;
+    const r = await this.sqs.call<{ MessageId: string }>('SendMessage', { QueueUrl: this.queueUrl, ...rest });
+    return r.MessageId;
   }
 
   /** Calls of up to 10 entries and 256 KiB in all, sent together; an entry SQS failed is sent once more on its own. */
-  private async sendBatches(entries: readonly SendMessageBatchRequestEntry[]): Promise<string[]> {
-    const calls: SendMessageBatchRequestEntry[][] = [];
-    let current: SendMessageBatchRequestEntry[] = [];
+  private async sendBatches(entries: readonly BatchEntry[]): Promise<string[]> {
+    const calls: BatchEntry[][] = [];
+    let current: BatchEntry[] = [];
     let bytes = 0;
     for (const e of entries) {
-      const size = Buffer.byteLength(e.MessageBody!);
+      const size = Buffer.byteLength(e.MessageBody);
       if (current.length === MAX_BATCH_ENTRIES || (current.length > 0 && bytes + size > MAX_MESSAGE_BYTES)) {
         calls.push(current);
         current = [];
@@ -89,8 +101,8 @@ export class SqsBatchWriter implements BatchWriter<QueuedRow> {
     calls.push(current);
     const ids: string[] = [];
     await Promise.all(calls.map(async (call) => {
-      const r = await this.sqs.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: call }));
-      for (const ok of r.Successful ?? []) ids[Number(ok.Id)] = ok.MessageId!;
+      const r = await this.sqs.call<BatchResult>('SendMessageBatch', { QueueUrl: this.queueUrl, Entries: call });
+      for (const ok of r.Successful ?? []) ids[Number(ok.Id)] = ok.MessageId;
       await Promise.all((r.Failed ?? []).map(async (f) => {
         ids[Number(f.Id)] = await this.sendOne(entries[Number(f.Id)]!);
       }));
@@ -108,7 +120,7 @@ export class SqsBatchWriter implements BatchWriter<QueuedRow> {
    * role may use it.
    */
   async probe(): Promise<void> {
-    await this.sqs.send(new GetQueueAttributesCommand({ QueueUrl: this.queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+    await this.sqs.call('GetQueueAttributes', { QueueUrl: this.queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] });
   }
 
   async close(): Promise<void> {}

@@ -43,7 +43,7 @@ export async function startReceiveContainer(env: Env): Promise<ReceiveContainer>
   const config = await configFrom(env);
   assertServable(config);
   if (inLambda(env) && config.queueUrl === undefined && config.engine === 'sqlite') {
-    throw invalid('queueUrl (env WAHOOK_QUEUE_URL)', 'a Lambda keeps no disk between containers; deliveries need a queue: set WAHOOK_QUEUE_URL=sqs://…');
+    throw invalid('queueUrl (env WAHOOK_QUEUE_URL)', 'a Lambda keeps no disk between containers; deliveries need a queue or a shared store: set WAHOOK_QUEUE_URL=sqs://…, WAHOOK_DYNAMODB_TABLE_PREFIX or DATABASE_URL');
   }
   const store = await createEngine(config).openDeliveryStore();
   return {

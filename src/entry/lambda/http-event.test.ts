@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { STATUS_CODES } from 'node:http';
 import { test } from 'node:test';
 import { loadFixture } from '../../../test/helpers/fixtures.js';
-import { fromLambdaEvent, toLambdaResult } from './http-event.js';
+import { CODES } from '../../core/errors.js';
+import { fromLambdaEvent, REASONS, toLambdaResult } from './http-event.js';
 
 const fixture = (name: string): Record<string, unknown> => structuredClone(loadFixture(`lambda/${name}.json`)) as Record<string, unknown>;
 
@@ -45,4 +47,10 @@ test('answers take the source\'s shape: ALB a status description, multi-value AL
   assert.deepEqual(toLambdaResult('http-api', r), { statusCode: 415, body: '{}', isBase64Encoded: false, headers: { 'content-type': 'application/json' } });
   assert.equal(toLambdaResult('alb', r).statusDescription, '415 Unsupported Media Type');
   assert.deepEqual(toLambdaResult('alb-multi-value', r).multiValueHeaders, { 'content-type': ['application/json'] });
+});
+
+test('every status an error code answers has the reason phrase node:http gives it', () => {
+  const statuses = new Set([200, ...Object.values(CODES).map((c) => c.httpStatus)]);
+  for (const status of statuses) assert.equal(REASONS[status], STATUS_CODES[status], `status ${status}`);
+  assert.equal(toLambdaResult('alb-multi-value', { status: 503, headers: {}, body: '' }).statusDescription, '503 Service Unavailable');
 });

@@ -1,4 +1,3 @@
-import { STATUS_CODES } from 'node:http';
 import type { EdgeResponse } from '../../core/edge-request.js';
 import { GatewayError } from '../../core/errors.js';
 import type { WebhookRequest } from '../../edge/handle-webhook.js';
@@ -151,6 +150,19 @@ export function fromLambdaEvent(event: unknown): LambdaHttpRequest {
   throw unsupported('no HTTP method and path in a known place');
 }
 
+/**
+ * The reason phrases of the statuses wahook answers, for ALB's
+ * statusDescription. A table rather than node:http's STATUS_CODES: loading
+ * node:http for it would load the whole HTTP stack into every cold start.
+ */
+export const REASONS: Readonly<Record<number, string>> = {
+  200: 'OK', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
+  408: 'Request Timeout', 410: 'Gone', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Entity',
+  429: 'Too Many Requests', 500: 'Internal Server Error', 501: 'Not Implemented', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+};
+
+const statusLine = (status: number): string => `${status} ${REASONS[status] ?? ''}`.trim();
+
 /** The answer in the shape its source expects; the front door sets Content-Length itself. */
 export function toLambdaResult(source: HttpSource, r: EdgeResponse): LambdaHttpResult {
   const headers: Record<string, string> = {};
@@ -158,11 +170,11 @@ export function toLambdaResult(source: HttpSource, r: EdgeResponse): LambdaHttpR
   const base = { statusCode: r.status, body: r.body, isBase64Encoded: false };
   switch (source) {
     case 'alb':
-      return { ...base, statusDescription: `${r.status} ${STATUS_CODES[r.status] ?? ''}`.trim(), headers };
+      return { ...base, statusDescription: statusLine(r.status), headers };
     case 'alb-multi-value':
       return {
         ...base,
-        statusDescription: `${r.status} ${STATUS_CODES[r.status] ?? ''}`.trim(),
+        statusDescription: statusLine(r.status),
         multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
       };
     default:

@@ -1,0 +1,165 @@
+import { createHash } from 'node:crypto';
+import type { Agent, IncomingMessage, RequestOptions } from 'node:http';
+import { credentialSource, type CredentialSource } from './credentials.js';
+import { signRequest } from './sigv4.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** An SQS error as the SDK names it: `name` is the service's short error code. */
+export class SqsError extends Error {
+  constructor(override readonly name: string, message: string, readonly status: number) {
+    super(message);
+  }
+}
+
+export interface SqsApiOptions {
+  readonly env?: Env;
+  readonly credentials?: CredentialSource;
+  /** Attempts per call, the first included; the SDK's standard mode makes 3. */
+  readonly maxAttempts?: number;
+}
+
+const THROTTLING = new Set(['ThrottlingException', 'RequestThrottled', 'RequestThrottledException', 'TooManyRequestsException', 'KmsThrottled']);
+const md5 = (s: string): string => createHash('md5').update(s, 'utf8').digest('hex');
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * SQS over its JSON protocol, in the few lines wahook needs instead of
+ * @aws-sdk/client-sqs, whose loading dominated the receiving function's
+ * cold start. Same settings as the SDK: the endpoint from
+ * AWS_ENDPOINT_URL_SQS (or AWS_ENDPOINT_URL), else the queue URL's own
+ * host; the region from AWS_REGION; credentials from the environment or
+ * the SDK's chain. Like the SDK it retries throttling, 5xx answers and
+ * broken connections with jittered backoff, and checks the MD5 SQS returns
+ * of each message body it stored.
+ */
+export class SqsApi {
+  private readonly env: Env;
+  private readonly credentials: CredentialSource;
+  private readonly maxAttempts: number;
+  private readonly transports = new Map<string, Promise<Transport>>();
+
+  constructor(o: SqsApiOptions = {}) {
+    this.env = o.env ?? process.env;
+    this.credentials = o.credentials ?? credentialSource(this.env);
+    this.maxAttempts = o.maxAttempts ?? 3;
+  }
+
+  /** Where calls about this queue go: a configured endpoint wins, as in the SDK. */
+  endpointFor(queueUrl: string): URL {
+    const configured = this.env.AWS_ENDPOINT_URL_SQS ?? this.env.AWS_ENDPOINT_URL;
+    return new URL('/', configured ?? queueUrl);
+  }
+
+  /** AWS_REGION as the SDK reads it; else the region in an `sqs.<region>.amazonaws.com` host. */
+  regionFor(queueUrl: string): string {
+    const configured = this.env.AWS_REGION ?? this.env.AWS_DEFAULT_REGION;
+    if (configured) return configured;
+    const m = /^sqs(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com/.exec(new URL(queueUrl).hostname);
+    return m?.[1] ?? 'us-east-1';
+  }
+
+  /** One operation: its input in the SDK's shape, its output as SQS answers it. */
+  async call<T>(op: string, input: { QueueUrl: string } & Record<string, unknown>): Promise<T> {
+    const body = JSON.stringify(input);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const out = await this.once<T>(op, input.QueueUrl, body);
+        checkDigests(op, input, out);
+        return out;
+      } catch (e) {
+        if (attempt >= this.maxAttempts || !retryable(e)) throw e;
+        // Full jitter on a doubling base, as the SDK's standard retry strategy does.
+        await sleep(Math.random() * 100 * 2 ** attempt);
+      }
+    }
+  }
+
+  private async once<T>(op: string, queueUrl: string, body: string): Promise<T> {
+    const url = this.endpointFor(queueUrl);
+    const headers = signRequest({
+      method: 'POST', url, body, region: this.regionFor(queueUrl), service: 'sqs', credentials: await this.credentials(), now: new Date(),
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AmazonSQS.${op}` },
+    });
+    headers['content-length'] = String(Buffer.byteLength(body));
+    const res = await this.post(url, headers, body);
+    const text = await readAll(res);
+    const status = res.statusCode ?? 0;
+    if (status >= 200 && status < 300) return (text === '' ? {} : JSON.parse(text)) as T;
+    throw errorOf(status, text, res.headers['x-amzn-query-error']);
+  }
+
+  /** node:https (and with it TLS) is loaded when the endpoint is HTTPS, not before: a cold start loads only the transport it uses. */
+  private transport(protocol: string): Promise<Transport> {
+    let t = this.transports.get(protocol);
+    if (t === undefined) {
+      t = (protocol === 'https:' ? import('node:https') : import('node:http')).then((m) => ({ request: m.request, agent: new m.Agent({ keepAlive: true }) }));
+      this.transports.set(protocol, t);
+    }
+    return t;
+  }
+
+  private async post(url: URL, headers: Record<string, string>, body: string): Promise<IncomingMessage> {
+    const { request, agent } = await this.transport(url.protocol);
+    return new Promise((resolve, reject) => {
+      const req = request(url, { method: 'POST', headers, agent }, resolve);
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.transports.values()) (await t).agent.destroy();
+    this.transports.clear();
+  }
+}
+
+interface Transport {
+  request(url: URL, o: RequestOptions, cb: (res: IncomingMessage) => void): import('node:http').ClientRequest;
+  readonly agent: Agent;
+}
+
+function readAll(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    res.on('error', reject);
+  });
+}
+
+/** `__type` is `com.amazonaws.sqs#QueueDoesNotExist` or a bare code; the SDK names the error by the part after `#`. */
+function errorOf(status: number, text: string, queryError: string | string[] | undefined): SqsError {
+  let parsed: { __type?: string; message?: string; Message?: string } = {};
+  try {
+    parsed = JSON.parse(text) as typeof parsed;
+  } catch {
+    // A proxy's HTML or an empty body: the status alone says what happened.
+  }
+  const type = parsed.__type?.split('#').pop()?.split(':')[0] ?? (typeof queryError === 'string' ? queryError.split(';')[0]! : `Http${status}`);
+  return new SqsError(type, parsed.message ?? parsed.Message ?? `SQS answered ${status}`, status);
+}
+
+function retryable(e: unknown): boolean {
+  if (e instanceof SqsError) return e.status >= 500 || e.status === 429 || THROTTLING.has(e.name);
+  // Anything else is the connection failing before an answer (reset, refused, DNS).
+  return e instanceof Error && 'code' in e;
+}
+
+interface Sent { Id?: string; MessageId?: string; MD5OfMessageBody?: string }
+
+/** What SQS stored must be what was sent: the SDK checks the same digests. */
+function checkDigests(op: string, input: Record<string, unknown>, out: unknown): void {
+  const mismatch = (): never => {
+    throw new SqsError('InvalidChecksum', `SQS ${op}: the MD5 of a stored message body does not match what was sent`, 0);
+  };
+  if (op === 'SendMessage') {
+    const o = out as Sent;
+    if (o.MD5OfMessageBody !== undefined && o.MD5OfMessageBody !== md5(String(input.MessageBody))) mismatch();
+  } else if (op === 'SendMessageBatch') {
+    const sent = new Map((input.Entries as { Id: string; MessageBody: string }[]).map((e) => [e.Id, e.MessageBody]));
+    for (const ok of (out as { Successful?: Sent[] }).Successful ?? []) {
+      if (ok.MD5OfMessageBody !== undefined && ok.MD5OfMessageBody !== md5(sent.get(ok.Id!) ?? '')) mismatch();
+    }
+  }
+}
