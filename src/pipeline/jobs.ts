@@ -46,6 +46,7 @@ export function leaseFor(handlerTimeoutMs: number): number {
 export class JobRunner {
   private readonly busy = new Set<string>();
   private readonly running = new Set<Promise<void>>();
+  private freed: (() => void)[] = [];
 
   constructor(
     private readonly queue: JobQueue,
@@ -69,10 +70,19 @@ export class JobRunner {
       const p = this.run(job).finally(() => {
         this.busy.delete(lane);
         this.running.delete(p);
+        const waiting = this.freed;
+        this.freed = [];
+        for (const w of waiting) w();
       });
       this.running.add(p);
     }
     return jobs.length;
+  }
+
+  /** Resolves once a running job has let go of its slot (at once when none runs), so a loop can claim again without polling. */
+  slotFreed(): Promise<void> {
+    if (this.running.size === 0) return Promise.resolve();
+    return new Promise((r) => this.freed.push(r));
   }
 
   /** Waits for the jobs already started. */
