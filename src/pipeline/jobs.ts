@@ -41,12 +41,15 @@ export function leaseFor(handlerTimeoutMs: number): number {
 /**
  * Runs handler and forwarding jobs: at least once, in order within a
  * conversation (the queue only offers a conversation's oldest pending job),
- * different conversations concurrently up to `concurrency`.
+ * different conversations concurrently up to `concurrency`. A slot is the
+ * handler's: once it returns, the slot takes the next job while the result
+ * is saved, and the conversation stays this runner's until it is.
  */
 export class JobRunner {
   private readonly busy = new Set<string>();
   private readonly running = new Set<Promise<void>>();
-  private freed: (() => void)[] = [];
+  private handlers = 0;
+  private released: (() => void)[] = [];
 
   constructor(
     private readonly queue: JobQueue,
@@ -54,49 +57,83 @@ export class JobRunner {
     private readonly opts: JobRunnerOptions,
   ) {}
 
+  /** Jobs started and not yet saved: running their handler, or having their result saved. */
   get active(): number {
     return this.running.size;
   }
 
-  /** Claims what fits in the free slots (at most `limit`) and starts it; returns how many started. */
+  /**
+   * Claims what fits in the free slots (at most `limit`) and starts it; returns how many started.
+   * Results still being saved hold their conversations but not a slot; at most as many again as
+   * there are slots, so a slow store slows the claims down rather than piling up leased jobs.
+   */
   async tick(limit = Infinity): Promise<number> {
-    const free = Math.min(limit, this.opts.concurrency - this.running.size);
+    const free = Math.min(limit, this.opts.concurrency - this.handlers, 4 * this.opts.concurrency - this.running.size);
     if (free <= 0) return 0;
     const now = (this.opts.now ?? Date.now)();
     const jobs = await this.queue.claim(now, free, this.opts.leaseMs, this.busy, this.opts.scope);
     for (const job of jobs) {
       const lane = `${job.target}|${job.conversation}`;
       this.busy.add(lane);
+      this.handlers++;
       const p = this.run(job).finally(() => {
         this.busy.delete(lane);
         this.running.delete(p);
-        const waiting = this.freed;
-        this.freed = [];
-        for (const w of waiting) w();
+        this.release();
       });
       this.running.add(p);
     }
     return jobs.length;
   }
 
-  /** Resolves once a running job has let go of its slot (at once when none runs), so a loop can claim again without polling. */
-  slotFreed(): Promise<void> {
+  /**
+   * Resolves the next time a job lets go of its slot (its handler returned) or of its conversation
+   * (its result is saved), at once when none runs: a loop can claim again then, without polling.
+   */
+  nextRelease(): Promise<void> {
     if (this.running.size === 0) return Promise.resolve();
-    return new Promise((r) => this.freed.push(r));
+    return new Promise((r) => this.released.push(r));
   }
 
-  /** Waits for the jobs already started. */
+  /** Waits for the jobs already started, their results saved. */
   async idle(): Promise<void> {
     while (this.running.size > 0) await Promise.race(this.running);
   }
 
+  private release(): void {
+    const waiting = this.released;
+    this.released = [];
+    for (const w of waiting) w();
+  }
+
   private async run(job: Job): Promise<void> {
-    const target = this.targets[job.target];
     const started = performance.now();
+    const failure = await this.handle(job);
+    this.handlers--;
+    this.release();
+    if (failure !== null) {
+      // If even recording the failure fails, the job stays pending at the head of its lane and runs again.
+      await this.queue.fail(job, failure.message, failure.retryAt, (this.opts.now ?? Date.now)()).catch((qe: unknown) => this.opts.onQueueError?.(qe));
+      this.opts.onResult?.(job, false, performance.now() - started, failure.message);
+      return;
+    }
+    try {
+      await this.queue.complete(job);
+      this.opts.onResult?.(job, true, performance.now() - started);
+    } catch (e) {
+      // Not recorded as done: the job runs again (handlers are keyed for exactly this).
+      this.opts.onQueueError?.(e);
+    }
+  }
+
+  /** Runs the job's target; null when it succeeded, else what to record and when to retry (null: never). */
+  private async handle(job: Job): Promise<{ message: string; retryAt: number | null } | null> {
+    const target = this.targets[job.target];
     const now = this.opts.now ?? Date.now;
     try {
       if (target === undefined) throw new Error(`no target "${job.target}" is configured`);
       await withTimeout(Promise.resolve().then(() => target(job)), this.opts.timeoutMs);
+      return null;
     } catch (e) {
       const code = (e as { code?: unknown } | null)?.code;
       // A dead letter names the stable code when there is one, so the reason can be looked up in docs/errors.md.
@@ -107,17 +144,7 @@ export class JobRunner {
       // retries would only hold the conversation behind it until maxAttempts.
       const final = attempt >= this.opts.maxAttempts || (e as { retryable?: unknown } | null)?.retryable === false;
       const retryAt = final ? null : now() + backoffMs(job.attempts, { baseMs: this.opts.backoffBaseMs, maxMs: this.opts.backoffMaxMs }, this.opts.random ?? Math.random);
-      // If even recording the failure fails, the job stays pending at the head of its lane and runs again.
-      await this.queue.fail(job, message, retryAt, now()).catch((qe: unknown) => this.opts.onQueueError?.(qe));
-      this.opts.onResult?.(job, false, performance.now() - started, message);
-      return;
-    }
-    try {
-      await this.queue.complete(job);
-      this.opts.onResult?.(job, true, performance.now() - started);
-    } catch (e) {
-      // Not recorded as done: the job runs again (handlers are keyed for exactly this).
-      this.opts.onQueueError?.(e);
+      return { message, retryAt };
     }
   }
 }

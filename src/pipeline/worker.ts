@@ -4,6 +4,7 @@ import type { DeliveryLog } from '../ports/delivery-log.js';
 import type { EventStore } from '../ports/event-store.js';
 import { GatewayError } from '../core/errors.js';
 import type { Job, JobQueue } from '../ports/job-queue.js';
+import { Alarm } from './alarm.js';
 import { drainOnce } from './drain.js';
 import { JobRunner, leaseFor, type JobRunnerOptions } from './jobs.js';
 import { startMediaRunner, type MediaStores } from './media/runner.js';
@@ -13,8 +14,10 @@ import { buildTargets } from './targets.js';
 export interface WorkerHooks {
   readonly onDrain?: (deliveries: number, inserted: number, duplicates: number, ms: number, byKind: Record<string, number>) => void;
   readonly onJob?: (job: Job, ok: boolean, ms: number, error?: string) => void;
-  /** After a busy step of `ms`, how long to rest before the next (see EdgeActivity); default 0. */
+  /** After a busy drain step of `ms`, how long to rest before the next (see EdgeActivity); default 0. */
   readonly pace?: (ms: number) => number;
+  /** The same after a claim of handler jobs, with a pacer of its own. */
+  readonly jobPace?: (ms: number) => number;
   /** The same for a media download's slot, with a pacer of its own (each pacer watches the edge for one loop). */
   readonly mediaPace?: (ms: number) => number;
 }
@@ -47,13 +50,12 @@ export function runnerLimits(config: Config): Pick<JobRunnerOptions, 'concurrenc
 
 
 /**
- * The worker loop: drain deliveries into events, then run ready jobs.
- * It sleeps `pollMs` only when there was nothing to do, so a backlog drains
- * at full speed and an idle gateway costs nothing. While jobs run it wakes
- * as soon as one of them frees its slot, and once the log was found empty
- * it looks at it again only every `pollMs`: a run of short jobs is claimed
- * as fast as they finish, not at the poll's pace nor behind a read of the
- * log per claim.
+ * The worker: one loop drains deliveries into events, another runs ready
+ * jobs, so a job that finishes during a long drain step has its slot filled
+ * at once. Each sleeps `pollMs` only when it had nothing to do, so a backlog
+ * drains at full speed and an idle gateway costs nothing; the job loop also
+ * wakes as soon as a job frees its slot or a drain queues new jobs, rather
+ * than at the poll's pace.
  */
 export async function startWorker(config: Config, stores: WorkerStores, logger: Logger, hooks: WorkerHooks = {}): Promise<RunningWorker> {
   const targets = await buildTargets(config);
@@ -73,51 +75,54 @@ export async function startWorker(config: Config, stores: WorkerStores, logger: 
     },
   });
   let stopping = false;
-  let wake: (() => void) | null = null;
-  // When the log was last found empty; until pollMs has passed, the loop only runs jobs.
-  let logEmptyAt = -Infinity;
-  let slotWatch: Promise<void> | null = null;
-  const loop = (async () => {
+  const drainAlarm = new Alarm();
+  const jobAlarm = new Alarm();
+  const rest = (pace: ((ms: number) => number) | undefined, started: number): Promise<void> => {
+    const ms = pace?.(performance.now() - started) ?? 0;
+    return new Promise((r) => (ms > 0 ? setTimeout(r, ms) : setImmediate(r)));
+  };
+  const drainLoop = async (): Promise<void> => {
     while (!stopping) {
-      let busy = false;
       const started = performance.now();
+      let drained = 0;
       try {
-        if (started - logEmptyAt >= config.worker.pollMs) {
-          const r = await drainOnce(stores.log, stores.events, config.worker.batchSize, targets.specs);
-          if (r.deliveries > 0) {
-            busy = true;
-            logEmptyAt = -Infinity;
-            hooks.onDrain?.(r.deliveries, r.inserted, r.duplicates, performance.now() - started, r.byKind);
-          } else logEmptyAt = performance.now();
-        }
-        if (hasJobs && (await runner.tick()) > 0) busy = true;
+        const r = await drainOnce(stores.log, stores.events, config.worker.batchSize, targets.specs);
+        drained = r.deliveries;
+        if (r.deliveries > 0) hooks.onDrain?.(r.deliveries, r.inserted, r.duplicates, performance.now() - started, r.byKind);
+        if (r.inserted > 0) jobAlarm.wake();
       } catch (e) {
         logger.error({ err: e }, 'worker step failed; retrying');
       }
-      if (!busy) {
-        await new Promise<void>((r) => {
-          const due = logEmptyAt + config.worker.pollMs - performance.now();
-          const timer = setTimeout(() => wake?.(), due > 0 ? due : config.worker.pollMs);
-          wake = () => {
-            clearTimeout(timer);
-            wake = null;
-            r();
-          };
-          // One watch at a time, however often the timer ends the wait before a long job does.
-          if (hasJobs && runner.active > 0 && slotWatch === null) slotWatch = runner.slotFreed().then(() => { slotWatch = null; wake?.(); });
-        });
-      } else {
-        const rest = hooks.pace?.(performance.now() - started) ?? 0;
-        await new Promise<void>((r) => (rest > 0 ? setTimeout(r, rest) : setImmediate(r)));
-      }
+      await (drained > 0 ? rest(hooks.pace, started) : drainAlarm.wait(config.worker.pollMs));
     }
-  })();
+  };
+  // One watch at a time, however often the poll ends a wait before a long job does.
+  let releaseWatch: Promise<void> | null = null;
+  const jobLoop = async (): Promise<void> => {
+    while (!stopping) {
+      const started = performance.now();
+      let claimed = 0;
+      try {
+        claimed = await runner.tick();
+      } catch (e) {
+        logger.error({ err: e }, 'job claim failed; retrying');
+      }
+      if (claimed > 0) {
+        await rest(hooks.jobPace, started);
+        continue;
+      }
+      if (runner.active > 0 && releaseWatch === null) releaseWatch = runner.nextRelease().then(() => { releaseWatch = null; jobAlarm.wake(); });
+      await jobAlarm.wait(config.worker.pollMs);
+    }
+  };
+  const loops = Promise.all([drainLoop(), hasJobs ? jobLoop() : undefined]);
   logger.info({ targets: targets.specs.map((t) => t.name) }, 'worker started');
   return {
     stop: async () => {
       stopping = true;
-      (wake as (() => void) | null)?.();
-      await loop;
+      drainAlarm.wake();
+      jobAlarm.wake();
+      await loops;
       await runner.idle();
       await media?.stop();
     },
