@@ -18,6 +18,8 @@ export interface JobRunnerOptions {
   readonly onQueueError?: (e: unknown) => void;
   /** Which targets this runner claims (all when absent): media downloads run in a runner of their own. */
   readonly scope?: ClaimScope;
+  /** Called each time a job lets go of its slot (its handler returned) or of its conversation (its result is saved): a claim may find more then. */
+  readonly onRelease?: () => void;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number | undefined): Promise<T> {
@@ -49,7 +51,6 @@ export class JobRunner {
   private readonly busy = new Set<string>();
   private readonly running = new Set<Promise<void>>();
   private handlers = 0;
-  private released: (() => void)[] = [];
 
   constructor(
     private readonly queue: JobQueue,
@@ -64,8 +65,10 @@ export class JobRunner {
 
   /**
    * Claims what fits in the free slots (at most `limit`) and starts it; returns how many started.
-   * Results still being saved hold their conversations but not a slot; at most as many again as
-   * there are slots, so a slow store slows the claims down rather than piling up leased jobs.
+   * Results still being saved hold their conversations but not a slot. Jobs started and not yet
+   * saved stay under four times the slots, so a slow store slows the claims down rather than
+   * piling up leased jobs, while saves that wait for each other still go in batches of several
+   * slots' worth.
    */
   async tick(limit = Infinity): Promise<number> {
     const free = Math.min(limit, this.opts.concurrency - this.handlers, 4 * this.opts.concurrency - this.running.size);
@@ -79,20 +82,11 @@ export class JobRunner {
       const p = this.run(job).finally(() => {
         this.busy.delete(lane);
         this.running.delete(p);
-        this.release();
+        this.opts.onRelease?.();
       });
       this.running.add(p);
     }
     return jobs.length;
-  }
-
-  /**
-   * Resolves the next time a job lets go of its slot (its handler returned) or of its conversation
-   * (its result is saved), at once when none runs: a loop can claim again then, without polling.
-   */
-  nextRelease(): Promise<void> {
-    if (this.running.size === 0) return Promise.resolve();
-    return new Promise((r) => this.released.push(r));
   }
 
   /** Waits for the jobs already started, their results saved. */
@@ -100,17 +94,11 @@ export class JobRunner {
     while (this.running.size > 0) await Promise.race(this.running);
   }
 
-  private release(): void {
-    const waiting = this.released;
-    this.released = [];
-    for (const w of waiting) w();
-  }
-
   private async run(job: Job): Promise<void> {
     const started = performance.now();
     const failure = await this.handle(job);
     this.handlers--;
-    this.release();
+    this.opts.onRelease?.();
     if (failure !== null) {
       // If even recording the failure fails, the job stays pending at the head of its lane and runs again.
       await this.queue.fail(job, failure.message, failure.retryAt, (this.opts.now ?? Date.now)()).catch((qe: unknown) => this.opts.onQueueError?.(qe));

@@ -65,9 +65,11 @@ export async function startWorker(config: Config, stores: WorkerStores, logger: 
   if (mediaOn && stores.media === undefined) throw new GatewayError('WAHOOK_ERR_CONFIG_INVALID', 'Invalid config key "media.enabled": media is on but the worker was given no media stores');
   // Downloads get a runner of their own, so they never take the handlers' slots.
   const media = mediaOn ? startMediaRunner(config, { jobs: stores.jobs, events: stores.events, media: stores.media!, announceTo }, logger, { onJob: hooks.onJob, pace: hooks.mediaPace }) : undefined;
+  const jobAlarm = new Alarm();
   const runner = new JobRunner(stores.jobs, targets.run, {
     ...(media ? { scope: { except: [MEDIA_TARGET] } } : {}),
     ...runnerLimits(config),
+    onRelease: () => jobAlarm.wake(),
     onQueueError: (e) => logger.error({ err: e }, 'job state not saved; it will run again'),
     onResult: (job, ok, ms, error) => {
       if (!ok) logger.warn({ seq: job.seq, kind: job.event.kind, type: job.event.type, target: job.target, attempt: job.attempts + 1, error }, 'job failed');
@@ -76,7 +78,6 @@ export async function startWorker(config: Config, stores: WorkerStores, logger: 
   });
   let stopping = false;
   const drainAlarm = new Alarm();
-  const jobAlarm = new Alarm();
   const rest = (pace: ((ms: number) => number) | undefined, started: number): Promise<void> => {
     const ms = pace?.(performance.now() - started) ?? 0;
     return new Promise((r) => (ms > 0 ? setTimeout(r, ms) : setImmediate(r)));
@@ -96,8 +97,6 @@ export async function startWorker(config: Config, stores: WorkerStores, logger: 
       await (drained > 0 ? rest(hooks.pace, started) : drainAlarm.wait(config.worker.pollMs));
     }
   };
-  // One watch at a time, however often the poll ends a wait before a long job does.
-  let releaseWatch: Promise<void> | null = null;
   const jobLoop = async (): Promise<void> => {
     while (!stopping) {
       const started = performance.now();
@@ -111,7 +110,6 @@ export async function startWorker(config: Config, stores: WorkerStores, logger: 
         await rest(hooks.jobPace, started);
         continue;
       }
-      if (runner.active > 0 && releaseWatch === null) releaseWatch = runner.nextRelease().then(() => { releaseWatch = null; jobAlarm.wake(); });
       await jobAlarm.wait(config.worker.pollMs);
     }
   };
