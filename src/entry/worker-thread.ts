@@ -21,6 +21,7 @@ process.on('uncaughtException', (err) => logger.error({ err }, 'uncaught excepti
 process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection in the worker (user handler?)'));
 const worker = await runWorker(config, logger, {
   pace: edge?.pacer(),
+  jobPace: edge?.pacer(),
   mediaPace: edge?.pacer(),
   onDrain: (deliveries, inserted, duplicates, ms, byKind) => parentPort?.postMessage({ t: 'drain', deliveries, inserted, duplicates, byKind, ms }),
   onJob: (job, ok, ms) => parentPort?.postMessage({ t: 'job', target: job.target, kind: job.event.kind, ok, ms }),

@@ -18,6 +18,8 @@ export interface JobRunnerOptions {
   readonly onQueueError?: (e: unknown) => void;
   /** Which targets this runner claims (all when absent): media downloads run in a runner of their own. */
   readonly scope?: ClaimScope;
+  /** Called each time a job lets go of its slot (its handler returned) or of its conversation (its result is saved): a claim may find more then. */
+  readonly onRelease?: () => void;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number | undefined): Promise<T> {
@@ -41,11 +43,14 @@ export function leaseFor(handlerTimeoutMs: number): number {
 /**
  * Runs handler and forwarding jobs: at least once, in order within a
  * conversation (the queue only offers a conversation's oldest pending job),
- * different conversations concurrently up to `concurrency`.
+ * different conversations concurrently up to `concurrency`. A slot is the
+ * handler's: once it returns, the slot takes the next job while the result
+ * is saved, and the conversation stays this runner's until it is.
  */
 export class JobRunner {
   private readonly busy = new Set<string>();
   private readonly running = new Set<Promise<void>>();
+  private handlers = 0;
 
   constructor(
     private readonly queue: JobQueue,
@@ -53,40 +58,70 @@ export class JobRunner {
     private readonly opts: JobRunnerOptions,
   ) {}
 
+  /** Jobs started and not yet saved: running their handler, or having their result saved. */
   get active(): number {
     return this.running.size;
   }
 
-  /** Claims what fits in the free slots (at most `limit`) and starts it; returns how many started. */
+  /**
+   * Claims what fits in the free slots (at most `limit`) and starts it; returns how many started.
+   * Results still being saved hold their conversations but not a slot. Jobs started and not yet
+   * saved stay under four times the slots, so a slow store slows the claims down rather than
+   * piling up leased jobs, while saves that wait for each other still go in batches of several
+   * slots' worth.
+   */
   async tick(limit = Infinity): Promise<number> {
-    const free = Math.min(limit, this.opts.concurrency - this.running.size);
+    const free = Math.min(limit, this.opts.concurrency - this.handlers, 4 * this.opts.concurrency - this.running.size);
     if (free <= 0) return 0;
     const now = (this.opts.now ?? Date.now)();
     const jobs = await this.queue.claim(now, free, this.opts.leaseMs, this.busy, this.opts.scope);
     for (const job of jobs) {
       const lane = `${job.target}|${job.conversation}`;
       this.busy.add(lane);
+      this.handlers++;
       const p = this.run(job).finally(() => {
         this.busy.delete(lane);
         this.running.delete(p);
+        this.opts.onRelease?.();
       });
       this.running.add(p);
     }
     return jobs.length;
   }
 
-  /** Waits for the jobs already started. */
+  /** Waits for the jobs already started, their results saved. */
   async idle(): Promise<void> {
     while (this.running.size > 0) await Promise.race(this.running);
   }
 
   private async run(job: Job): Promise<void> {
-    const target = this.targets[job.target];
     const started = performance.now();
+    const failure = await this.handle(job);
+    this.handlers--;
+    this.opts.onRelease?.();
+    if (failure !== null) {
+      // If even recording the failure fails, the job stays pending at the head of its lane and runs again.
+      await this.queue.fail(job, failure.message, failure.retryAt, (this.opts.now ?? Date.now)()).catch((qe: unknown) => this.opts.onQueueError?.(qe));
+      this.opts.onResult?.(job, false, performance.now() - started, failure.message);
+      return;
+    }
+    try {
+      await this.queue.complete(job);
+      this.opts.onResult?.(job, true, performance.now() - started);
+    } catch (e) {
+      // Not recorded as done: the job runs again (handlers are keyed for exactly this).
+      this.opts.onQueueError?.(e);
+    }
+  }
+
+  /** Runs the job's target; null when it succeeded, else what to record and when to retry (null: never). */
+  private async handle(job: Job): Promise<{ message: string; retryAt: number | null } | null> {
+    const target = this.targets[job.target];
     const now = this.opts.now ?? Date.now;
     try {
       if (target === undefined) throw new Error(`no target "${job.target}" is configured`);
       await withTimeout(Promise.resolve().then(() => target(job)), this.opts.timeoutMs);
+      return null;
     } catch (e) {
       const code = (e as { code?: unknown } | null)?.code;
       // A dead letter names the stable code when there is one, so the reason can be looked up in docs/errors.md.
@@ -97,17 +132,7 @@ export class JobRunner {
       // retries would only hold the conversation behind it until maxAttempts.
       const final = attempt >= this.opts.maxAttempts || (e as { retryable?: unknown } | null)?.retryable === false;
       const retryAt = final ? null : now() + backoffMs(job.attempts, { baseMs: this.opts.backoffBaseMs, maxMs: this.opts.backoffMaxMs }, this.opts.random ?? Math.random);
-      // If even recording the failure fails, the job stays pending at the head of its lane and runs again.
-      await this.queue.fail(job, message, retryAt, now()).catch((qe: unknown) => this.opts.onQueueError?.(qe));
-      this.opts.onResult?.(job, false, performance.now() - started, message);
-      return;
-    }
-    try {
-      await this.queue.complete(job);
-      this.opts.onResult?.(job, true, performance.now() - started);
-    } catch (e) {
-      // Not recorded as done: the job runs again (handlers are keyed for exactly this).
-      this.opts.onQueueError?.(e);
+      return { message, retryAt };
     }
   }
 }

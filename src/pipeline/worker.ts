@@ -4,6 +4,7 @@ import type { DeliveryLog } from '../ports/delivery-log.js';
 import type { EventStore } from '../ports/event-store.js';
 import { GatewayError } from '../core/errors.js';
 import type { Job, JobQueue } from '../ports/job-queue.js';
+import { Alarm } from './alarm.js';
 import { drainOnce } from './drain.js';
 import { JobRunner, leaseFor, type JobRunnerOptions } from './jobs.js';
 import { startMediaRunner, type MediaStores } from './media/runner.js';
@@ -13,8 +14,10 @@ import { buildTargets } from './targets.js';
 export interface WorkerHooks {
   readonly onDrain?: (deliveries: number, inserted: number, duplicates: number, ms: number, byKind: Record<string, number>) => void;
   readonly onJob?: (job: Job, ok: boolean, ms: number, error?: string) => void;
-  /** After a busy step of `ms`, how long to rest before the next (see EdgeActivity); default 0. */
+  /** After a busy drain step of `ms`, how long to rest before the next (see EdgeActivity); default 0. */
   readonly pace?: (ms: number) => number;
+  /** The same after a claim of handler jobs, with a pacer of its own. */
+  readonly jobPace?: (ms: number) => number;
   /** The same for a media download's slot, with a pacer of its own (each pacer watches the edge for one loop). */
   readonly mediaPace?: (ms: number) => number;
 }
@@ -47,9 +50,12 @@ export function runnerLimits(config: Config): Pick<JobRunnerOptions, 'concurrenc
 
 
 /**
- * The worker loop: drain deliveries into events, then run ready jobs.
- * It sleeps `pollMs` only when there was nothing to do, so a backlog drains
- * at full speed and an idle gateway costs nothing.
+ * The worker: one loop drains deliveries into events, another runs ready
+ * jobs, so a job that finishes during a long drain step has its slot filled
+ * at once. Each sleeps `pollMs` only when it had nothing to do, so a backlog
+ * drains at full speed and an idle gateway costs nothing; the job loop also
+ * wakes as soon as a job frees its slot or a drain queues new jobs, rather
+ * than at the poll's pace.
  */
 export async function startWorker(config: Config, stores: WorkerStores, logger: Logger, hooks: WorkerHooks = {}): Promise<RunningWorker> {
   const targets = await buildTargets(config);
@@ -59,9 +65,11 @@ export async function startWorker(config: Config, stores: WorkerStores, logger: 
   if (mediaOn && stores.media === undefined) throw new GatewayError('WAHOOK_ERR_CONFIG_INVALID', 'Invalid config key "media.enabled": media is on but the worker was given no media stores');
   // Downloads get a runner of their own, so they never take the handlers' slots.
   const media = mediaOn ? startMediaRunner(config, { jobs: stores.jobs, events: stores.events, media: stores.media!, announceTo }, logger, { onJob: hooks.onJob, pace: hooks.mediaPace }) : undefined;
+  const jobAlarm = new Alarm();
   const runner = new JobRunner(stores.jobs, targets.run, {
     ...(media ? { scope: { except: [MEDIA_TARGET] } } : {}),
     ...runnerLimits(config),
+    onRelease: () => jobAlarm.wake(),
     onQueueError: (e) => logger.error({ err: e }, 'job state not saved; it will run again'),
     onResult: (job, ok, ms, error) => {
       if (!ok) logger.warn({ seq: job.seq, kind: job.event.kind, type: job.event.type, target: job.target, attempt: job.attempts + 1, error }, 'job failed');
@@ -69,34 +77,50 @@ export async function startWorker(config: Config, stores: WorkerStores, logger: 
     },
   });
   let stopping = false;
-  let wake: (() => void) | null = null;
-  const loop = (async () => {
+  const drainAlarm = new Alarm();
+  const rest = (pace: ((ms: number) => number) | undefined, started: number): Promise<void> => {
+    const ms = pace?.(performance.now() - started) ?? 0;
+    return new Promise((r) => (ms > 0 ? setTimeout(r, ms) : setImmediate(r)));
+  };
+  const drainLoop = async (): Promise<void> => {
     while (!stopping) {
-      let busy = false;
       const started = performance.now();
+      let drained = 0;
       try {
         const r = await drainOnce(stores.log, stores.events, config.worker.batchSize, targets.specs);
-        if (r.deliveries > 0) {
-          busy = true;
-          hooks.onDrain?.(r.deliveries, r.inserted, r.duplicates, performance.now() - started, r.byKind);
-        }
-        if (hasJobs && (await runner.tick()) > 0) busy = true;
+        drained = r.deliveries;
+        if (r.deliveries > 0) hooks.onDrain?.(r.deliveries, r.inserted, r.duplicates, performance.now() - started, r.byKind);
+        if (r.inserted > 0) jobAlarm.wake();
       } catch (e) {
         logger.error({ err: e }, 'worker step failed; retrying');
       }
-      if (!busy) await new Promise<void>((r) => { wake = r; setTimeout(r, config.worker.pollMs); });
-      else {
-        const rest = hooks.pace?.(performance.now() - started) ?? 0;
-        await new Promise<void>((r) => (rest > 0 ? setTimeout(r, rest) : setImmediate(r)));
-      }
+      await (drained > 0 ? rest(hooks.pace, started) : drainAlarm.wait(config.worker.pollMs));
     }
-  })();
+  };
+  const jobLoop = async (): Promise<void> => {
+    while (!stopping) {
+      const started = performance.now();
+      let claimed = 0;
+      try {
+        claimed = await runner.tick();
+      } catch (e) {
+        logger.error({ err: e }, 'job claim failed; retrying');
+      }
+      if (claimed > 0) {
+        await rest(hooks.jobPace, started);
+        continue;
+      }
+      await jobAlarm.wait(config.worker.pollMs);
+    }
+  };
+  const loops = Promise.all([drainLoop(), hasJobs ? jobLoop() : undefined]);
   logger.info({ targets: targets.specs.map((t) => t.name) }, 'worker started');
   return {
     stop: async () => {
       stopping = true;
-      (wake as (() => void) | null)?.();
-      await loop;
+      drainAlarm.wake();
+      jobAlarm.wake();
+      await loops;
       await runner.idle();
       await media?.stop();
     },

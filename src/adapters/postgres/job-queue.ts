@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { laneOf, type JobTargetSpec } from '../../core/job-routing.js';
 import type { WahookEvent } from '../../core/events.js';
 import type { ClaimScope, DeadLetter, Job, JobCounts, JobQueue } from '../../ports/job-queue.js';
+import { Coalesced } from './coalesce.js';
 import type { Pg } from './pool.js';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -37,6 +38,8 @@ export async function queueJobs(c: Queryable, pg: Pg, jobs: readonly { seq: numb
  * takes the job until the lease has expired.
  */
 export class PostgresJobQueue implements JobQueue {
+  private readonly completions = new Coalesced<Job>((jobs) => this.completeAll(jobs));
+
   constructor(private readonly pg: Pg) {}
 
   async enqueue(target: string, events: readonly { tenant: string; key: string }[], now: number, lane?: JobTargetSpec['lane']): Promise<number> {
@@ -96,11 +99,46 @@ export class PostgresJobQueue implements JobQueue {
     }
   }
 
-  async complete(job: Job): Promise<void> {
-    await this.onLane(job, async (c) => {
-      const done = await c.query(`DELETE FROM ${this.pg.t('jobs')} WHERE seq = $1 AND target = $2 AND state = 0`, [job.seq, job.target]);
-      // Gone already: its lease ran out and another worker finished it; the lane is theirs.
-      if (done.rowCount) await this.advanceLane(c, job.conversation, job.target);
+  /** Jobs finished together are removed together: see completeAll. */
+  complete(job: Job): Promise<void> {
+    return this.completions.add(job);
+  }
+
+  /**
+   * Removes finished jobs and moves their lanes on, for any number of jobs in
+   * one transaction of two statements. The lanes are locked first, in key
+   * order (as queueJobs locks them, so the two never deadlock), and the next
+   * heads are read by the statement after: its snapshot is taken once the
+   * locks are held, so it sees every job queued behind these lanes, and no
+   * lane is removed while a job is being queued in it. A job already gone
+   * (its lease ran out and another worker finished it) leaves its lane to
+   * that worker.
+   */
+  private async completeAll(jobs: readonly Job[]): Promise<void> {
+    const lanes = this.pg.t('lanes');
+    const table = this.pg.t('jobs');
+    await this.pg.tx(async (c) => {
+      await c.query(
+        `SELECT 1 FROM ${lanes} l JOIN unnest($1::text[], $2::text[]) AS u(conversation, target) USING (conversation, target)
+         ORDER BY l.conversation, l.target FOR UPDATE OF l`,
+        [jobs.map((j) => j.conversation), jobs.map((j) => j.target)],
+      );
+      await c.query(
+        `WITH done AS (
+           DELETE FROM ${table} j USING unnest($1::bigint[], $2::text[]) AS u(seq, target)
+           WHERE j.seq = u.seq AND j.target = u.target AND j.state = 0 RETURNING j.seq, j.target, j.conversation),
+         next AS (
+           SELECT d.conversation, d.target, n.seq, n.run_at FROM (SELECT DISTINCT conversation, target FROM done) d
+           LEFT JOIN LATERAL (
+             SELECT j.seq, j.run_at FROM ${table} j WHERE j.conversation = d.conversation AND j.target = d.target AND j.state = 0
+               AND NOT EXISTS (SELECT 1 FROM done x WHERE x.seq = j.seq AND x.target = j.target)
+             ORDER BY j.seq LIMIT 1) n ON true),
+         emptied AS (
+           DELETE FROM ${lanes} l USING next WHERE next.seq IS NULL AND l.conversation = next.conversation AND l.target = next.target)
+         INSERT INTO ${lanes} (conversation, target, head_seq, run_at) SELECT conversation, target, seq, run_at FROM next WHERE seq IS NOT NULL
+         ON CONFLICT (conversation, target) DO UPDATE SET head_seq = excluded.head_seq, run_at = excluded.run_at`,
+        [jobs.map((j) => j.seq), jobs.map((j) => j.target)],
+      );
     });
   }
 
@@ -165,6 +203,7 @@ export class PostgresJobQueue implements JobQueue {
   }
 
   async close(): Promise<void> {
+    await this.completions.settled();
     await this.pg.release();
   }
 }
