@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { prng as rng } from '../../reliability/mutate.js';
 import { test } from 'node:test';
 import { fixtureBytes, listFixtures } from '../../test/helpers/fixtures.js';
 import { cloudTextMessage } from '../loadgen/payloads.js';
@@ -80,18 +81,6 @@ test('sure of typical shapes; leaves repeated or escaped shape keys, deep nestin
   ];
   for (const [p, s] of no) assert.equal(isEnvelopeCertainly(p, b(s)), false, s);
 });
-
-// A small deterministic generator, so a failure names a seed that reproduces it.
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Bytes that matter to JSON's grammar, to UTF-8 decoding and to the shape.
 const INTERESTING = [...'{}[]":,\\/ \t\r\n0123456789-+.eEtrufalsnbx'].map((c) => c.charCodeAt(0)).concat([0, 0x1f, 0x7f, 0x80, 0xbf, 0xc3, 0xe2, 0xed, 0xef, 0xf0, 0xff]);
