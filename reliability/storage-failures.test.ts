@@ -18,3 +18,13 @@ for (const fault of [fullDisk(16), readOnlyDir(false), readOnlyDir(true)]) {
     assert.equal(r.duplicated, 0);
   });
 }
+
+const readOnly = readOnlyDir(false);
+test('read-only data dir before the worker first writes: once repaired, the worker drains again (a new thread with new connections)', { skip: readOnly.unavailable() ?? false }, async () => {
+  const r = await storageFailure(readOnly, 100, { warmUp: false });
+  assert.deepEqual(r.broken, { 503: 100 });
+  assert.deepEqual(r.repaired, { 200: 100 });
+  // verifyExactlyOnce waits for the backlog to drain: before the fix the worker's connection stayed read-only and it never did.
+  assert.equal(r.lost, 0);
+  assert.equal(r.duplicated, 0);
+});

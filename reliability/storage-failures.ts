@@ -138,7 +138,8 @@ export interface StorageFaultReport {
 }
 
 /** Deliveries before, during and after the fault; every one is a fresh message. */
-export async function storageFailure(fault: StorageFault, perPhase: number): Promise<StorageFaultReport> {
+/** `warmUp: false` breaks the storage before the first delivery, so the worker's first write meets the fault. */
+export async function storageFailure(fault: StorageFault, perPhase: number, o: { warmUp: boolean } = { warmUp: true }): Promise<StorageFaultReport> {
   const dataDir = fault.setUp();
   const store = await prepareStore('sqlite', dataDir);
   const acked: string[] = [];
@@ -153,7 +154,7 @@ export async function storageFailure(fault: StorageFault, perPhase: number): Pro
       for (const i of f.acked) acked.push(benchMessageId(first + i));
       return f.unanswered > 0 ? { ...f.statuses, unanswered: f.unanswered } : f.statuses;
     };
-    const before = await phase();
+    const before = o.warmUp ? await phase() : {};
     fault.break(dataDir);
     let broken: Record<string, number>;
     let readyzWhileBroken: number;

@@ -17,6 +17,8 @@ export interface WorkerHooks {
   readonly pace?: (ms: number) => number;
   /** The same for a media download's slot, with a pacer of its own (each pacer watches the edge for one loop). */
   readonly mediaPace?: (ms: number) => number;
+  /** After each failed step, with how many have failed in a row. */
+  readonly onStepFailed?: (inARow: number, error: unknown) => void;
 }
 
 /** What a worker reads and writes; the caller opened them and closes them after `stop`. */
@@ -69,6 +71,7 @@ export async function startWorker(config: Config, stores: WorkerStores, logger: 
     },
   });
   let stopping = false;
+  let failedInARow = 0;
   let wake: (() => void) | null = null;
   const loop = (async () => {
     while (!stopping) {
@@ -81,8 +84,10 @@ export async function startWorker(config: Config, stores: WorkerStores, logger: 
           hooks.onDrain?.(r.deliveries, r.inserted, r.duplicates, performance.now() - started, r.byKind);
         }
         if (hasJobs && (await runner.tick()) > 0) busy = true;
+        failedInARow = 0;
       } catch (e) {
         logger.error({ err: e }, 'worker step failed; retrying');
+        hooks.onStepFailed?.(++failedInARow, e);
       }
       if (!busy) await new Promise<void>((r) => { wake = r; setTimeout(r, config.worker.pollMs); });
       else {
