@@ -179,7 +179,7 @@ export async function storageFailure(fault: StorageFault, perPhase: number, o: {
   }
 }
 
-const statuses = (s: Record<string, number>): string => Object.entries(s).map(([k, n]) => `${k}: ${n}`).join(', ');
+const statuses = (s: Record<string, number>): string => Object.entries(s).map(([k, n]) => `${k}: ${n}`).join(', ') || 'no request got through';
 
 export function summary(r: StorageFaultReport): string {
   return [
@@ -200,7 +200,7 @@ if (isMain(import.meta.url)) {
     }
     const r = await storageFailure(fault, perPhase);
     console.log(summary(r));
-    failed ||= (!fault.someCommitsFit && (r.broken['200'] ?? 0) > 0) || (r.broken['503'] ?? 0) === 0 || r.repaired['200'] !== perPhase || !r.aliveAfter || r.lost > 0 || r.duplicated > 0;
+    failed ||= (!fault.someCommitsFit && (r.broken['200'] ?? 0) > 0) || (r.diedWith === undefined && (r.broken['503'] ?? 0) === 0) || r.repaired['200'] !== perPhase || !r.aliveAfter || r.lost > 0 || r.duplicated > 0;
   }
   process.exitCode = failed ? 1 : 0;
 }
