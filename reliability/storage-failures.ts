@@ -31,26 +31,28 @@ const run = (cmd: string, args: string[]): { ok: boolean; err: string } => {
 
 /** A tmpfs of a few MB holds the data dir; a filler file takes every free byte, and deleting it gives the space back. */
 export function fullDisk(sizeMb: number): StorageFault {
-  const mount = mkdtempSync(join(tmpdir(), 'wahook-fulldisk-'));
-  const filler = join(mount, 'filler');
+  let mount = '';
+  const filler = (): string => join(mount, 'filler');
   return {
     name: `full disk (tmpfs of ${sizeMb} MB filled by a file)`,
     someCommitsFit: true,
     unavailable: () => {
       if (process.getuid?.() !== 0) return 'mounting a tmpfs needs root';
-      const probe = run('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mount]);
-      if (!probe.ok) return `cannot mount a tmpfs here: ${probe.err}`;
-      run('umount', [mount]);
-      return undefined;
+      const at = mkdtempSync(join(tmpdir(), 'wahook-fulldisk-probe-'));
+      const probe = run('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', at]);
+      if (probe.ok) run('umount', [at]);
+      rmSync(at, { recursive: true, force: true });
+      return probe.ok ? undefined : `cannot mount a tmpfs here: ${probe.err}`;
     },
     setUp: () => {
+      mount = mkdtempSync(join(tmpdir(), 'wahook-fulldisk-'));
       const m = run('mount', ['-t', 'tmpfs', '-o', `size=${sizeMb}m`, 'tmpfs', mount]);
       if (!m.ok) throw new Error(`mount failed: ${m.err}`);
       mkdirSync(join(mount, 'data'));
       return join(mount, 'data');
     },
     break: () => {
-      const fd = openSync(filler, 'w');
+      const fd = openSync(filler(), 'w');
       try {
         // Big writes first, then ever smaller ones, until not one more byte fits.
         for (const size of [1 << 20, 1 << 16, 4096, 512, 1]) {
@@ -67,7 +69,7 @@ export function fullDisk(sizeMb: number): StorageFault {
         closeSync(fd);
       }
     },
-    repair: () => rmSync(filler, { force: true }),
+    repair: () => rmSync(filler(), { force: true }),
     tearDown: () => {
       run('umount', ['-l', mount]);
       rmSync(mount, { recursive: true, force: true });
@@ -85,7 +87,7 @@ export function fullDisk(sizeMb: number): StorageFault {
  * kills the process with SIGBUS.
  */
 export function readOnlyDir(indexToo: boolean): StorageFault {
-  const root = mkdtempSync(join(tmpdir(), 'wahook-readonly-'));
+  let root = '';
   const flag = (dataDir: string, on: boolean): void => {
     for (const f of [dataDir, ...readdirSync(dataDir).map((n) => join(dataDir, n))]) if (indexToo || !f.endsWith('-shm')) run('chattr', [on ? '+i' : '-i', f]);
   };
@@ -93,7 +95,8 @@ export function readOnlyDir(indexToo: boolean): StorageFault {
     someCommitsFit: false,
     name: `read-only data dir (chattr +i on the dir and its files${indexToo ? ', the mapped WAL index too' : ' but the mapped WAL index'}, while serve runs)`,
     unavailable: () => {
-      const probe = join(root, 'probe');
+      const probeDir = mkdtempSync(join(tmpdir(), 'wahook-readonly-probe-'));
+      const probe = join(probeDir, 'probe');
       const fd = openSync(probe, 'w');
       try {
         if (!run('chattr', ['+i', probe]).ok) return 'chattr +i is not supported here (needs root and ext2/3/4, xfs, btrfs or tmpfs)';
@@ -107,10 +110,11 @@ export function readOnlyDir(indexToo: boolean): StorageFault {
         }
       } finally {
         closeSync(fd);
-        rmSync(probe, { force: true });
+        rmSync(probeDir, { recursive: true, force: true });
       }
     },
     setUp: () => {
+      root = mkdtempSync(join(tmpdir(), 'wahook-readonly-'));
       mkdirSync(join(root, 'data'));
       return join(root, 'data');
     },
