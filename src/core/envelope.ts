@@ -59,5 +59,32 @@ export function parseEnvelope(provider: Provider, rawBody: Uint8Array): unknown 
  * checkEnvelope('cloud_api', body) // throws WAHOOK_ERR_PAYLOAD_NOT_JSON or _NOT_ENVELOPE
  */
 export function checkEnvelope(provider: Provider, rawBody: Uint8Array): void {
-  if (!isEnvelopeCertainly(provider, rawBody)) parseEnvelope(provider, rawBody);
+  if (isEnvelopeCertainly(provider, rawBody)) return;
+  // JSON.parse takes any depth, but JSON.stringify and structuredClone of 100,000 levels throw, so such a
+  // delivery, once stored, could never be forwarded or handled. Real envelopes are about ten levels deep.
+  if (nestsDeeperThan(rawBody, MAX_NESTING)) throw new GatewayError('WAHOOK_ERR_PAYLOAD_NOT_ENVELOPE', `Body nests arrays and objects deeper than ${MAX_NESTING} levels; no webhook envelope does`);
+  parseEnvelope(provider, rawBody);
+}
+
+/** The deepest nesting a delivery may have: far past any real envelope, far short of where JSON.stringify runs out of stack. */
+export const MAX_NESTING = 1000;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** Whether JSON text nests arrays and objects deeper than `max`; brackets inside strings do not count. */
+export function nestsDeeperThan(b: Uint8Array, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
 }

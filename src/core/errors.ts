@@ -18,6 +18,7 @@ export const CODES = {
   WAHOOK_ERR_HTTP_BODY_TOO_LARGE: { httpStatus: 413, retryable: false, message: 'Request body exceeds the configured limit' },
   WAHOOK_ERR_HTTP_BODY_ABORTED: { httpStatus: 400, retryable: true, message: 'Request body was not received completely' },
   WAHOOK_ERR_HTTP_MALFORMED: { httpStatus: 400, retryable: false, message: 'Malformed HTTP request' },
+  WAHOOK_ERR_HTTP_HEADERS_TOO_LARGE: { httpStatus: 431, retryable: false, message: 'The request head is larger than the server reads (16 KiB, node\'s max header size)' },
   WAHOOK_ERR_HTTP_TIMEOUT: { httpStatus: 408, retryable: true, message: 'Request was not received in time' },
   WAHOOK_ERR_HTTP_BODY_BUDGET: { httpStatus: 503, retryable: true, message: 'Too many request bodies are being received at once (unverifiedBodyBudgetBytes); retry after the Retry-After delay' },
   WAHOOK_ERR_HTTP_CONNECTION_LIMIT: { httpStatus: 503, retryable: true, message: 'The gateway holds as many connections as it allows (maxConnections); a new connection is closed at once, without an answer' },

@@ -54,6 +54,9 @@ export function sendError(res: ServerResponse, e: GatewayError, close = false): 
   send(res, errorResponse(e));
 }
 
+/** Socket-level failures node reports before a request exists, by node's code; anything else is malformed. */
+const CLIENT_ERRORS: Record<string, ErrorCode> = { ERR_HTTP_REQUEST_TIMEOUT: 'WAHOOK_ERR_HTTP_TIMEOUT', HPE_HEADER_OVERFLOW: 'WAHOOK_ERR_HTTP_HEADERS_TOO_LARGE' };
+
 function announcesBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
@@ -240,7 +243,7 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) return socket.destroy();
-    const r = errorResponse(new GatewayError(err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'WAHOOK_ERR_HTTP_TIMEOUT' : 'WAHOOK_ERR_HTTP_MALFORMED'));
+    const r = errorResponse(new GatewayError(CLIENT_ERRORS[err.code ?? ''] ?? 'WAHOOK_ERR_HTTP_MALFORMED'));
     socket.end(`HTTP/1.1 ${r.status} Error\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(r.body)}\r\n\r\n${r.body}`);
   });
 

@@ -24,6 +24,7 @@ function spawn(config: Config, onMessage?: (m: WorkerMessage) => void, edgeActiv
 /**
  * Runs the worker thread beside the edge and keeps it running: a thread that
  * dies (a crash in user code, a failed write) is restarted after a second,
+ * and again every second for as long as it fails to start,
  * and its cursor makes the restart lose and repeat nothing. `stop` lets
  * in-flight jobs finish for up to `shutdownTimeoutMs`.
  */
@@ -37,18 +38,26 @@ export async function startWorkerThread(config: Config, logger: Logger, onMessag
       thread = null;
       if (stopping) return;
       logger.error({ code }, 'worker thread exited; restarting in 1 s');
-      setTimeout(() => {
-        if (stopping) return;
-        spawn(config, onMessage, edgeActivity).then(
-          (next) => {
-            if (stopping) return void next.terminate();
-            thread = next;
-            supervise(next);
-          },
-          (e: unknown) => logger.error({ err: e }, 'worker thread did not restart'),
-        );
-      }, 1000).unref();
+      restart();
     });
+  };
+  // A start that fails (the data dir still read-only, a handler module still broken) is tried again every
+  // second: given up on, the edge would keep storing deliveries that nothing ever drains.
+  const restart = (): void => {
+    setTimeout(() => {
+      if (stopping) return;
+      spawn(config, onMessage, edgeActivity).then(
+        (next) => {
+          if (stopping) return void next.terminate();
+          thread = next;
+          supervise(next);
+        },
+        (e: unknown) => {
+          logger.error({ err: e }, 'worker thread did not restart; trying again in 1 s');
+          restart();
+        },
+      );
+    }, 1000).unref();
   };
   supervise(thread);
   return {

@@ -11,6 +11,8 @@ import { EdgeActivity } from '../pipeline/pacing.js';
  * Progress is posted to the main thread for metrics.
  */
 const config = workerData.config as Config;
+/** Failed steps in a row (one per poll interval) after which the thread starts over. */
+const RESTART_AFTER_FAILED_STEPS = 100;
 const edge = workerData.edgeActivity ? new EdgeActivity(workerData.edgeActivity as Int32Array) : undefined;
 // The edge's p99 comes first: draining a backlog uses only the CPU the edge leaves idle.
 const priority = runAsBackground();
@@ -25,6 +27,13 @@ const worker = await runWorker(config, logger, {
   mediaPace: edge?.pacer(),
   onDrain: (deliveries, inserted, duplicates, ms, byKind) => parentPort?.postMessage({ t: 'drain', deliveries, inserted, duplicates, byKind, ms }),
   onJob: (job, ok, ms) => parentPort?.postMessage({ t: 'job', target: job.target, kind: job.event.kind, ok, ms }),
+  onStepFailed: (inARow) => {
+    if (inARow < RESTART_AFTER_FAILED_STEPS) return;
+    // A SQLite connection that met a read-only data dir stays read-only after the dir is writable again; the
+    // thread exits, and the supervisor (worker-host.ts) starts a new one with new connections.
+    logger.error({ inARow }, 'worker steps keep failing; restarting the thread with new store connections');
+    process.exit(1);
+  },
 });
 parentPort?.postMessage({ t: 'ready' });
 parentPort?.on('message', (m: { t: string }) => {

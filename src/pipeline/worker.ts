@@ -20,6 +20,8 @@ export interface WorkerHooks {
   readonly jobPace?: (ms: number) => number;
   /** The same for a media download's slot, with a pacer of its own (each pacer watches the edge for one loop). */
   readonly mediaPace?: (ms: number) => number;
+  /** After each failed step, with how many have failed in a row. */
+  readonly onStepFailed?: (inARow: number, error: unknown) => void;
 }
 
 /** What a worker reads and writes; the caller opened them and closes them after `stop`. */
@@ -82,6 +84,8 @@ export async function startWorker(config: Config, stores: WorkerStores, logger: 
     const ms = pace?.(performance.now() - started) ?? 0;
     return new Promise((r) => (ms > 0 ? setTimeout(r, ms) : setImmediate(r)));
   };
+  let drainFailures = 0;
+  let jobFailures = 0;
   const drainLoop = async (): Promise<void> => {
     while (!stopping) {
       const started = performance.now();
@@ -91,8 +95,10 @@ export async function startWorker(config: Config, stores: WorkerStores, logger: 
         drained = r.deliveries;
         if (r.deliveries > 0) hooks.onDrain?.(r.deliveries, r.inserted, r.duplicates, performance.now() - started, r.byKind);
         if (r.inserted > 0) jobAlarm.wake();
+        drainFailures = 0;
       } catch (e) {
         logger.error({ err: e }, 'worker step failed; retrying');
+        hooks.onStepFailed?.(++drainFailures, e);
       }
       await (drained > 0 ? rest(hooks.pace, started) : drainAlarm.wait(config.worker.pollMs));
     }
@@ -103,8 +109,10 @@ export async function startWorker(config: Config, stores: WorkerStores, logger: 
       let claimed = 0;
       try {
         claimed = await runner.tick();
+        jobFailures = 0;
       } catch (e) {
         logger.error({ err: e }, 'job claim failed; retrying');
+        hooks.onStepFailed?.(++jobFailures, e);
       }
       if (claimed > 0) {
         await rest(hooks.jobPace, started);

@@ -10,8 +10,8 @@ import type { EventStore } from '../../src/ports/event-store.js';
 import type { JobQueue } from '../../src/ports/job-queue.js';
 
 /** Stores raw deliveries exactly as the edge would, without HTTP. */
-export async function seedDeliveries(dataDir: string, bodies: readonly (string | object)[], provider: Provider = 'cloud_api', tenant = 'default'): Promise<string[]> {
-  const store = await createEngine(workerConfig(dataDir)).openDeliveryStore();
+export async function seedDeliveries(dataDir: string | Config, bodies: readonly (string | object)[], provider: Provider = 'cloud_api', tenant = 'default'): Promise<string[]> {
+  const store = await createEngine(configOf(dataDir)).openDeliveryStore();
   const ids: string[] = [];
   let t = Date.now() - bodies.length;
   for (const b of bodies) {
@@ -71,9 +71,12 @@ export interface TestStores {
   close(): Promise<void>;
 }
 
-/** Every store of a data dir, opened through the composition root as the worker and the CLI open them. */
-export async function openStores(dataDir: string): Promise<TestStores> {
-  const engine = createEngine(workerConfig(dataDir));
+/** A data dir stands for the embedded engine there; a whole config for any engine. */
+const configOf = (where: string | Config): Config => (typeof where === 'string' ? workerConfig(where) : where);
+
+/** Every store of a data dir (or config), opened through the composition root as the worker and the CLI open them. */
+export async function openStores(where: string | Config): Promise<TestStores> {
+  const engine = createEngine(configOf(where));
   const log = await engine.openDeliveryLog();
   const pipeline = await engine.openPipelineStores();
   const query = await engine.openEventQuery();
