@@ -15,6 +15,8 @@ export interface BenchOptions {
   readonly connections: number;
   readonly duplicateRate: number;
   readonly timeoutMs: number;
+  /** An https:// target whose certificate is not checked (a staging host with a self-signed one). */
+  readonly insecure?: boolean;
   readonly seed?: number;
   readonly progress?: ProgressSink;
 }
@@ -31,15 +33,16 @@ export interface BenchRun {
   readonly nowSec: number;
 }
 
-function target(url: string): { host: string; port: number; path: string; hostHeader: string } {
+function target(url: string): { host: string; port: number; path: string; hostHeader: string; https: boolean } {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
     throw new GatewayError('WAHOOK_ERR_CLI_USAGE', `--url ${url} is not a URL (e.g. http://127.0.0.1:3000/webhook)`);
   }
-  if (u.protocol !== 'http:') throw new GatewayError('WAHOOK_ERR_CLI_USAGE', `--url ${url}: only http:// targets are supported; run the bench beside a TLS-terminating proxy's plain-HTTP port`);
-  return { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 80), path: `${u.pathname}${u.search}`, hostHeader: u.host };
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new GatewayError('WAHOOK_ERR_CLI_USAGE', `--url ${url}: only http:// and https:// targets are supported`);
+  const https = u.protocol === 'https:';
+  return { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || (https ? 443 : 80)), path: `${u.pathname}${u.search}`, hostHeader: u.host, https };
 }
 
 /**
@@ -79,7 +82,7 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
     if (o.progress) progress = startProgress(o.progress, o.schedule.count, state);
   };
   try {
-    const run = await drive({ host: t.host, port: t.port, connections: o.connections, schedule: o.schedule, timeoutMs: o.timeoutMs, request: (i) => requests(sent.sends[i]!), onStart }, state);
+    const run = await drive({ host: t.host, port: t.port, ...(t.https ? { tls: { rejectUnauthorized: o.insecure !== true } } : {}), connections: o.connections, schedule: o.schedule, timeoutMs: o.timeoutMs, request: (i) => requests(sent.sends[i]!), onStart }, state);
     return { traffic: sent, run, tag, nowSec };
   } finally {
     progress?.stop();

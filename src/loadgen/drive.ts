@@ -1,6 +1,6 @@
 import hdr, { type Histogram } from 'hdr-histogram-js';
 import { GatewayError } from '../core/errors.js';
-import { openConnection, type Conn } from './http-client.js';
+import { openConnection, type Conn, type TlsOptions } from './http-client.js';
 import type { Schedule } from './schedule.js';
 
 export type { Histogram };
@@ -8,6 +8,8 @@ export type { Histogram };
 export interface DriveOptions {
   readonly host: string;
   readonly port: number;
+  /** Set for an https:// target. */
+  readonly tls?: TlsOptions;
   readonly connections: number;
   readonly schedule: Schedule;
   /** The bytes of request i (0 ≤ i < schedule.count). */
@@ -52,7 +54,7 @@ export function newHistogram(): Histogram {
 
 async function connect(o: DriveOptions): Promise<Conn> {
   try {
-    return await openConnection(o.host, o.port, o.timeoutMs);
+    return await openConnection(o.host, o.port, o.timeoutMs, o.tls);
   } catch (e) {
     throw new GatewayError('WAHOOK_ERR_CLI_USAGE', `Cannot connect to ${o.host}:${o.port}: ${(e as Error).message}`);
   }
@@ -105,7 +107,7 @@ export async function drive(o: DriveOptions, state: DriveState = { sent: 0, answ
         byStatus.error = (byStatus.error ?? 0) + 1;
         state.failed++;
         conn.close();
-        conn = await openConnection(o.host, o.port, o.timeoutMs).catch(() => null);
+        conn = await openConnection(o.host, o.port, o.timeoutMs, o.tls).catch(() => null);
       }
     }
     conn?.close();

@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 
 /**
  * A lean HTTP/1.1 keep-alive client for load generation: requests are
@@ -15,10 +16,17 @@ export interface Conn {
 
 const HEADER_END = Buffer.from('\r\n\r\n');
 
+/** HTTPS: whether the server's certificate must be valid (a staging host with a self-signed one: false). */
+export interface TlsOptions {
+  readonly rejectUnauthorized: boolean;
+}
+
 /** `timeoutMs`: an answer that takes longer closes the connection and fails the request (0: wait forever). */
-export function openConnection(host: string, port: number, timeoutMs = 0): Promise<Conn> {
+export function openConnection(host: string, port: number, timeoutMs = 0, tls?: TlsOptions): Promise<Conn> {
   return new Promise((resolve, reject) => {
-    const socket: Socket = connect({ host, port, noDelay: true });
+    const socket: Socket = tls === undefined
+      ? connect({ host, port, noDelay: true })
+      : connectTls({ host, port, rejectUnauthorized: tls.rejectUnauthorized, ALPNProtocols: ['http/1.1'], ...(/^[\d.]+$|:/.test(host) ? {} : { servername: host }) }).setNoDelay(true);
     let buf: Buffer = Buffer.alloc(0);
     let waiting: { resolve: (status: number) => void; reject: (e: Error) => void } | null = null;
     const fail = (e: Error): void => {
@@ -46,7 +54,7 @@ export function openConnection(host: string, port: number, timeoutMs = 0): Promi
     socket.on('error', (e) => fail(e));
     socket.on('timeout', () => socket.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     socket.on('close', () => fail(new Error('connection closed')));
-    socket.once('connect', () =>
+    socket.once(tls === undefined ? 'connect' : 'secureConnect', () =>
       resolve({
         send: (req) =>
           new Promise<number>((res, rej) => {

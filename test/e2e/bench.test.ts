@@ -7,12 +7,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { main } from '../../src/entry/cli/index.js';
 import { createLogger } from '../../src/entry/logger.js';
 import { runWorker } from '../../src/entry/run-worker.js';
 import { SECRET, startGateway, tempDir, type TestGateway } from '../helpers/gateway.js';
+import { opensslAvailable, selfSigned } from '../helpers/tls.js';
 
 interface Run { code: number; out: string; err: string }
 
@@ -145,10 +147,40 @@ describe('wahook bench against a receiver that answers 200 without storing', () 
   });
 
   it('refuses bad usage with a clear error', async () => {
-    for (const argv of [['bench', '--burst', '5', '--secret', 's'], ['bench', '--url', url, '--rate', '5', '--burst', '5', '--secret', 's'], ['bench', '--url', url, '--rate', 'fast', '--secret', 's'], ['bench', '--url', 'https://example.com/x', '--burst', '1', '--secret', 's'], ['bench', '--url', url, '--burst', '0', '--secret', 's'], ['bench', '--url', url, '--burst', '5']]) {
+    for (const argv of [['bench', '--burst', '5', '--secret', 's'], ['bench', '--url', url, '--rate', '5', '--burst', '5', '--secret', 's'], ['bench', '--url', url, '--rate', 'fast', '--secret', 's'], ['bench', '--url', 'ftp://example.com/x', '--burst', '1', '--secret', 's'], ['bench', '--url', url, '--burst', '0', '--secret', 's'], ['bench', '--url', url, '--burst', '5']]) {
       const r = await wahook(argv);
       assert.equal(r.code, 2, argv.join(' '));
       assert.match(r.err, /WAHOOK_ERR_CLI_USAGE/);
+    }
+  });
+});
+
+describe('wahook bench against an https:// receiver', { skip: opensslAvailable().ok ? false : 'openssl is not installed' }, () => {
+  it('sends over TLS, and checks the certificate unless --insecure', async () => {
+    const dir = tempDir('wahook-bench-tls-');
+    const cert = selfSigned(dir, 'staging');
+    let posts = 0;
+    const server = createHttpsServer({ cert: cert.cert, key: cert.key }, (req, res) => {
+      req.resume();
+      req.on('end', () => {
+        posts++;
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `https://127.0.0.1:${(server.address() as { port: number }).port}/hook`;
+    try {
+      const ok = await wahook(['bench', '--url', url, '--burst', '20', '--connections', '2', '--secret', 's', '--insecure', '--json']);
+      assert.equal(ok.code, 0, ok.err);
+      assert.deepEqual(json(ok).byStatus, { 200: 20 });
+      assert.equal(posts, 20);
+      const checked = await wahook(['bench', '--url', url, '--burst', '5', '--connections', '1', '--secret', 's', '--json']);
+      assert.notEqual(checked.code, 0);
+      assert.match(checked.err, /self.signed|certificate/i, 'an unverifiable certificate is named');
+      assert.equal(posts, 20, 'nothing is sent to a host whose certificate does not verify');
+    } finally {
+      await new Promise((r) => server.close(r));
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -7,7 +7,7 @@ export interface ParsedArgs {
 }
 
 /** Flags that take no value. Config booleans also accept `--no-<flag>`. */
-const BOOLEAN = new Set<string>([...SCHEMA.filter((s) => s.type === 'bool' && s.flag).map((s) => s.flag!), 'json', 'help', 'post', 'verify', 'ramp']);
+const BOOLEAN = new Set<string>([...SCHEMA.filter((s) => s.type === 'bool' && s.flag).map((s) => s.flag!), 'json', 'help', 'post', 'verify', 'ramp', 'insecure']);
 
 /**
  * Minimal GNU-style parser: `--k v`, `--k=v`, `--bool`, `--no-bool`.

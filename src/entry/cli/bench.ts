@@ -77,6 +77,7 @@ export async function benchCommand(args: ParsedArgs, config: Config, out: (s: st
     connections: countFlag(args.flags, 'connections', 32),
     duplicateRate: numberFlag(args.flags, 'duplicates', 0.05, 0, 1),
     timeoutMs: intFlag(args.flags, 'timeout-ms', 30_000),
+    insecure: args.flags.insecure === true,
     seed: intFlag(args.flags, 'seed', 1),
     progress,
   });

@@ -157,7 +157,8 @@ answered 2xx or --verify found a loss or a duplicate. Every request is built
 and signed before the run starts (about 1 KB of memory each), so that the
 generator spends its CPU on sending.
 
-  --url U              where to POST (http://; e.g. http://127.0.0.1:3000/webhook)
+  --url U              where to POST (http:// or https://; e.g. http://127.0.0.1:3000/webhook)
+  --insecure           https:// only: accept a certificate that does not verify (a self-signed staging host)
   --rate N             requests a second, open loop, for --duration S (default 10)
   --ramp               with --rate: grow from --ramp-from (default 0) to --rate over --duration
   --burst N            N requests within one second, then stop: a campaign going out
