@@ -9,7 +9,7 @@ import { cloudTextBody, signedHeaders } from '../helpers/payloads.js';
 import { until, writeHandlers } from '../helpers/pipeline.js';
 import { freePort, runWahook, spawnWahook, waitForHttp } from '../helpers/process.js';
 import { privatePostgres, type PrivatePostgres } from '../helpers/services.js';
-import { assertNeverConcurrent, assertOncePerMessage } from '../helpers/exactly-once.js';
+import { assertNeverConcurrent, assertOncePerMessage, recordingHandlers } from '../helpers/exactly-once.js';
 
 const cluster = await privatePostgres();
 const SECRET = 'outage-secret';
@@ -42,14 +42,7 @@ test('PostgreSQL stopped for 10 s under load: 503 with a stable code while down,
   const db: PrivatePostgres = cluster.value;
   const port = await freePort();
   const handled = join(dir, 'handled.log');
-  const handlers = writeHandlers(dir, `
-    import { appendFileSync } from 'node:fs';
-    export async function message(event, ctx) {
-      appendFileSync(${JSON.stringify(handled)}, '+ ' + process.pid + ' ' + event.messageId + '\\n');
-      await new Promise((r) => setTimeout(r, 1));
-      appendFileSync(${JSON.stringify(handled)}, '- ' + process.pid + ' ' + event.messageId + '\\n');
-    }
-  `);
+  const handlers = writeHandlers(dir, recordingHandlers(handled));
   const env = {
     DATABASE_URL: db.url, WAHOOK_DB_SCHEMA: 'wahook', WAHOOK_DATA_DIR: dir, WAHOOK_APP_SECRET: SECRET, PORT: String(port), WAHOOK_HOST: '127.0.0.1',
     WAHOOK_HANDLERS: handlers, WAHOOK_WORKER_POLL_MS: '20', WAHOOK_HANDLER_TIMEOUT_MS: '1000', WAHOOK_WORKER_BACKOFF_BASE_MS: '50', WAHOOK_WORKER_BACKOFF_MAX_MS: '200', WAHOOK_LOG_LEVEL: 'warn',

@@ -13,24 +13,33 @@ export function assertOncePerMessage(expected: readonly string[], seen: readonly
 
 /**
  * A handler that appends `+ <pid> <id>` when it starts and `- <pid> <id>`
- * when it ends: no id may start again while it runs. A run of a process
- * that was killed never ends; processes run one after the other, so a new
- * pid means the runs of the earlier ones are over.
+ * when it ends: no id may start again while it runs, in any process. A
+ * process killed mid-run never ends its runs; the test appends `x <pid>`
+ * once it has reaped it, which ends them.
  */
 export function assertNeverConcurrent(lines: readonly string[]): void {
   const running = new Map<string, string>();
-  let pid = '';
   for (const line of lines) {
-    const [sign, p, id] = line.split(' ') as [string, string, string];
-    if (p !== pid) {
-      for (const [k, owner] of running) if (owner !== p) running.delete(k);
-      pid = p;
-    }
-    if (sign === '+') {
-      assert.ok(!running.has(id), `${id} started again while it was running`);
-      running.set(id, p);
+    const [sign, pid, id] = line.split(' ') as [string, string, string | undefined];
+    if (sign === 'x') {
+      for (const [k, owner] of running) if (owner === pid) running.delete(k);
+    } else if (sign === '+') {
+      assert.ok(!running.has(id!), `${id} started in ${pid} while it was running in ${running.get(id!)}`);
+      running.set(id!, pid);
     } else {
-      running.delete(id);
+      running.delete(id!);
     }
   }
+}
+
+/** The source of a handlers module that logs each message run for assertNeverConcurrent. */
+export function recordingHandlers(logPath: string): string {
+  return `
+    import { appendFileSync } from 'node:fs';
+    export async function message(event) {
+      appendFileSync(${JSON.stringify(logPath)}, '+ ' + process.pid + ' ' + event.messageId + '\\n');
+      await new Promise((r) => setTimeout(r, 1));
+      appendFileSync(${JSON.stringify(logPath)}, '- ' + process.pid + ' ' + event.messageId + '\\n');
+    }
+  `;
 }
