@@ -25,6 +25,14 @@ export interface WorkerConfig {
   readonly handlerTimeoutMs: number;
 }
 
+export interface RetentionConfig {
+  /** 0: kept forever. */
+  readonly deliveriesDays: number;
+  /** 0: kept forever. */
+  readonly eventsDays: number;
+  readonly intervalMs: number;
+}
+
 export interface Config {
   readonly host: string;
   readonly port: number;
@@ -55,6 +63,7 @@ export interface Config {
   readonly adminToken?: string;
   readonly metricsRequireToken: boolean;
   readonly telemetryRetentionDays: number;
+  readonly retention: RetentionConfig;
   /** The delivery log is this queue (see `queueKind`), whatever the engine. */
   readonly queueUrl?: string;
   readonly largeDeliveryBucket?: string;
@@ -255,6 +264,11 @@ export function loadConfig(src: ConfigSources): Config {
     adminToken: v.adminToken as string | undefined,
     metricsRequireToken: v.metricsRequireToken as boolean,
     telemetryRetentionDays: v.telemetryRetentionDays as number,
+    retention: {
+      deliveriesDays: v['retention.deliveriesDays'] as number,
+      eventsDays: v['retention.eventsDays'] as number,
+      intervalMs: v['retention.intervalMs'] as number,
+    },
     queueUrl: v.queueUrl as string | undefined,
     largeDeliveryBucket: v.largeDeliveryBucket as string | undefined,
     queueWaitSeconds: v.queueWaitSeconds as number,

@@ -4,10 +4,12 @@ import type { DeliveryLog } from '../ports/delivery-log.js';
 import type { EventStore } from '../ports/event-store.js';
 import { GatewayError } from '../core/errors.js';
 import type { Job, JobQueue } from '../ports/job-queue.js';
+import type { Retention } from '../ports/retention.js';
 import { drainOnce } from './drain.js';
 import { JobRunner, leaseFor, type JobRunnerOptions } from './jobs.js';
 import { startMediaRunner, type MediaStores } from './media/runner.js';
 import { MEDIA_TARGET } from './media/spec.js';
+import { startRetention } from './retention.js';
 import { buildTargets } from './targets.js';
 
 export interface WorkerHooks {
@@ -26,6 +28,8 @@ export interface WorkerStores {
   readonly jobs: JobQueue;
   /** Needed when media is on (config.media.enabled). */
   readonly media?: MediaStores;
+  /** Deletes what is past retention between the worker's steps; absent where the engine expires items itself. */
+  readonly retention?: Retention;
 }
 
 export interface RunningWorker {
@@ -68,6 +72,7 @@ export async function startWorker(config: Config, stores: WorkerStores, logger: 
       hooks.onJob?.(job, ok, ms, error);
     },
   });
+  const retention = stores.retention ? startRetention(config, stores.retention, logger) : undefined;
   let stopping = false;
   let wake: (() => void) | null = null;
   const loop = (async () => {
@@ -99,6 +104,7 @@ export async function startWorker(config: Config, stores: WorkerStores, logger: 
       await loop;
       await runner.idle();
       await media?.stop();
+      await retention?.stop();
     },
   };
 }

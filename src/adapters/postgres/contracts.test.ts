@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import pg from 'pg';
 import { deliveryLogContract, deliveryLogFixture } from '../../../test/contracts/delivery-log.contract.js';
 import { pipelineStoresContract } from '../../../test/contracts/pipeline-stores.contract.js';
+import { retentionContract } from '../../../test/contracts/retention.contract.js';
 import { telemetryStoreContract } from '../../../test/contracts/telemetry-store.contract.js';
 import { dropSchema, pgbouncer, postgres, testSchema } from '../../../test/helpers/services.js';
 import { START, type NewDelivery } from '../../ports/delivery-log.js';
@@ -28,6 +29,10 @@ function suites(label: string, url: string): void {
   pipelineStoresContract(`postgres, ${label}`, async () => {
     const { engine, drop } = await engineIn(url);
     return { open: () => engine.openPipelineStores(), openQuery: () => engine.openEventQuery(), dispose: drop };
+  });
+  retentionContract(`postgres, ${label}`, async () => {
+    const { engine, drop } = await engineIn(url);
+    return { engine, dispose: drop };
   });
   telemetryStoreContract(`postgres, ${label}`, async () => {
     const { engine, drop } = await engineIn(url);
