@@ -19,7 +19,7 @@ import type { MediaStorage } from './ports/media-storage.js';
 const ENGINES: Record<Config['engine'], (config: Config) => Engine & Partial<Migratable>> = {
   sqlite: (c) => lazyEngine('sqlite', { media: true }, async () => (await import('./adapters/sqlite/index.js')).sqliteEngine({ dataDir: resolve(c.dataDir), busyTimeoutMs: c.storeBusyTimeoutMs, writerThread: writerThread(c.storeWriter) })),
   postgres: (c) => lazyEngine('postgres', { media: true, migrate: true }, async () => (await import('./adapters/postgres/index.js')).postgresEngine({ url: c.databaseUrl!, schema: c.dbSchema, poolMax: c.dbPoolMax })),
-  dynamodb: (c) => lazyEngine('dynamodb', {}, async () => (await import('./adapters/dynamodb/index.js')).dynamodbEngine({ tablePrefix: c.dynamodbTablePrefix!, deliveryRetentionDays: c.deliveryRetentionDays })),
+  dynamodb: (c) => lazyEngine('dynamodb', {}, async () => (await import('./adapters/dynamodb/index.js')).dynamodbEngine({ tablePrefix: c.dynamodbTablePrefix!, deliveryRetentionDays: c.retention.deliveriesDays })),
 };
 
 /**

@@ -26,6 +26,14 @@ export interface WorkerConfig {
   readonly handlerTimeoutMs: number;
 }
 
+export interface RetentionConfig {
+  /** 0: kept forever. */
+  readonly deliveriesDays: number;
+  /** 0: kept forever. */
+  readonly eventsDays: number;
+  readonly intervalMs: number;
+}
+
 export interface Config {
   readonly host: string;
   readonly port: number;
@@ -61,7 +69,7 @@ export interface Config {
   readonly webhookAllowCidrs: readonly string[];
   readonly metricsRequireToken: boolean;
   readonly telemetryRetentionDays: number;
-  readonly deliveryRetentionDays: number;
+  readonly retention: RetentionConfig;
   /** The delivery log is this queue (see `queueKind`), whatever the engine. */
   readonly queueUrl?: string;
   readonly largeDeliveryBucket?: string;
@@ -267,7 +275,11 @@ export function loadConfig(src: ConfigSources): Config {
     webhookAllowCidrs: v.webhookAllowCidrs as string[],
     metricsRequireToken: v.metricsRequireToken as boolean,
     telemetryRetentionDays: v.telemetryRetentionDays as number,
-    deliveryRetentionDays: v.deliveryRetentionDays as number,
+    retention: {
+      deliveriesDays: v['retention.deliveriesDays'] as number,
+      eventsDays: v['retention.eventsDays'] as number,
+      intervalMs: v['retention.intervalMs'] as number,
+    },
     queueUrl: v.queueUrl as string | undefined,
     largeDeliveryBucket: v.largeDeliveryBucket as string | undefined,
     queueWaitSeconds: v.queueWaitSeconds as number,

@@ -13,12 +13,19 @@ export async function runWorker(config: Config, logger: Logger, hooks: WorkerHoo
     await log.close();
     throw e;
   }) : undefined;
+  const retention = await engine.openRetention?.().catch(async (e: unknown) => {
+    await media?.close();
+    await stores.close();
+    await log.close();
+    throw e;
+  });
   const closeAll = async (): Promise<void> => {
+    await retention?.close();
     await media?.close();
     await stores.close();
     await log.close();
   };
-  const worker = await startWorker(config, { log, events: stores.events, jobs: stores.jobs, ...(media ? { media } : {}) }, logger, hooks).catch(async (e: unknown) => {
+  const worker = await startWorker(config, { log, events: stores.events, jobs: stores.jobs, ...(media ? { media } : {}), ...(retention ? { retention } : {}) }, logger, hooks).catch(async (e: unknown) => {
     await closeAll();
     throw e;
   });

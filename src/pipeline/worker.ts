@@ -5,10 +5,12 @@ import type { EventStore } from '../ports/event-store.js';
 import { GatewayError } from '../core/errors.js';
 import type { Job, JobQueue } from '../ports/job-queue.js';
 import { Alarm } from './alarm.js';
+import type { Retention } from '../ports/retention.js';
 import { drainOnce } from './drain.js';
 import { JobRunner, leaseFor, type JobRunnerOptions } from './jobs.js';
 import { startMediaRunner, type MediaStores } from './media/runner.js';
 import { MEDIA_TARGET } from './media/spec.js';
+import { startRetention } from './retention.js';
 import { buildTargets } from './targets.js';
 
 export interface WorkerHooks {
@@ -31,6 +33,8 @@ export interface WorkerStores {
   readonly jobs: JobQueue;
   /** Needed when media is on (config.media.enabled). */
   readonly media?: MediaStores;
+  /** Deletes what is past retention between the worker's steps; absent where the engine expires items itself. */
+  readonly retention?: Retention;
 }
 
 export interface RunningWorker {
@@ -78,6 +82,7 @@ export async function startWorker(config: Config, stores: WorkerStores, logger: 
       hooks.onJob?.(job, ok, ms, error);
     },
   });
+  const retention = stores.retention ? startRetention(config, stores.retention, logger) : undefined;
   let stopping = false;
   const drainAlarm = new Alarm();
   const rest = (pace: ((ms: number) => number) | undefined, started: number): Promise<void> => {
@@ -131,6 +136,7 @@ export async function startWorker(config: Config, stores: WorkerStores, logger: 
       await loops;
       await runner.idle();
       await media?.stop();
+      await retention?.stop();
     },
   };
 }

@@ -3,6 +3,7 @@ import type { EventQuery } from './event-query.js';
 import type { EventStore } from './event-store.js';
 import type { JobQueue } from './job-queue.js';
 import type { MediaIndex } from './media-index.js';
+import type { Retention } from './retention.js';
 import type { TelemetryStore } from './telemetry-store.js';
 
 export interface DeliveryStoreHooks {
@@ -33,4 +34,6 @@ export interface Engine {
   openTelemetryStore(): Promise<TelemetryStore>;
   /** Media state (see ports/media-index.ts); an engine without it cannot run the media pipeline. */
   openMediaIndex?(): Promise<MediaIndex>;
+  /** Deletes what is past retention (see ports/retention.ts); an engine with a TTL of its own has none. */
+  openRetention?(): Promise<Retention>;
 }

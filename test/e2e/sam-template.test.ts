@@ -63,7 +63,7 @@ test('the template holds what the deployment promises', { skip: lint ? false : '
   }
   assert.equal(r.TelemetryTable.Properties.TimeToLiveSpecification.AttributeName, 'expiresAt');
   assert.deepEqual(r.DeliveriesTable.Properties.TimeToLiveSpecification, { AttributeName: 'expiresAt', Enabled: true }, 'raw deliveries expire by TTL');
-  assert.deepEqual(env.WAHOOK_DELIVERY_RETENTION_DAYS, { Ref: 'DeliveryRetentionDays' });
+  assert.deepEqual(env.WAHOOK_RETENTION_DELIVERIES_DAYS, { Ref: 'DeliveryRetentionDays' });
 
   const alarms = Object.values(r).filter((x: Obj) => x.Type === 'AWS::CloudWatch::Alarm') as Obj[];
   assert.ok(alarms.some((a) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible' && a.Properties.Dimensions[0].Value['Fn::GetAtt'][0] === 'DeadLetterQueue'));

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -170,4 +170,98 @@ export async function ownRedis(persistence: string[] = ['--appendonly', 'yes', '
     return unavailable((e as Error).message);
   }
   return { ok: true, value: { port, url, kill, start, stop: async () => { await kill(); rmSync(dir, { recursive: true, force: true }); } } };
+}
+
+/** The server binaries: pg_config's bindir, else Debian's newest /usr/lib/postgresql/<major>/bin. */
+function postgresBinDir(): string | null {
+  const fromConfig = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
+  if (fromConfig.status === 0 && existsSync(join(fromConfig.stdout.trim(), 'initdb'))) return fromConfig.stdout.trim();
+  const debian = '/usr/lib/postgresql';
+  if (!existsSync(debian)) return null;
+  const majors = readdirSync(debian).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(b) - Number(a));
+  const found = majors.map((m) => join(debian, m, 'bin')).find((d) => existsSync(join(d, 'initdb')));
+  return found ?? null;
+}
+
+export interface PrivatePostgres {
+  readonly url: string;
+  /** `pg_ctl stop -m fast`: every connection is cut and the port closes. */
+  stop(): Promise<void>;
+  /** Starts the stopped cluster again on the same port; resolves once it accepts connections. */
+  start(): Promise<void>;
+  /** Stops it if running and deletes its files. */
+  destroy(): Promise<void>;
+}
+
+/**
+ * A PostgreSQL cluster of the test's own, in a temporary dir, on a free
+ * port: a test may stop and start it without disturbing anyone else's
+ * server. initdb refuses to run as root, so root runs it as the `postgres`
+ * user.
+ */
+export async function privatePostgres(): Promise<Available<PrivatePostgres>> {
+  const bin = postgresBinDir();
+  if (bin === null) return unavailable('initdb is not installed (Debian package postgresql)');
+  const asRoot = process.getuid?.() === 0;
+  let ids: { uid: number; gid: number } | undefined;
+  if (asRoot) {
+    const uid = Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+    const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+    if (!Number.isInteger(uid) || !Number.isInteger(gid) || uid === 0) return unavailable('running as root, and there is no `postgres` user to run initdb as');
+    ids = { uid, gid };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'wahook-pg-'));
+  chmodSync(dir, 0o755);
+  if (ids) chownSync(dir, ids.uid, ids.gid);
+  const data = join(dir, 'data');
+  const port = await freeTcpPort();
+  const run = (tool: string, args: string[]): { ok: boolean; output: string } => {
+    const r = spawnSync(join(bin, tool), args, { encoding: 'utf8', cwd: dir, ...(ids ?? {}), timeout: 120_000 });
+    return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
+  };
+  const init = run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync']);
+  if (!init.ok) {
+    rmSync(dir, { recursive: true, force: true });
+    return unavailable(`initdb failed: ${init.output.trim().split('\n').slice(-3).join(' ')}`);
+  }
+  // Small, so a test's cluster costs little beside the shared server; the socket stays in the temp dir.
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c shared_buffers=16MB -c max_connections=40`;
+  const pgCtl = async (args: string[]): Promise<void> => {
+    const r = await new Promise<{ code: number | null; output: string }>((resolve) => {
+      const child = spawn(join(bin, 'pg_ctl'), args, { cwd: dir, ...(ids ?? {}), stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+      child.on('exit', (code) => resolve({ code, output }));
+    });
+    if (r.code !== 0) throw new Error(`pg_ctl ${args[0]} failed: ${r.output.trim()}`);
+  };
+  const start = (): Promise<void> => pgCtl(['start', '-D', data, '-w', '-t', '60', '-l', join(dir, 'server.log'), '-o', options]);
+  const stop = (mode: 'fast' | 'immediate'): Promise<void> => pgCtl(['stop', '-D', data, '-w', '-t', '60', '-m', mode]);
+  try {
+    await start();
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    return unavailable(`the private PostgreSQL did not start: ${(e as Error).message}`);
+  }
+  let running = true;
+  return {
+    ok: true,
+    value: {
+      url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+      stop: async () => {
+        await stop('fast');
+        running = false;
+      },
+      start: async () => {
+        await start();
+        running = true;
+      },
+      destroy: async () => {
+        if (running) await stop('immediate').catch(() => undefined);
+        running = false;
+        rmSync(dir, { recursive: true, force: true });
+      },
+    },
+  };
 }

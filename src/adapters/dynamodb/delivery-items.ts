@@ -28,7 +28,7 @@ export const expiresAt = (receivedAt: number, retentionDays: number): number => 
 export function logItem(seq: number, d: NewDelivery, retentionDays: number): Item {
   return {
     ...logKey(seq), k: S('d'), tenant: S(d.tenant), provider: S(d.provider), receivedAt: N(d.receivedAt),
-    headers: S(JSON.stringify(d.headers)), body: { B: d.body }, bytes: N(d.body.byteLength), expiresAt: N(expiresAt(d.receivedAt, retentionDays)),
+    headers: S(JSON.stringify(d.headers)), body: { B: d.body }, bytes: N(d.body.byteLength), ...(retentionDays > 0 ? { expiresAt: N(expiresAt(d.receivedAt, retentionDays)) } : {}),
   };
 }
 

@@ -78,7 +78,8 @@ export class DynamoDeliveryWriter implements BatchWriter<DeliveryRow> {
   private async store(row: DeliveryRow, seq: number): Promise<AppendResult> {
     // A reader that gave up waiting on this number has marked it a gap: take another.
     while (!(await this.ddb.put(this.table, logItem(seq, row.delivery, this.retentionDays), true))) seq = await this.take(1);
-    const digest = { ...row.digest, id: N(seq), expiresAt: logItem(seq, row.delivery, this.retentionDays).expiresAt! };
+    const expiry = logItem(seq, row.delivery, this.retentionDays).expiresAt;
+    const digest = { ...row.digest, id: N(seq), ...(expiry === undefined ? {} : { expiresAt: expiry }) };
     if (await this.ddb.put(this.table, digest, true)) return { id: String(seq), duplicate: false };
     const first = await this.ddb.get(this.table, row.digest);
     await this.ddb.update(this.table, logKey(seq), updateOf({ k: S('dup'), body: undefined, headers: undefined }));

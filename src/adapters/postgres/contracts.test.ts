@@ -4,6 +4,7 @@ import pg from 'pg';
 import { deliveryLogContract, deliveryLogFixture } from '../../../test/contracts/delivery-log.contract.js';
 import { mediaIndexContract } from '../../../test/contracts/media-index.contract.js';
 import { pipelineStoresContract } from '../../../test/contracts/pipeline-stores.contract.js';
+import { retentionContract } from '../../../test/contracts/retention.contract.js';
 import { telemetryStoreContract } from '../../../test/contracts/telemetry-store.contract.js';
 import { dropSchema, pgbouncer, postgres, testSchema } from '../../../test/helpers/services.js';
 import { START, type NewDelivery } from '../../ports/delivery-log.js';
@@ -33,6 +34,10 @@ function suites(label: string, url: string): void {
   mediaIndexContract(`postgres, ${label}`, async () => {
     const { engine, drop } = await engineIn(url);
     return { open: () => engine.openMediaIndex!(), openPipeline: () => engine.openPipelineStores(), dispose: drop };
+  });
+  retentionContract(`postgres, ${label}`, async () => {
+    const { engine, drop } = await engineIn(url);
+    return { engine, dispose: drop };
   });
   telemetryStoreContract(`postgres, ${label}`, async () => {
     const { engine, drop } = await engineIn(url);

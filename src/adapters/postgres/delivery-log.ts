@@ -24,7 +24,7 @@ interface Row {
  * The order is the column's, never the text the query hands out: as text,
  * transaction 10000 would sort before 9999.
  */
-function parse(cp: Checkpoint): [string, number] {
+export function parseCheckpoint(cp: Checkpoint): [string, number] {
   if (cp === START) return ['0', 0];
   const i = cp.indexOf(':');
   return [cp.slice(0, i), Number(cp.slice(i + 1))];
@@ -38,7 +38,7 @@ export class PostgresDeliveryLog implements DeliveryLog {
   constructor(private readonly pg: Pg) {}
 
   async read(from: Checkpoint, limit: number, f: LogFilter = {}): Promise<LogPage> {
-    const [tx, id] = parse(from);
+    const [tx, id] = parseCheckpoint(from);
     const args: unknown[] = [tx, id, limit];
     const where: string[] = [];
     const add = (sql: string, v: unknown): void => {
@@ -49,7 +49,7 @@ export class PostgresDeliveryLog implements DeliveryLog {
     if (f.until !== undefined) add('received_at < ?', f.until);
     if (f.tenant !== undefined) add('tenant = ?', f.tenant);
     if (f.upTo !== undefined) {
-      const [utx, uid] = parse(f.upTo);
+      const [utx, uid] = parseCheckpoint(f.upTo);
       args.push(utx, uid);
       where.push(`(tx, id) <= ($${args.length - 1}::xid8, $${args.length}::bigint)`);
     }
@@ -70,7 +70,7 @@ export class PostgresDeliveryLog implements DeliveryLog {
   }
 
   async backlog(from: Checkpoint): Promise<{ count: number; oldestReceivedAt: number } | null> {
-    const [tx, id] = parse(from);
+    const [tx, id] = parseCheckpoint(from);
     const r = await this.pg.pool.query(`SELECT count(*)::bigint AS n, min(received_at) AS oldest FROM ${this.pg.t('deliveries')} WHERE (tx, id) > ($1::xid8, $2::bigint)`, [tx, id]);
     const row = r.rows[0] as { n: number; oldest: number | null };
     return row.n === 0 ? null : { count: row.n, oldestReceivedAt: row.oldest! };

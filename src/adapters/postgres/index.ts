@@ -7,6 +7,7 @@ import { PostgresJobQueue } from './job-queue.js';
 import { PostgresMediaIndex } from './media-index.js';
 import { assertSchemaCurrent, migrate } from './migrate.js';
 import { createPg, type PgOptions } from './pool.js';
+import { PostgresRetention } from './retention.js';
 import { PostgresTelemetryStore } from './telemetry-store.js';
 
 export type { PgOptions } from './pool.js';
@@ -37,6 +38,7 @@ export function postgresEngine(o: PgOptions): Engine & { migrate(): Promise<{ fr
     openEventQuery: () => open((pg) => new PostgresEventQuery(pg)),
     openTelemetryStore: () => open((pg) => new PostgresTelemetryStore(pg)),
     openMediaIndex: () => open((pg) => new PostgresMediaIndex(pg)),
+    openRetention: () => open((pg) => new PostgresRetention(pg)),
     async migrate() {
       const pg = pool.acquire();
       try {

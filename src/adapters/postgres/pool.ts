@@ -43,9 +43,11 @@ export function createPg(o: PgOptions): { acquire(): Pg } {
   const t = (table: string): string => `"${o.schema}"."${table}"`;
   return {
     acquire(): Pg {
-      pool ??= new pg.Pool({ connectionString: o.url, max: o.poolMax, types, idleTimeoutMillis: 30_000, application_name: o.applicationName ?? 'wahook' });
-      // An idle connection that the server drops (a restart, a PgBouncer recycle) must not crash the process.
-      pool.on('error', () => undefined);
+      if (pool === null) {
+        pool = new pg.Pool({ connectionString: o.url, max: o.poolMax, types, idleTimeoutMillis: 30_000, application_name: o.applicationName ?? 'wahook' });
+        // An idle connection that the server drops (a restart, a PgBouncer recycle) must not crash the process.
+        pool.on('error', () => undefined);
+      }
       users++;
       const p = pool;
       let released = false;
@@ -56,16 +58,25 @@ export function createPg(o: PgOptions): { acquire(): Pg } {
         shard,
         async tx(fn) {
           const c = await p.connect();
+          // A checked-out client has no listener of the pool's: a connection cut mid-transaction (the server
+          // stopped) would emit an unhandled 'error' and end the process. Its query fails instead, and the
+          // broken client is discarded rather than returned to the pool.
+          let broken: Error | undefined;
+          const onError = (e: Error): void => {
+            broken = e;
+          };
+          c.on('error', onError);
           try {
             await c.query('BEGIN');
             const r = await fn(c);
             await c.query('COMMIT');
             return r;
           } catch (e) {
-            await c.query('ROLLBACK').catch(() => undefined);
+            if (broken === undefined) await c.query('ROLLBACK').catch(() => undefined);
             throw e;
           } finally {
-            c.release();
+            c.off('error', onError);
+            c.release(broken);
           }
         },
         async release() {

@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { deliveryLogContract, deliveryLogFixture } from '../../../test/contracts/delivery-log.contract.js';
 import { mediaIndexContract } from '../../../test/contracts/media-index.contract.js';
 import { pipelineStoresContract } from '../../../test/contracts/pipeline-stores.contract.js';
+import { retentionContract } from '../../../test/contracts/retention.contract.js';
 import { telemetryStoreContract } from '../../../test/contracts/telemetry-store.contract.js';
 import { tempDir } from '../../../test/helpers/gateway.js';
 import { sqliteEngine } from './index.js';
@@ -46,4 +47,9 @@ mediaIndexContract('sqlite', async () => {
     openPipeline: () => engine.openPipelineStores(),
     dispose: async () => rmSync(dir, { recursive: true, force: true }),
   };
+});
+
+retentionContract('sqlite', async () => {
+  const dir = tempDir('wahook-contract-');
+  return { engine: engineIn(dir, false), dispose: async () => rmSync(dir, { recursive: true, force: true }) };
 });

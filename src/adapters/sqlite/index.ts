@@ -6,6 +6,7 @@ import { SqliteEventStore } from './event-store.js';
 import { openEventsDb } from './events-db.js';
 import { SqliteJobQueue } from './job-queue.js';
 import { SqliteMediaIndex } from './media-index.js';
+import { SqliteRetention } from './retention.js';
 import { SqliteTelemetryStore } from './telemetry-store.js';
 
 export interface SqliteEngineOptions {
@@ -32,5 +33,6 @@ export function sqliteEngine(o: SqliteEngineOptions): Engine {
     openEventQuery: async () => new SqliteEventQuery(openEventsDb(o.dataDir), true),
     openTelemetryStore: async () => new SqliteTelemetryStore(o.dataDir),
     openMediaIndex: async () => new SqliteMediaIndex(openEventsDb(o.dataDir), true),
+    openRetention: async () => new SqliteRetention(o.dataDir),
   };
 }

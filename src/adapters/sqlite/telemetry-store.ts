@@ -17,6 +17,10 @@ const MIGRATIONS = [
    UPDATE minutes SET cpu_ms = cpu_ms_per_delivery * deliveries, sampled_ms = 60000;`,
 ];
 
+export function openTelemetryDb(dataDir: string): Db {
+  return openDatabase(dataDir, 'telemetry.db', MIGRATIONS, { busyTimeoutMs: 2000, synchronous: 'NORMAL' });
+}
+
 /**
  * Per-minute rollups in telemetry.db: one small write a minute, idle minutes
  * included (their CPU is the baseline the planner needs), kept for the
@@ -26,7 +30,7 @@ export class SqliteTelemetryStore implements TelemetryStore {
   readonly db: Db;
 
   constructor(dataDir: string) {
-    this.db = openDatabase(dataDir, 'telemetry.db', MIGRATIONS, { busyTimeoutMs: 2000, synchronous: 'NORMAL' });
+    this.db = openTelemetryDb(dataDir);
   }
 
   async save(r: MinuteRollup, retentionDays: number): Promise<void> {

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import pg from 'pg';
+import { postgres, testSchema } from '../../../test/helpers/services.js';
+import { createPg } from './pool.js';
+
+const db = await postgres();
+
+/** Ends every server connection of one pool, as a server restart or a PgBouncer recycle would. */
+async function terminate(url: string, applicationName: string): Promise<number> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const r = await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [applicationName]);
+    return r.rowCount ?? 0;
+  } finally {
+    await c.end();
+  }
+}
+
+test('the pool outlives connections the server cuts, idle or inside a transaction, and the next queries succeed', { skip: db.ok ? false : db.reason }, async () => {
+  if (!db.ok) return;
+  const name = testSchema('wahook_pool');
+  const pg1 = createPg({ url: db.value, schema: name, poolMax: 2, applicationName: name }).acquire();
+  try {
+    // Idle in the pool: the pool's own listener takes the error.
+    await pg1.pool.query('SELECT 1');
+    assert.equal(await terminate(db.value, name), 1);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await pg1.pool.query('SELECT 2 AS v')).rows[0].v, 2);
+
+    // Checked out, between two statements of a transaction: the client emits 'error' with no pool listener attached.
+    let cut: unknown;
+    await assert.rejects(pg1.tx(async (c) => {
+      await c.query('SELECT 1');
+      await terminate(db.value, name);
+      await new Promise((r) => setTimeout(r, 100));
+      try {
+        await c.query('SELECT 1');
+      } catch (e) {
+        cut = e;
+        throw e;
+      }
+    }));
+    assert.ok(cut instanceof Error);
+    // The broken client was discarded, not handed out again.
+    for (let i = 0; i < 4; i++) assert.equal(await pg1.tx(async (c) => (await c.query('SELECT 3 AS v')).rows[0].v), 3);
+  } finally {
+    await pg1.release();
+  }
+});
