@@ -143,6 +143,6 @@ describe('receiveHandler behind every HTTP front door of a Lambda', () => {
     const r = await noSecret(eventFor('http-api', { method: 'GET', path: '/healthz', query: '', headers: {}, rawBody: null }));
     assert.deepEqual([r.statusCode, codeOf(r)], [500, 'WAHOOK_ERR_CONFIG_INVALID']);
     await assert.rejects(startReceiveContainer(env({ AWS_LAMBDA_FUNCTION_NAME: 'receive' })), (e) => (e as { code: string }).code === 'WAHOOK_ERR_CONFIG_INVALID');
-    await assert.rejects(startReceiveContainer(env({ WAHOOK_QUEUE_URL: 'redis://localhost/0' })), (e) => (e as { code: string }).code === 'WAHOOK_ERR_CONFIG_INVALID');
+    await assert.rejects(startReceiveContainer(env({ WAHOOK_QUEUE_URL: 'amqp://localhost/q' })), (e) => (e as { code: string }).code === 'WAHOOK_ERR_CONFIG_INVALID');
   });
 });
