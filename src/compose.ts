@@ -17,8 +17,8 @@ import type { MediaStorage } from './ports/media-storage.js';
  * folder and one line in ENGINES.
  */
 const ENGINES: Record<Config['engine'], (config: Config) => Engine & Partial<Migratable>> = {
-  sqlite: (c) => lazyEngine('sqlite', { media: true }, async () => (await import('./adapters/sqlite/index.js')).sqliteEngine({ dataDir: resolve(c.dataDir), busyTimeoutMs: c.storeBusyTimeoutMs, writerThread: writerThread(c.storeWriter) })),
-  postgres: (c) => lazyEngine('postgres', { media: true, migrate: true }, async () => (await import('./adapters/postgres/index.js')).postgresEngine({ url: c.databaseUrl!, schema: c.dbSchema, poolMax: c.dbPoolMax })),
+  sqlite: (c) => lazyEngine('sqlite', { media: true, retention: true }, async () => (await import('./adapters/sqlite/index.js')).sqliteEngine({ dataDir: resolve(c.dataDir), busyTimeoutMs: c.storeBusyTimeoutMs, writerThread: writerThread(c.storeWriter) })),
+  postgres: (c) => lazyEngine('postgres', { media: true, migrate: true, retention: true }, async () => (await import('./adapters/postgres/index.js')).postgresEngine({ url: c.databaseUrl!, schema: c.dbSchema, poolMax: c.dbPoolMax })),
   dynamodb: (c) => lazyEngine('dynamodb', {}, async () => (await import('./adapters/dynamodb/index.js')).dynamodbEngine({ tablePrefix: c.dynamodbTablePrefix!, deliveryRetentionDays: c.retention.deliveriesDays })),
 };
 
@@ -27,7 +27,7 @@ const ENGINES: Record<Config['engine'], (config: Config) => Engine & Partial<Mig
  * so a process loads only the engine its config picks: the receiving
  * Lambda, whose bundle splits at these imports, starts without any.
  */
-function lazyEngine(name: string, has: { media?: boolean; migrate?: boolean }, load: () => Promise<Engine & Partial<Migratable>>): Engine & Partial<Migratable> {
+function lazyEngine(name: string, has: { media?: boolean; migrate?: boolean; retention?: boolean }, load: () => Promise<Engine & Partial<Migratable>>): Engine & Partial<Migratable> {
   let loaded: Promise<Engine & Partial<Migratable>> | undefined;
   const engine = (): Promise<Engine & Partial<Migratable>> => (loaded ??= load());
   return {
@@ -39,6 +39,7 @@ function lazyEngine(name: string, has: { media?: boolean; migrate?: boolean }, l
     openTelemetryStore: async () => (await engine()).openTelemetryStore(),
     ...(has.media ? { openMediaIndex: async () => (await engine()).openMediaIndex!() } : {}),
     ...(has.migrate ? { migrate: async () => (await engine()).migrate!() } : {}),
+    ...(has.retention ? { openRetention: async () => (await engine()).openRetention!() } : {}),
   };
 }
 

@@ -12,7 +12,12 @@ import { EdgeActivity } from '../pipeline/pacing.js';
  */
 const config = workerData.config as Config;
 /** Failed steps in a row (one per poll interval) after which the thread starts over. */
+// A store that is down for a moment (a database or Redis restarting) is waited out with the same connections;
+// only steps that keep failing for this long restart the thread. A restart costs a queue consumer its identity,
+// and what it held then waits for another consumer's takeover.
 const RESTART_AFTER_FAILED_STEPS = 100;
+const RESTART_AFTER_FAILING_MS = 10_000;
+let failingSince = 0;
 const edge = workerData.edgeActivity ? new EdgeActivity(workerData.edgeActivity as Int32Array) : undefined;
 // The edge's p99 comes first: draining a backlog uses only the CPU the edge leaves idle.
 const priority = runAsBackground();
@@ -28,7 +33,8 @@ const worker = await runWorker(config, logger, {
   onDrain: (deliveries, inserted, duplicates, ms, byKind) => parentPort?.postMessage({ t: 'drain', deliveries, inserted, duplicates, byKind, ms }),
   onJob: (job, ok, ms) => parentPort?.postMessage({ t: 'job', target: job.target, kind: job.event.kind, ok, ms }),
   onStepFailed: (inARow) => {
-    if (inARow < RESTART_AFTER_FAILED_STEPS) return;
+    if (inARow === 1) failingSince = Date.now();
+    if (inARow < RESTART_AFTER_FAILED_STEPS || Date.now() - failingSince < RESTART_AFTER_FAILING_MS) return;
     // A SQLite connection that met a read-only data dir stays read-only after the dir is writable again; the
     // thread exits, and the supervisor (worker-host.ts) starts a new one with new connections.
     logger.error({ inARow }, 'worker steps keep failing; restarting the thread with new store connections');

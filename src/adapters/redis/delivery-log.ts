@@ -40,6 +40,13 @@ export class RedisDeliveryLog implements DeliveryLog {
   private nextClaimAt = 0;
   private claimCursor = '0-0';
   private lastTrim = 0;
+  /**
+   * Set when a read of new entries failed: the server may have handed them
+   * to this consumer (its pending list) with the answer lost on the way, so
+   * the next read pages through the pending list instead of waiting for a
+   * takeover.
+   */
+  private unsure = false;
 
   constructor(
     private readonly client: Redis,
@@ -54,11 +61,17 @@ export class RedisDeliveryLog implements DeliveryLog {
     await this.ensureGroup();
     const withHeaders = filter.withHeaders === true;
     const entries: RawEntry[] = [];
-    if ([...this.held].some((id) => from === START || compareIds(id, from) > 0)) {
+    if (this.unsure || [...this.held].some((id) => from === START || compareIds(id, from) > 0)) {
       entries.push(...(await this.readGroup(limit, from === START ? '0' : from)));
+      this.unsure = false;
     }
     if (entries.length < limit && Date.now() >= this.nextClaimAt) entries.push(...(await this.claim(limit - entries.length)));
-    if (entries.length < limit) entries.push(...(await this.readGroup(limit - entries.length, '>')));
+    if (entries.length < limit) {
+      entries.push(...(await this.readGroup(limit - entries.length, '>').catch((e: unknown) => {
+        this.unsure = true;
+        throw e;
+      })));
+    }
     const gone: string[] = [];
     const byId = new Map<string, StoredDelivery>();
     for (const e of entries) {
