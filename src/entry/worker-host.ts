@@ -29,7 +29,7 @@ function spawn(config: Config, onMessage?: (m: WorkerMessage) => void, edgeActiv
  * in-flight jobs finish for up to `shutdownTimeoutMs`.
  */
 export async function startWorkerThread(config: Config, logger: Logger, onMessage?: (m: WorkerMessage) => void, edgeActivity?: Int32Array): Promise<{ stop(): Promise<void> }> {
-  let thread: Worker | null = await spawn(config, onMessage, edgeActivity);
+  let thread: Worker | null = null;
   let stopping = false;
   const supervise = (t: Worker): void => {
     t.once('error', (e) => logger.error({ err: e }, 'worker thread failed'));
@@ -59,7 +59,14 @@ export async function startWorkerThread(config: Config, logger: Logger, onMessag
       );
     }, 1000).unref();
   };
-  supervise(thread);
+  try {
+    thread = await spawn(config, onMessage, edgeActivity);
+    supervise(thread);
+  } catch (e) {
+    // The edge is already taking webhooks: a worker that cannot start yet (its store not reachable) is retried.
+    logger.error({ err: e }, 'worker thread did not start; trying again in 1 s');
+    restart();
+  }
   return {
     stop: async () => {
       stopping = true;

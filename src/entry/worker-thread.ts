@@ -26,6 +26,8 @@ logger.debug({ priority }, 'worker thread priority');
 // User handlers run in this thread: an exception they leave behind (a throw in a timer) is logged, not fatal.
 process.on('uncaughtException', (err) => logger.error({ err }, 'uncaught exception in the worker (user handler?)'));
 process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection in the worker (user handler?)'));
+// A start that fails (a store still unreachable, a handler module that does not load) ends the thread, so that
+// the supervisor tries again; left to the handlers above, it would leave a thread alive that drains nothing.
 const worker = await runWorker(config, logger, {
   pace: edge?.pacer(),
   jobPace: edge?.pacer(),
@@ -40,6 +42,10 @@ const worker = await runWorker(config, logger, {
     logger.error({ inARow }, 'worker steps keep failing; restarting the thread with new store connections');
     process.exit(1);
   },
+}).catch((e: unknown) => {
+  logger.error({ err: e }, 'worker could not start');
+  logger.flush();
+  process.exit(1);
 });
 parentPort?.postMessage({ t: 'ready' });
 parentPort?.on('message', (m: { t: string }) => {
