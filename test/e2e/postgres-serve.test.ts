@@ -6,6 +6,7 @@ import { http } from '../helpers/http.js';
 import { cloudTextBody, signedHeaders } from '../helpers/payloads.js';
 import { until } from '../helpers/pipeline.js';
 import { freePort, runWahook, spawnWahook, waitForHttp } from '../helpers/process.js';
+import { postgresServeEnv } from '../helpers/postgres-env.js';
 import { dropSchema, postgres, testSchema } from '../helpers/services.js';
 
 const db = await postgres();
@@ -63,12 +64,9 @@ function childrenOf(pid: number): number[] {
 
 test('serve --processes 2 on PostgreSQL: two receiving processes on one port, a killed one comes back, SIGTERM drains them all', { skip: db.ok ? false : db.reason }, async () => {
   if (!db.ok) return;
-  const schema = testSchema();
-  const dir = tempDir();
-  const port = await freePort();
-  const env = { DATABASE_URL: db.value, WAHOOK_DB_SCHEMA: schema, WAHOOK_DATA_DIR: dir, WAHOOK_APP_SECRET: 'pg-secret', PORT: String(port), WAHOOK_HOST: '127.0.0.1', WAHOOK_WORKER_POLL_MS: '10' };
+  const pg = await postgresServeEnv(db.value, 'pg-secret');
+  const { env, port } = pg;
   try {
-    assert.equal((await runWahook(['migrate'], env)).code, 0);
     const server = spawnWahook(['serve', '--processes', '2'], env);
     try {
       await waitForHttp(`http://127.0.0.1:${port}/healthz`);
@@ -93,8 +91,7 @@ test('serve --processes 2 on PostgreSQL: two receiving processes on one port, a 
       assert.doesNotMatch(server.stderr(), /killing them/, 'every edge process stops on its own once drained');
     }
   } finally {
-    await dropSchema(db.value, schema);
-    rmSync(dir, { recursive: true, force: true });
+    await pg.cleanup();
   }
 });
 

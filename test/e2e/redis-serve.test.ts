@@ -6,8 +6,9 @@ import { tempDir } from '../helpers/gateway.js';
 import { http } from '../helpers/http.js';
 import { cloudTextBody, signedHeaders } from '../helpers/payloads.js';
 import { until } from '../helpers/pipeline.js';
-import { freePort, runWahook, spawnWahook, waitForHttp } from '../helpers/process.js';
-import { dropSchema, ownRedis, postgres, sharedRedis, testSchema } from '../helpers/services.js';
+import { runWahook, spawnWahook, waitForHttp } from '../helpers/process.js';
+import { postgresServeEnv } from '../helpers/postgres-env.js';
+import { ownRedis, postgres, sharedRedis } from '../helpers/services.js';
 
 const db = await postgres();
 const shared = await sharedRedis();
@@ -17,13 +18,10 @@ test('serve --queue redis://… on PostgreSQL: signed deliveries go through the 
   if (!db.ok) return;
   const redis = await ownRedis();
   if (!redis.ok) return t.skip(redis.reason);
-  const schema = testSchema();
-  const dir = tempDir();
-  const port = await freePort();
-  const queue = `${redis.value.url}?key=${schema}`;
-  const env = { DATABASE_URL: db.value, WAHOOK_DB_SCHEMA: schema, WAHOOK_DATA_DIR: dir, WAHOOK_APP_SECRET: 'redis-secret', PORT: String(port), WAHOOK_HOST: '127.0.0.1', WAHOOK_WORKER_POLL_MS: '10' };
+  const pg = await postgresServeEnv(db.value, 'redis-secret');
+  const { env, port } = pg;
+  const queue = `${redis.value.url}?key=${env.WAHOOK_DB_SCHEMA}`;
   try {
-    assert.equal((await runWahook(['migrate'], env)).code, 0);
     const server = spawnWahook(['serve', '--processes', '1', '--queue', queue], env);
     try {
       await waitForHttp(`http://127.0.0.1:${port}/healthz`);
@@ -44,8 +42,7 @@ test('serve --queue redis://… on PostgreSQL: signed deliveries go through the 
     }
   } finally {
     await redis.value.stop();
-    await dropSchema(db.value, schema);
-    rmSync(dir, { recursive: true, force: true });
+    await pg.cleanup();
   }
 });
 

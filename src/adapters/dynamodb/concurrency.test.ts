@@ -1,29 +1,15 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { startDynamo, type LocalDynamo } from '../../../test/helpers/aws-local.js';
+import { test } from 'node:test';
+import { localDynamoEngines } from '../../../test/helpers/dynamo-engine.js';
 import { projectRoot } from '../../../test/helpers/fixtures.js';
 import { planIngest } from '../../pipeline/ingest-plan.js';
 import type { StoredDelivery } from '../../ports/delivery-log.js';
-import { Ddb } from './ddb.js';
-import { createTables, dynamodbEngine, TABLES } from './index.js';
+import { TABLES } from './index.js';
 import { TTL_TABLES } from './tables.js';
 
-let dynamo: LocalDynamo;
-let n = 0;
-before(async () => {
-  dynamo = await startDynamo();
-});
-after(async () => {
-  await dynamo.close();
-});
-
-async function engine() {
-  const prefix = `c${process.pid}-${n++}-`;
-  await createTables(await Ddb.open(), prefix);
-  return dynamodbEngine({ tablePrefix: prefix, deliveryRetentionDays: 30 });
-}
+const engine = localDynamoEngines('c');
 const delivery = (id: string, value: object): StoredDelivery => {
   const body = Buffer.from(JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: 'w', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { phone_number_id: '1' }, ...value } }] }] }));
   return { id, tenant: 'default', provider: 'cloud_api', receivedAt: 1, bytes: body.length, headers: {}, body };
