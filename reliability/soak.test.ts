@@ -12,6 +12,8 @@ test('soak, short form: 20 s at 1,000 requests/s reported per 5 s window', async
     assert.equal(w.sent, 5000);
     assert.equal(w.ok, 5000, JSON.stringify(w));
     assert.ok(w.rssMb > 0 && w.p99Ms >= w.p50Ms && w.maxMs >= w.p99Ms, JSON.stringify(w));
+    // The breakdown that tells a leak from caches filling is really read, not left at zero.
+    assert.ok(w.memory.anonMb > 0 && w.memory.mainHeapMb > 0 && (w.memory.dataFilesMb['deliveries.db'] ?? 0) > 0, JSON.stringify(w.memory));
   }
   assert.equal(r.exitCode, 0);
   assert.match(summary(o, r), /\| 4 \| 5000 \| 5000 \|/);

@@ -8,7 +8,7 @@ import { KeyRing } from '../../core/key-ring.js';
 import { createPrivate, type Db } from './open.js';
 
 // Bump when the layout changes: the index is derived, so an old one is simply rebuilt.
-const VERSION = 2;
+const VERSION = 3;
 // How long, and how many, index entries may stay uncommitted (see spill()). The count bounds the
 // memory of one transaction: each entry can dirty one page, kept twice (page and its journal copy).
 const INDEX_FLUSH_MS = 500;
@@ -24,9 +24,17 @@ const LIGHT_TICK = 64;
 // (`bench/index-drain.ts`; the longest step was 2.2 and 8.2 ms in two runs). A delivery arriving just then
 // waits for it: the step blocks the writer's thread.
 const RECENT_DRAIN = 256;
+// The index is written only while traffic is light and read only on a Bloom "maybe", so a miss costs a
+// read from the OS page cache at a quiet moment. A small cache fills within minutes and then stays
+// level, where a large one keeps the process growing for as long as the file does.
+const INDEX_CACHE_KB = 8192;
 const REBUILD_RETRY_MS = 1000;
 const REBUILD_RETRY_MAX_MS = 60_000;
-const SCHEMA = 'CREATE TABLE IF NOT EXISTS digests (fp INTEGER PRIMARY KEY, id INTEGER NOT NULL)';
+const SCHEMA = 'CREATE TABLE IF NOT EXISTS digests (fp INTEGER PRIMARY KEY, id INTEGER NOT NULL); CREATE INDEX IF NOT EXISTS digests_by_id ON digests (id)';
+// Entries of deliveries that retention has deleted are dropped this often, a bounded step per light tick,
+// so the file and the Bloom filter follow the retention window instead of growing for ever.
+const PRUNE_EVERY_MS = 60_000;
+const PRUNE_STEP = 1024;
 
 /** 64 bits of the digest mixed with tenant and provider, as two 32-bit halves: the index key. */
 export interface DigestKey {
@@ -126,7 +134,10 @@ export class DedupeIndex {
   private closed = false;
   private brokenSince: number | null = null;
   private retryMs = REBUILD_RETRY_MS;
+  private prunedAt = -Infinity;
+  private prune!: Statement;
   private readonly verify: Statement;
+  private readonly oldestDelivery: Statement;
   private readonly path: string;
   private readonly dirtyMarker: string;
 
@@ -136,6 +147,7 @@ export class DedupeIndex {
     const unclean = existsSync(this.dirtyMarker);
     writeFileSync(this.dirtyMarker, '');
     this.verify = deliveries.prepare('SELECT 1 FROM deliveries WHERE id = ? AND tenant = ? AND provider = ? AND digest = ?').pluck();
+    this.oldestDelivery = deliveries.prepare('SELECT min(id) FROM deliveries').pluck();
     this.attach(unclean);
   }
 
@@ -154,6 +166,7 @@ export class DedupeIndex {
     this.db.exec(SCHEMA);
     this.find = this.db.prepare('SELECT id FROM digests WHERE fp = ?').pluck();
     this.add = this.db.prepare('INSERT OR REPLACE INTO digests (fp, id) VALUES (?, ?)');
+    this.prune = this.db.prepare('DELETE FROM digests WHERE fp IN (SELECT fp FROM digests WHERE id < ? LIMIT ?)');
     this.recent = new KeyRing(RECENT_CAPACITY);
     this.reconcile(checkFirst);
     this.fill(0);
@@ -164,7 +177,7 @@ export class DedupeIndex {
     const db = new Database(this.path);
     db.pragma('journal_mode = MEMORY');
     db.pragma('synchronous = OFF');
-    db.pragma('cache_size = -65536');
+    db.pragma(`cache_size = -${INDEX_CACHE_KB}`);
     return db;
   }
 
@@ -239,7 +252,8 @@ export class DedupeIndex {
         this.filter.add(key.hi, key.lo);
       }
       this.flushIfDue();
-      if (this.filter.size > this.capacity) this.fill(this.capacity * 2);
+      // Sized again from what the index holds now: after pruning that is the retention window, not every key ever added.
+      if (this.filter.size > this.capacity) this.fill(0);
     } catch {
       this.rebuild();
     }
@@ -284,12 +298,29 @@ export class DedupeIndex {
       if (light && this.recent.size > 0) {
         this.spill(RECENT_DRAIN);
         this.db.exec('COMMIT');
+      } else if (light && !this.db.inTransaction && performance.now() - this.prunedAt >= PRUNE_EVERY_MS) {
+        // A full step means more may be left: the next light tick takes another.
+        if (this.pruneStep(PRUNE_STEP) < PRUNE_STEP) this.prunedAt = performance.now();
       }
     } catch {
       this.rebuild();
       return;
     }
     this.flushIfDue();
+  }
+
+  /**
+   * Drops up to `limit` entries of deliveries no longer in deliveries.db
+   * (retention deleted them): a re-delivery of one could not be confirmed
+   * against its row anyway, so it would be stored as new either way.
+   * Returns how many it dropped.
+   */
+  pruneStep(limit: number): number {
+    if (this.closed || this.brokenSince !== null || this.db.inTransaction) return 0;
+    const oldest = this.oldestDelivery.get() as number | null;
+    // An empty table: the entries (if any) are reconciled at the next start, never pruned blindly.
+    if (oldest === null) return 0;
+    return this.prune.run(oldest, limit).changes;
   }
 
   /** Commits the open transaction once it is INDEX_FLUSH_MS old. */

@@ -230,3 +230,45 @@ test('an index that cannot even be rebuilt is set aside, never fails a commit, a
   writer.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('entries of deliveries that retention deleted leave the index, a bounded step at a time, and the rest are still recognised', async () => {
+  const dir = tempDir();
+  const ids = await storedInIndexFile(dir, ['a', 'b', 'c', 'd']);
+  const entries = (): number[] => {
+    const idx = new Database(join(dir, 'dedupe.db'), { readonly: true });
+    try {
+      return idx.prepare('SELECT id FROM digests ORDER BY id').pluck().all() as number[];
+    } finally {
+      idx.close();
+    }
+  };
+  assert.deepEqual(entries(), ids.map(Number));
+  // Retention deletes the two oldest deliveries.
+  const deliveries = new Database(join(dir, 'deliveries.db'));
+  assert.equal(deliveries.prepare('DELETE FROM deliveries WHERE id <= ?').run(Number(ids[1])).changes, 2);
+  deliveries.close();
+  const { DedupeIndex } = await import('./dedupe-index.js');
+  const { DeliveryWriter } = await import('./delivery-writer.js');
+  const db = new Database(join(dir, 'deliveries.db'));
+  const index = new DedupeIndex(dir, db);
+  assert.equal(index.pruneStep(1), 1);
+  assert.deepEqual(entries(), ids.slice(1).map(Number));
+  assert.equal(index.pruneStep(10), 1);
+  assert.equal(index.pruneStep(10), 0);
+  index.close();
+  db.close();
+  assert.deepEqual(entries(), ids.slice(2).map(Number));
+  // A light tick prunes too: a deleted delivery's entry goes, a kept one stays recognised.
+  const gone = await storedOnce(dir, 'e');
+  const d2 = new Database(join(dir, 'deliveries.db'));
+  d2.prepare('DELETE FROM deliveries WHERE id <= ?').run(Number(ids[2]));
+  d2.close();
+  const writer = new DeliveryWriter(dir, 1000);
+  // The first light tick files what the ring holds ('e', taken again at the start); the next one prunes.
+  writer.indexTick();
+  writer.indexTick();
+  writer.close();
+  assert.deepEqual(entries(), [Number(ids[3]), Number(gone.id)]);
+  await recognisedAfterReopen(dir, { id: ids[3]!, text: 'd' }, 'a');
+  rmSync(dir, { recursive: true, force: true });
+});
