@@ -17,7 +17,7 @@ export interface BadInputCase {
 /** The gateway's own timeouts, so slow senders are given just long enough to be cut off. */
 export interface Timing { readonly headersTimeoutMs: number; readonly requestTimeoutMs: number }
 
-const answerOf = (text: string): Answer => ({ status: statusOf(text), code: /"code":"(WAHOOK_ERR_[A-Z_]+)"/.exec(text)?.[1] });
+const answerOf = (text: string): Answer => ({ status: statusOf(text), code: /"code":"(WAHOOK_ERR_[A-Z0-9_]+)"/.exec(text)?.[1] });
 
 /** One raw request, its head written as given (so repeated and odd headers stay as they are). */
 async function raw(port: number, o: { path?: string; headers?: string[]; body?: Buffer; length?: number; waitMs?: number }): Promise<Answer> {
@@ -32,12 +32,28 @@ const signed = (port: number, body: Buffer, extra: string[] = []): Promise<Answe
 
 const valid = (): Buffer => cloudTextMessage({ id: `wamid.bad.${Date.now()}.${Math.random()}`, nowSec: Math.floor(Date.now() / 1000) });
 const notJson: Answer = { status: 400, code: 'WAHOOK_ERR_PAYLOAD_NOT_JSON' };
+const notUtf8: Answer = { status: 400, code: 'WAHOOK_ERR_PAYLOAD_NOT_UTF8' };
 const notEnvelope: Answer = { status: 400, code: 'WAHOOK_ERR_PAYLOAD_NOT_ENVELOPE' };
 const badType: Answer = { status: 415, code: 'WAHOOK_ERR_HTTP_MEDIA_TYPE' };
 const timeout: Answer = { status: 408, code: 'WAHOOK_ERR_HTTP_TIMEOUT' };
 const tooLarge: Answer = { status: 413, code: 'WAHOOK_ERR_HTTP_BODY_TOO_LARGE' };
 const unknownTenant: Answer = { status: 404, code: 'WAHOOK_ERR_TENANT_UNKNOWN' };
 const notFound: Answer = { status: 404, code: 'WAHOOK_ERR_HTTP_NOT_FOUND' };
+
+/** Sequences no UTF-8 decoder may accept; inside a JSON string each is otherwise a valid delivery. */
+const INVALID_IN_TEXT: [string, number[]][] = [
+  ['a 0xFF byte', [0xff]],
+  ['an overlong "/" (C0 AF)', [0xc0, 0xaf]],
+  ['a lone surrogate (ED A0 80)', [0xed, 0xa0, 0x80]],
+  ['a three-byte sequence cut after two bytes', [0xe2, 0x82]],
+];
+const MARK = 'INVALID-UTF8-HERE';
+/** A valid delivery whose text holds `bytes` where the mark was. */
+function withTextBytes(bytes: number[]): Buffer {
+  const b = cloudTextMessage({ id: `wamid.bad.${Date.now()}.${Math.random()}`, nowSec: Math.floor(Date.now() / 1000), text: `before ${MARK} after` });
+  const at = b.indexOf(MARK);
+  return Buffer.concat([b.subarray(0, at), Buffer.from(bytes), b.subarray(at + MARK.length)]);
+}
 
 const DEPTH = 100_000;
 const nested = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth);
@@ -61,9 +77,10 @@ export function badInputCases(bodyLimitBytes: number): BadInputCase[] {
     c('wrong content types', 'multipart/form-data', badType, (p) => { const b = valid(); return raw(p, { body: b, headers: ['content-type: multipart/form-data; boundary=x', sig(b)] }); }),
     c('wrong content types', 'application/jsonp (a prefix of the right type)', badType, (p) => { const b = valid(); return raw(p, { body: b, headers: ['content-type: application/jsonp', sig(b)] }); }),
     c('wrong content types', 'no Content-Type at all', badType, (p) => { const b = valid(); return raw(p, { body: b, headers: [sig(b)] }); }),
-    c('invalid UTF-8', 'a 0xFF byte where JSON expects a colon', notJson, (p) => signed(p, Buffer.concat([Buffer.from('{"object"'), Buffer.from([0xff]), Buffer.from(':"x","entry":[]}')]))),
-    c('invalid UTF-8', 'an overlong encoding of "{" as the first byte', notJson, (p) => signed(p, Buffer.concat([Buffer.from([0xc1, 0xbb]), Buffer.from('"object":"x","entry":[]}')]))),
-    c('invalid UTF-8', 'a lone surrogate encoded in UTF-8 between tokens', notJson, (p) => signed(p, Buffer.concat([Buffer.from('{'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"object":"x","entry":[]}')]))),
+    c('invalid UTF-8', 'a 0xFF byte where JSON expects a colon', notUtf8, (p) => signed(p, Buffer.concat([Buffer.from('{"object"'), Buffer.from([0xff]), Buffer.from(':"x","entry":[]}')]))),
+    c('invalid UTF-8', 'an overlong encoding of "{" as the first byte', notUtf8, (p) => signed(p, Buffer.concat([Buffer.from([0xc1, 0xbb]), Buffer.from('"object":"x","entry":[]}')]))),
+    c('invalid UTF-8', 'a lone surrogate encoded in UTF-8 between tokens', notUtf8, (p) => signed(p, Buffer.concat([Buffer.from('{'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"object":"x","entry":[]}')]))),
+    ...INVALID_IN_TEXT.map(([name, bytes]) => c('invalid UTF-8', `${name} inside a message's text`, notUtf8, (p) => signed(p, withTextBytes(bytes)))),
     c('header floods', '4,000 headers (past the 16 KiB head limit)', { status: 431, code: 'WAHOOK_ERR_HTTP_HEADERS_TOO_LARGE' }, (p) => { const b = valid(); return raw(p, { body: b, headers: [JSON_TYPE, sig(b), ...Array.from({ length: 4000 }, (_, i) => `x-flood-${i}: y`)] }); }),
     c('header floods', 'one 64 KiB header', { status: 431, code: 'WAHOOK_ERR_HTTP_HEADERS_TOO_LARGE' }, (p) => { const b = valid(); return raw(p, { body: b, headers: [JSON_TYPE, sig(b), `x-big: ${'a'.repeat(65_536)}`] }); }),
     c('slowloris', 'the head sent one byte at a time', timeout, (p, t) => slowHead(p, t)),

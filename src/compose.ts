@@ -17,7 +17,7 @@ import type { MediaStorage } from './ports/media-storage.js';
  * folder and one line in ENGINES.
  */
 const ENGINES: Record<Config['engine'], (config: Config) => Engine & Partial<Migratable>> = {
-  sqlite: (c) => lazyEngine('sqlite', { media: true, retention: true }, async () => (await import('./adapters/sqlite/index.js')).sqliteEngine({ dataDir: resolve(c.dataDir), busyTimeoutMs: c.storeBusyTimeoutMs, writerThread: writerThread(c.storeWriter) })),
+  sqlite: (c) => lazyEngine('sqlite', { media: true, retention: true }, async () => (await import('./adapters/sqlite/index.js')).sqliteEngine({ dataDir: resolve(c.dataDir), busyTimeoutMs: c.storeBusyTimeoutMs, writerThread: writerThread(c.storeWriter), minFreeBytes: c.storeMinFreeMb * 1024 * 1024 })),
   postgres: (c) => lazyEngine('postgres', { media: true, migrate: true, retention: true }, async () => (await import('./adapters/postgres/index.js')).postgresEngine({ url: c.databaseUrl!, schema: c.dbSchema, poolMax: c.dbPoolMax })),
   dynamodb: (c) => lazyEngine('dynamodb', {}, async () => (await import('./adapters/dynamodb/index.js')).dynamodbEngine({ tablePrefix: c.dynamodbTablePrefix!, deliveryRetentionDays: c.retention.deliveriesDays })),
 };

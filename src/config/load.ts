@@ -53,6 +53,7 @@ export interface Config {
   readonly requestTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
   readonly storeBusyTimeoutMs: number;
+  readonly storeMinFreeMb: number;
   readonly storeWriter: 'auto' | 'thread' | 'inline';
   readonly shutdownTimeoutMs: number;
   readonly logLevel: string;
@@ -251,6 +252,7 @@ export function loadConfig(src: ConfigSources): Config {
     requestTimeoutMs: v.requestTimeoutMs as number,
     keepAliveTimeoutMs: v.keepAliveTimeoutMs as number,
     storeBusyTimeoutMs: v.storeBusyTimeoutMs as number,
+    storeMinFreeMb: v.storeMinFreeMb as number,
     storeWriter: v.storeWriter as Config['storeWriter'],
     shutdownTimeoutMs: v.shutdownTimeoutMs as number,
     logLevel: v.logLevel as string,

@@ -43,8 +43,11 @@ export function asGatewayError(e: unknown): GatewayError {
   return isGatewayError(e) ? e : new GatewayError('WAHOOK_ERR_INTERNAL', undefined, { cause: e });
 }
 
-/** Refusals that say when to come back: the condition is momentary, and a sender that waits a second is served. */
-const RETRY_AFTER_S: Partial<Record<ErrorCode, string>> = { WAHOOK_ERR_HTTP_BODY_BUDGET: '1' };
+/**
+ * Refusals that say when to come back: a full body budget is momentary, and a sender that waits a second is
+ * served; a full disk waits for someone to free space, so a sender is asked to come back less often.
+ */
+const RETRY_AFTER_S: Partial<Record<ErrorCode, string>> = { WAHOOK_ERR_HTTP_BODY_BUDGET: '1', WAHOOK_ERR_DISK_FULL: '30' };
 
 export function errorResponse(e: GatewayError): EdgeResponse {
   const r = jsonResponse(e.httpStatus, JSON.stringify(e.toBody()));

@@ -18,7 +18,8 @@ const MAX_DEPTH = 256;
 
 // Bytes that continue a string without a second look: not `"`, `\` or a control character.
 // Bytes of 0x80 and up are allowed as they come: JSON.parse reads the body decoded as UTF-8, where an invalid
-// sequence becomes U+FFFD (valid in a string) and never swallows an ASCII byte after it.
+// sequence becomes U+FFFD (valid in a string) and never swallows an ASCII byte after it. The edge refuses
+// invalid UTF-8 before the scan (receive.ts); the scan stays right without that.
 const PLAIN = new Uint8Array(256).fill(1);
 for (let c = 0; c < 0x20; c++) PLAIN[c] = 0;
 PLAIN[0x22] = 0;

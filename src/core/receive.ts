@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { GatewayError } from './errors.js';
 import { checkEnvelope } from './envelope.js';
 import type { Provider } from './events.js';
@@ -122,6 +123,7 @@ export interface StreamedSignature {
 
 /**
  * Verify first, parse second: nothing of an unauthenticated body is parsed.
+ * A verified body must be UTF-8 before it is read as JSON.
  * Returns the delivery to store; throws a GatewayError for a 4xx answer.
  * `streamed`, when the host hashed a Cloud API body as it arrived, gives the
  * verdict in place of hashing `body` here.
@@ -149,6 +151,9 @@ export function acceptDelivery(
   } else if (!opts.insecureSkipSignature && route.headerVerified !== true) {
     checkWasenderHeader(headers, route.tenant);
   }
+  // JSON.parse would read an invalid sequence as U+FFFD, so such a body was stored as it came and every reader
+  // downstream saw other text than the sender signed. Checked after the signature, as the JSON checks are.
+  if (!isUtf8(body)) throw new GatewayError('WAHOOK_ERR_PAYLOAD_NOT_UTF8');
   checkEnvelope(route.provider, body);
   const type = header(headers, 'content-type');
   if (type !== undefined) kept['content-type'] = type;

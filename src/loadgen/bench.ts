@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { GatewayError } from '../core/errors.js';
 import { signCloudApi } from '../core/signature.js';
-import { drive, type DriveResult, type DriveState } from './drive.js';
+import { drive, newDriveState, type DriveResult } from './drive.js';
 import { buildRequest } from './http-client.js';
 import { startProgress, type ProgressSink } from './progress.js';
 import type { Schedule } from './schedule.js';
@@ -15,6 +15,9 @@ export interface BenchOptions {
   readonly connections: number;
   readonly duplicateRate: number;
   readonly timeoutMs: number;
+  /** Re-sends of a request answered other than 2xx or not at all (default 3), after a back-off from `retryBackoffMs` (default 100), doubling. */
+  readonly retries?: number;
+  readonly retryBackoffMs?: number;
   /** An https:// target whose certificate is not checked (a staging host with a self-signed one). */
   readonly insecure?: boolean;
   readonly seed?: number;
@@ -76,23 +79,23 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
   const tag = randomBytes(6).toString('hex');
   const nowSec = Math.floor(Date.now() / 1000);
   const { requests, sent } = signedTraffic(o, t, tag, nowSec);
-  const state: DriveState = { sent: 0, answered: 0, ok: 0, failed: 0 };
+  const state = newDriveState();
   let progress: { stop(): void } | undefined;
   const onStart = (): void => {
     if (o.progress) progress = startProgress(o.progress, o.schedule.count, state);
   };
   try {
-    const run = await drive({ host: t.host, port: t.port, ...(t.https ? { tls: { rejectUnauthorized: o.insecure !== true } } : {}), connections: o.connections, schedule: o.schedule, timeoutMs: o.timeoutMs, request: (i) => requests(sent.sends[i]!), onStart }, state);
+    const run = await drive({ host: t.host, port: t.port, ...(t.https ? { tls: { rejectUnauthorized: o.insecure !== true } } : {}), connections: o.connections, schedule: o.schedule, timeoutMs: o.timeoutMs, retries: o.retries ?? 3, retryBackoffMs: o.retryBackoffMs ?? 100, request: (i) => requests(sent.sends[i]!), onStart }, state);
     return { traffic: sent, run, tag, nowSec };
   } finally {
     progress?.stop();
   }
 }
 
-/** Identities of every event that the acknowledged (2xx) requests carried. */
+/** Identities of every event that the acknowledged (2xx) requests carried, at their first attempt or a retry. */
 export function acknowledgedEvents(b: BenchRun): Set<string> {
   const out = new Set<string>();
-  for (let i = 0; i < b.run.sent; i++) {
+  for (let i = 0; i < b.run.planned; i++) {
     const code = b.run.status[i]!;
     if (code >= 200 && code < 300) for (const id of b.traffic.expects[b.traffic.sends[i]!]!) out.add(id);
   }

@@ -14,7 +14,8 @@ export function startProgress(sink: ProgressSink, total: number, state: DriveSta
   const line = (): string => {
     const s = ((performance.now() - started) / 1000).toFixed(1);
     const pct = Math.floor((100 * state.sent) / Math.max(1, total));
-    return `${s} s  sent ${state.sent}/${total} (${pct}%)  ok ${state.ok}  not ok ${state.answered - state.ok + state.failed}`;
+    const retries = state.retries > 0 ? `  retries ${state.retries}` : '';
+    return `${s} s  sent ${state.sent}/${total} (${pct}%)  ok ${state.ok}  not ok ${state.answered - state.ok + state.failed}${retries}`;
   };
   const tty = sink.isTTY === true;
   const timer = setInterval(() => sink.write(tty ? `\r\x1b[2K${line()}` : `${line()}\n`), tty ? 250 : 1000);

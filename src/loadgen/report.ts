@@ -19,10 +19,13 @@ export interface BenchSummary {
   readonly p99Ms: number;
   readonly p999Ms: number;
   readonly maxMs: number;
-  /** Distinct deliveries, and how many requests re-sent one right away or later. */
+  /** Distinct deliveries, and how many requests deliberately re-sent one, right away or later (`--duplicates`). */
   readonly deliveries: number;
   readonly duplicatesSent: number;
+  /** Requests sent again because an attempt was answered other than 2xx, or not at all. */
   readonly retriesSent: number;
+  /** Requests that no attempt, retries included, got a 2xx for. */
+  readonly failedAfterRetries: number;
   readonly lost?: number;
   readonly duplicated?: number;
   readonly verify?: VerifyResult;
@@ -31,22 +34,13 @@ export interface BenchSummary {
 /** A percentile is its bucket's upper bound, which can lie past the exact maximum: it is capped there. */
 export const percentileMs = (h: Histogram, p: number): number => Number((Math.min(h.getValueAtPercentile(p), h.maxValue) / 1000).toFixed(3));
 
-/** A re-send right behind its first send is a duplicate; one later is a retry. */
-function resends(sends: Uint32Array): { distinct: number; duplicates: number; retries: number } {
-  const seen = new Set<number>();
-  let duplicates = 0;
-  let retries = 0;
-  sends.forEach((d, i) => {
-    if (!seen.has(d)) seen.add(d);
-    else if (i > 0 && sends[i - 1] === d) duplicates++;
-    else retries++;
-  });
-  return { distinct: seen.size, duplicates, retries };
+function distinct(sends: Uint32Array): number {
+  return new Set(sends).size;
 }
 
 export function summarise(run: DriveResult, traffic: Pick<Traffic, 'sends'>, verify?: VerifyResult): BenchSummary {
   const h = run.all;
-  const resent = resends(traffic.sends.subarray(0, run.sent));
+  const deliveries = distinct(traffic.sends.subarray(0, run.planned));
   return {
     mode: run.schedule.mode,
     sent: run.sent,
@@ -61,9 +55,10 @@ export function summarise(run: DriveResult, traffic: Pick<Traffic, 'sends'>, ver
     p99Ms: percentileMs(h, 99),
     p999Ms: percentileMs(h, 99.9),
     maxMs: Number((h.maxValue / 1000).toFixed(3)),
-    deliveries: resent.distinct,
-    duplicatesSent: resent.duplicates,
-    retriesSent: resent.retries,
+    deliveries,
+    duplicatesSent: run.planned - deliveries,
+    retriesSent: run.retries,
+    failedAfterRetries: run.failed,
     ...(verify ? { lost: verify.lost, duplicated: verify.duplicated, verify } : {}),
   };
 }
@@ -75,6 +70,7 @@ export function renderSummary(s: BenchSummary): string {
     `wahook bench (${s.mode}): ${s.sent} requests (${s.deliveries} deliveries, ${s.duplicatesSent} duplicates, ${s.retriesSent} retries) in ${(s.durationMs / 1000).toFixed(2)} s`,
     `  offered ${s.offeredRps} req/s, achieved ${s.achievedRps} req/s`,
     `  ok ${s.ok}, errors ${s.errors}   by status: ${statuses || 'none'}`,
+    `  retries: ${s.retriesSent} re-sends of requests answered other than 2xx or not at all; ${s.failedAfterRetries} requests never acknowledged`,
     `  latency from the intended send time (ms): p50 ${s.p50Ms}  p90 ${s.p90Ms}  p99 ${s.p99Ms}  p99.9 ${s.p999Ms}  max ${s.maxMs}`,
   ];
   if (s.verify) {

@@ -5,8 +5,9 @@ import { metaJson } from './payloads.js';
 /**
  * A campaign's worth of WhatsApp traffic: inbound messages of every type,
  * three statuses for each outbound message (some arriving out of order),
- * batched deliveries, and exact re-sends (duplicates right away, Meta-style
- * retries a little later). Deterministic for a seed, so a run can be repeated.
+ * batched deliveries, and deliberate exact re-sends (right away, or a little
+ * later as a re-delivery by Meta would come). Re-sends of failed requests are
+ * the driver's (drive.ts), not planned here. Deterministic for a seed, so a run can be repeated.
  */
 
 export interface TrafficOptions {

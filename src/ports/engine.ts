@@ -9,7 +9,10 @@ import type { TelemetryStore } from './telemetry-store.js';
 export interface DeliveryStoreHooks {
   /** Called after each commit with its size, for telemetry. */
   readonly onCommit?: (rows: number, ms: number) => void;
-  /** Told once when the store runs with weaker guarantees than it should (a queue whose durability was relaxed). */
+  /**
+   * Told once when the store runs with weaker guarantees than it should (a queue whose durability was relaxed),
+   * and each time it starts or stops refusing deliveries for want of disk space.
+   */
   readonly onWarning?: (message: string) => void;
 }
 

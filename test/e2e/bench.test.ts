@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createHash } from 'node:crypto';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -93,13 +94,15 @@ describe('wahook bench against wahook', () => {
     assert.match(r.out, /by status: 200: 150/);
   });
 
-  it('counts answers by status when signatures are wrong', async () => {
-    const r = await wahook(['bench', '--url', `${gw.url}/webhook`, '--burst', '20', '--secret', 'not-the-secret', '--json']);
+  it('counts answers by status when signatures are wrong, retries each refused request and reports them never acknowledged', async () => {
+    const r = await wahook(['bench', '--url', `${gw.url}/webhook`, '--burst', '20', '--secret', 'not-the-secret', '--retries', '2', '--retry-backoff-ms', '5', '--json']);
     assert.equal(r.code, 1);
     const s = json(r);
     assertConsistent(s);
     assert.equal(s.ok, 0);
-    assert.deepEqual(s.byStatus, { 401: 20 });
+    assert.deepEqual(s.byStatus, { 401: 60 });
+    assert.equal(s.retriesSent, 40);
+    assert.equal(s.failedAfterRetries, 20);
   });
 });
 
@@ -127,7 +130,7 @@ describe('wahook bench against a receiver that answers 200 without storing', () 
   });
 
   it('--verify reports the acknowledged deliveries as lost, and the 503s by status', async () => {
-    const r = await wahook(['bench', '--url', url, '--burst', '100', '--connections', '1', '--duplicates', '0', '--secret', 's', '--data-dir', empty, '--verify', '--verify-timeout', '1', '--json']);
+    const r = await wahook(['bench', '--url', url, '--burst', '100', '--connections', '1', '--duplicates', '0', '--retries', '0', '--secret', 's', '--data-dir', empty, '--verify', '--verify-timeout', '1', '--json']);
     assert.equal(r.code, 1);
     const s = json(r);
     assertConsistent(s);
@@ -138,7 +141,7 @@ describe('wahook bench against a receiver that answers 200 without storing', () 
   });
 
   it('ramps the rate up over the duration', async () => {
-    const r = await wahook(['bench', '--url', url, '--rate', '100', '--duration', '1', '--ramp', '--connections', '2', '--secret', 's', '--json']);
+    const r = await wahook(['bench', '--url', url, '--rate', '100', '--duration', '1', '--ramp', '--connections', '2', '--retries', '0', '--secret', 's', '--json']);
     const s = json(r);
     assertConsistent(s);
     assert.equal(s.mode, 'ramp');
@@ -152,6 +155,73 @@ describe('wahook bench against a receiver that answers 200 without storing', () 
       assert.equal(r.code, 2, argv.join(' '));
       assert.match(r.err, /WAHOOK_ERR_CLI_USAGE/);
     }
+  });
+});
+
+describe('wahook bench against wahook behind a front that fails the first attempt of some requests', () => {
+  let gw: TestGateway;
+  let worker: { stop(): Promise<void> };
+  let front: Server;
+  let url: string;
+  const seen = new Set<string>();
+  let refused = 0;
+  let dropped = 0;
+
+  before(async () => {
+    gw = await startGateway();
+    worker = await runWorker(gw.config, createLogger('silent'));
+    const target = new URL(`${gw.url}/webhook`);
+    // By the body's hash, a quarter of the deliveries get a 503 the first time they arrive, and another quarter a
+    // closed connection without an answer; every other request is passed on to wahook and its answer returned.
+    front = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        const digest = createHash('sha256').update(body).digest();
+        const first = !seen.has(digest.toString('hex'));
+        seen.add(digest.toString('hex'));
+        if (first && digest[0]! % 4 === 0) {
+          refused++;
+          return res.writeHead(503, { 'content-type': 'text/plain' }).end('busy');
+        }
+        if (first && digest[0]! % 4 === 1) {
+          dropped++;
+          return req.socket.destroy();
+        }
+        const headers = { 'content-type': req.headers['content-type']!, 'x-hub-signature-256': req.headers['x-hub-signature-256'] as string };
+        const up = httpRequest({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers }, (answer) => {
+          answer.resume();
+          answer.on('end', () => res.writeHead(answer.statusCode!, { 'content-type': 'application/json' }).end('{}'));
+        });
+        up.end(body);
+      });
+    });
+    await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(front.address() as { port: number }).port}/webhook`;
+  });
+  after(async () => {
+    await new Promise((r) => front.close(r));
+    await worker.stop();
+    await gw.close();
+  });
+
+  it('re-sends each failed request with back-off until it is acknowledged, and --verify counts it as acknowledged', async () => {
+    const r = await wahook(['bench', '--url', url, '--burst', '120', '--connections', '4', '--duplicates', '0', '--retry-backoff-ms', '5', '--secret', SECRET, '--data-dir', gw.config.dataDir, '--verify', '--verify-timeout', '30', '--json']);
+    assert.equal(r.code, 0, r.err);
+    const s = json(r);
+    assertConsistent(s);
+    assert.ok(refused > 0 && dropped > 0, `the front refused ${refused} and dropped ${dropped}`);
+    assert.equal(s.retriesSent, refused + dropped, 'one re-send for each failed first attempt');
+    assert.equal(s.sent, 120 + refused + dropped);
+    assert.equal(s.ok, 120, 'every request acknowledged in the end');
+    assert.equal(s.failedAfterRetries, 0);
+    assert.deepEqual(s.byStatus, { 200: 120, 503: refused, error: dropped });
+    assert.equal(s.lost, 0);
+    assert.equal(s.duplicated, 0);
+    assert.equal(s.verify.found, s.verify.expected);
+    assert.ok(s.verify.expected >= 120, 'the events of the retried deliveries are expected too');
+    assert.equal((await gw.log.latest(1000)).length, 120, 'each delivery stored once');
   });
 });
 

@@ -49,3 +49,25 @@ test('handleWebhook: handshake, refusals with stable codes, 200 only once stored
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('handleWebhook (the Lambda path): a signed body with invalid UTF-8 is a 400 PAYLOAD_NOT_UTF8, counted by code and not stored', async () => {
+  const dir = tempDir();
+  const config = loadConfig({ flags: { 'data-dir': dir }, env: { WAHOOK_APP_SECRET: SECRET, WAHOOK_VERIFY_TOKEN: VERIFY_TOKEN } });
+  const engine = createEngine(config);
+  const store = await engine.openDeliveryStore();
+  const deps: HandleDeps = { store, opts: { tenants: config.tenants, insecureSkipSignature: false }, bodyLimitBytes: 64 * 1024, now: () => 1_800_000_000_000 };
+  try {
+    const text = cloudTextBody('lone surrogate: XYZ');
+    const at = text.indexOf('XYZ');
+    const body = Buffer.concat([text.subarray(0, at), Buffer.from([0xed, 0xa0, 0x80]), text.subarray(at + 3)]);
+    const r = await handleWebhook({ method: 'POST', path: '/webhook', query: '', headers: signedHeaders(body, SECRET), rawBody: body }, deps);
+    assert.deepEqual([r.response.status, r.code, JSON.parse(r.response.body).error.code], [400, 'WAHOOK_ERR_PAYLOAD_NOT_UTF8', 'WAHOOK_ERR_PAYLOAD_NOT_UTF8']);
+    await store.close();
+    const log = await engine.openDeliveryLog();
+    assert.equal((await allDeliveries(log)).length, 0);
+    assert.equal((await log.edgeCounters()).rejected.WAHOOK_ERR_PAYLOAD_NOT_UTF8, 1);
+    await log.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

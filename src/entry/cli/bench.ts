@@ -62,7 +62,7 @@ export async function verifyRun(b: BenchRun, config: Config, timeoutMs: number):
 }
 
 export function latencyChart(b: BenchRun, s: BenchSummary, title: string): string {
-  return renderLatencySvg({ title, dueMs: b.run.dueMs, latencyMs: b.run.latencyMs, status: b.run.status, sent: b.run.sent, p50Ms: s.p50Ms, p99Ms: s.p99Ms });
+  return renderLatencySvg({ title, dueMs: b.run.dueMs, latencyMs: b.run.latencyMs, status: b.run.status, sent: b.run.planned, p50Ms: s.p50Ms, p99Ms: s.p99Ms });
 }
 
 /** `wahook bench --url U [--rate N --duration S | --burst N] ...`: signed WhatsApp traffic at a receiver, and what came of it. */
@@ -77,6 +77,8 @@ export async function benchCommand(args: ParsedArgs, config: Config, out: (s: st
     connections: countFlag(args.flags, 'connections', 32),
     duplicateRate: numberFlag(args.flags, 'duplicates', 0.05, 0, 1),
     timeoutMs: intFlag(args.flags, 'timeout-ms', 30_000),
+    retries: intFlag(args.flags, 'retries', 3),
+    retryBackoffMs: intFlag(args.flags, 'retry-backoff-ms', 100),
     insecure: args.flags.insecure === true,
     seed: intFlag(args.flags, 'seed', 1),
     progress,
@@ -86,6 +88,6 @@ export async function benchCommand(args: ParsedArgs, config: Config, out: (s: st
   const svg = stringFlag(args.flags, 'svg');
   if (svg !== undefined) writeFileSync(svg, latencyChart(b, summary, `wahook bench: ${summary.sent} requests to ${url}`));
   out(args.flags.json === true ? `${JSON.stringify(summary)}\n` : renderSummary(summary));
-  const failed = summary.ok < summary.sent || (verify !== undefined && (verify.lost > 0 || verify.duplicated > 0));
+  const failed = summary.failedAfterRetries > 0 || (verify !== undefined && (verify.lost > 0 || verify.duplicated > 0));
   return failed ? 1 : 0;
 }

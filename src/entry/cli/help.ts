@@ -149,11 +149,13 @@ deploy/lambda/template.yaml deploys them (see the README).
 Sends realistic, signed WhatsApp Cloud API traffic to a receiver (wahook or
 any other, on loopback or a staging host): messages of every type, three
 statuses per outbound message (some out of order), batched deliveries, and
-duplicates and Meta-style retries. Requests are due on a schedule and
+and deliberate re-deliveries (duplicates). Requests are due on a schedule and
 latency counts from when each was due, so a stalled receiver shows up as
-latency (no coordinated omission). Reports p50, p90, p99, p99.9 and max
-(HDR histogram) and the answers by status; exits 1 when any request was not
-answered 2xx or --verify found a loss or a duplicate. Every request is built
+latency (no coordinated omission). As Meta does, a request answered other
+than 2xx, or not at all, is sent again after a back-off (--retries). Reports
+p50, p90, p99, p99.9 and max (HDR histogram), the answers by status, the
+retries sent and the requests never acknowledged; exits 1 when a request was
+never answered 2xx, retries included, or --verify found a loss or a duplicate. Every request is built
 and signed before the run starts (about 1 KB of memory each), so that the
 generator spends its CPU on sending.
 
@@ -165,6 +167,10 @@ generator spends its CPU on sending.
   --connections C      keep-alive connections (default 32)
   --duplicates R       share of deliveries sent twice, 0..1, half at once and half
                        later (default 0.05)
+  --retries N          re-sends of a request answered other than 2xx or not at
+                       all (default 3; 0: none)
+  --retry-backoff-ms N wait before the first re-send, doubled before each next
+                       one (default 100)
   --secret S           app secret to sign with (default: the tenant's from the config)
   --tenant T           tenant whose configured secret signs (default "default")
   --verify             afterwards, check in the configured store that every
@@ -174,7 +180,8 @@ generator spends its CPU on sending.
   --timeout-ms N       an answer slower than this counts as an error (default 30000)
   --seed N             traffic mix seed (default 1)
   --json               print one JSON object: sent, ok, errors, byStatus, p50Ms,
-                       p90Ms, p99Ms, p999Ms, maxMs (and lost, duplicated)
+                       p90Ms, p99Ms, p999Ms, maxMs, retriesSent,
+                       failedAfterRetries (and lost, duplicated)
   --svg F              write the chart of latency over time to F
   --dev                sign with the development secret kept in the data dir
   --data-dir D         the store --verify reads (default ./.wahook)
