@@ -60,8 +60,9 @@ export class RedisDeliveryLog implements DeliveryLog {
   private claimCursor = '0-0';
   private lastTrim = 0;
   /**
-   * Set when a read of new entries failed: the server may have handed them
-   * to this consumer (its pending list) with the answer lost on the way, so
+   * Set when a read failed after the server may have handed entries to this
+   * consumer (a takeover or new entries): they are in its pending list, with
+   * the answer lost on the way or never returned to the worker, so
    * the next read pages through the pending list instead of waiting for a
    * takeover.
    */
@@ -97,13 +98,17 @@ export class RedisDeliveryLog implements DeliveryLog {
       // Headers only when asked, as from the server.
       fromMemory = remembered.slice(0, limit).map((d) => ({ ...d, headers: {} }));
     }
-    if (fromMemory.length + again.length < limit && Date.now() >= this.nextClaimAt) again.push(...(await this.claim(limit - fromMemory.length - again.length)));
-    const dead = await this.deadLetter(again);
-    const taken = fromMemory.length + again.length - dead.size;
-    const fresh = taken < limit ? await this.readGroup(limit - taken, '>').catch((e: unknown) => {
+    let dead: Set<string>;
+    let fresh: RawEntry[] = [];
+    try {
+      if (fromMemory.length + again.length < limit && Date.now() >= this.nextClaimAt) again.push(...(await this.claim(limit - fromMemory.length - again.length)));
+      dead = await this.deadLetter(again);
+      const taken = fromMemory.length + again.length - dead.size;
+      if (taken < limit) fresh = await this.readGroup(limit - taken, '>');
+    } catch (e) {
       this.unsure = true;
       throw e;
-    }) : [];
+    }
     const gone: string[] = [];
     const byId = new Map<string, StoredDelivery>(fromMemory.map((d) => [d.id, d]));
     for (const e of [...again, ...fresh]) {
