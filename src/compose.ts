@@ -61,7 +61,7 @@ const QUEUES: Record<QueueKind, (config: Config) => QueueEngine> = {
   sqs: (c) => sqsQueue({ url: c.queueUrl!, largeDeliveryBucket: c.largeDeliveryBucket, waitSeconds: c.queueWaitSeconds }),
   redis: (c) => {
     // Loaded on first open, like the engines: a process that never touches Redis never loads its client.
-    const queue = import('./adapters/redis/index.js').then((m) => m.redisQueue({ address: redisQueueAddress(c.queueUrl!)!, durability: c.queueDurability }));
+    const queue = import('./adapters/redis/index.js').then((m) => m.redisQueue({ address: redisQueueAddress(c.queueUrl!)!, durability: c.queueDurability, maxDeliveries: c.queueMaxDeliveries }));
     return { openDeliveryStore: async (hooks) => (await queue).openDeliveryStore(hooks), openDeliveryLog: async () => (await queue).openDeliveryLog() };
   },
 };

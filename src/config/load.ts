@@ -76,6 +76,7 @@ export interface Config {
   readonly largeDeliveryBucket?: string;
   readonly queueWaitSeconds: number;
   readonly queueDurability: 'strict' | 'relaxed';
+  readonly queueMaxDeliveries: number;
   readonly dynamodbTablePrefix?: string;
   readonly media: MediaConfig;
   /** Keyed by tenant name; `default` is served at /webhook. */
@@ -286,6 +287,7 @@ export function loadConfig(src: ConfigSources): Config {
     largeDeliveryBucket: v.largeDeliveryBucket as string | undefined,
     queueWaitSeconds: v.queueWaitSeconds as number,
     queueDurability: v.queueDurability as Config['queueDurability'],
+    queueMaxDeliveries: v.queueMaxDeliveries as number,
     dynamodbTablePrefix: v.dynamodbTablePrefix as string | undefined,
     media: mediaConfig(v, v.dataDir as string, tenants),
     tenants,

@@ -61,6 +61,7 @@ export function createAdminData(
     hub.metrics.queueDepth.set(s.state.queueDepth);
     hub.metrics.oldestPendingAge.set(pendingAgeMs(s, Date.now()) / 1000);
     hub.metrics.deadLetters.set(s.state.jobs.dead);
+    hub.metrics.queueDeadLetters.set(s.edge.deadLettered ?? 0);
     return hub.metrics.registry.metrics();
   }, SAMPLE_MAX_AGE_MS);
   return {

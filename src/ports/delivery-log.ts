@@ -56,6 +56,8 @@ export interface EdgeCounters {
   readonly stored: number;
   readonly duplicates: number;
   readonly rejected: Partial<Record<ErrorCode, number>>;
+  /** Deliveries a queue moved to its dead-letter stream after too many deliveries to workers (Redis Streams). */
+  readonly deadLettered?: number;
 }
 
 export interface LogFilter {

@@ -27,6 +27,7 @@ export function createMetrics(beforeRead: () => void = () => {}) {
     }),
     handlerFailures: new Counter({ name: 'wahook_handler_failures_total', help: 'Failed handler and forwarding attempts', labelNames: ['target'], registers: [registry] }),
     deadLetters: new Gauge({ name: 'wahook_dead_letters', help: 'Events in the dead-letter list', registers: [registry] }),
+    queueDeadLetters: new Gauge({ name: 'wahook_queue_dead_letters', help: 'Deliveries a Redis queue moved to its dead-letter stream after too many deliveries', registers: [registry] }),
     mediaBytes: new Counter({ name: 'wahook_media_bytes_total', help: 'Media bytes downloaded into object storage by the media pipeline', registers: [registry] }),
     eventLoopLag: new Gauge({ name: 'wahook_event_loop_lag_seconds', help: 'Event-loop delay of the edge (p99 over the last scrape interval)', registers: [registry] }),
   };

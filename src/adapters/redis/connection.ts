@@ -5,6 +5,8 @@ import type { RedisQueueAddress } from '../../core/redis-url.js';
 export interface RedisKeys {
   /** The stream: the delivery log. */
   readonly log: string;
+  /** Entries delivered too often, moved aside with why; docs/architecture.md says how to replay them. */
+  readonly dead: string;
   /** The edge's counters (stored, duplicates, received, rejections by code). */
   readonly counters: string;
   /** Written by readiness probes. */
@@ -16,6 +18,7 @@ export interface RedisKeys {
 export function redisKeys(prefix: string): RedisKeys {
   return {
     log: `${prefix}:deliveries`,
+    dead: `${prefix}:dead`,
     counters: `${prefix}:edge-counters`,
     ping: `${prefix}:ping`,
     seen: (digest) => `${prefix}:seen:${digest}`,

@@ -3,7 +3,8 @@ import { START, type Checkpoint, type DeliveryLog, type EdgeCounters, type LogFi
 import type { ErrorCode } from '../../core/errors.js';
 import type { RedisKeys } from './connection.js';
 import { compareIds, toDelivery, type RawEntry } from './entries.js';
-import { TRIM_SCRIPT } from './scripts.js';
+import { Renewal } from './renewal.js';
+import { DEAD_LETTER_SCRIPT, RENEW_SCRIPT, TRIM_SCRIPT } from './scripts.js';
 
 export interface RedisLogOptions {
   readonly group: string;
@@ -13,9 +14,15 @@ export interface RedisLogOptions {
   readonly claimIdleMs: number;
   /** At most one trim per this many milliseconds of acks. */
   readonly trimEveryMs: number;
+  /** Deliveries of one entry before it goes to the dead-letter stream instead; 0: never. */
+  readonly maxDeliveries: number;
 }
 
-type TrimmingRedis = Redis & { wahookTrim(keyCount: number, key: string): Promise<number> };
+type ScriptedRedis = Redis & {
+  wahookTrim(keyCount: number, key: string): Promise<number>;
+  wahookRenew(keyCount: number, key: string, group: string, consumer: string): Promise<number>;
+  wahookDeadLetter(keyCount: number, ...args: string[]): Promise<string[]>;
+};
 
 const isFiltered = (f: LogFilter): boolean => f.since !== undefined || f.until !== undefined || f.tenant !== undefined || f.upTo !== undefined;
 const after = (id: Checkpoint): string => (id === START ? '-' : `(${id}`);
@@ -32,17 +39,30 @@ const after = (id: Checkpoint): string => (id === START ? '-' : `(${id}`);
  * entries. The stream is trimmed only below what every group has
  * acknowledged. Filtered reads, `latest` and `backlog` browse the stream
  * itself (XRANGE), which keeps what is not yet trimmed.
+ *
+ * While it holds entries, a consumer renews them well within
+ * `claimIdleMs`, so only a consumer that stopped loses them. An entry
+ * counts a delivery when it is first read, each time it is taken over,
+ * and when its holder retries it after a failed ingest, at most once per
+ * `claimIdleMs` (retries in between are answered from memory): a worker
+ * retrying through a short outage, or restarting a few times, adds little.
+ * One delivered more than `maxDeliveries` times goes to the dead-letter
+ * stream instead of to the worker.
  */
 export class RedisDeliveryLog implements DeliveryLog {
-  /** Ids this consumer was given and has not acknowledged. */
-  private readonly held = new Set<string>();
+  /** What this consumer was given and has not acknowledged, by id. */
+  private readonly held = new Map<string, StoredDelivery>();
+  /** When a retry of what is held counts as a delivery again. */
+  private recountAt = 0;
+  private readonly renewal: Renewal;
   private groupReady = false;
   private nextClaimAt = 0;
   private claimCursor = '0-0';
   private lastTrim = 0;
   /**
-   * Set when a read of new entries failed: the server may have handed them
-   * to this consumer (its pending list) with the answer lost on the way, so
+   * Set when a read failed after the server may have handed entries to this
+   * consumer (a takeover or new entries): they are in its pending list, with
+   * the answer lost on the way or never returned to the worker, so
    * the next read pages through the pending list instead of waiting for a
    * takeover.
    */
@@ -54,38 +74,72 @@ export class RedisDeliveryLog implements DeliveryLog {
     private readonly o: RedisLogOptions,
   ) {
     client.defineCommand('wahookTrim', { lua: TRIM_SCRIPT });
+    client.defineCommand('wahookRenew', { lua: RENEW_SCRIPT });
+    client.defineCommand('wahookDeadLetter', { lua: DEAD_LETTER_SCRIPT });
+    // A third of the takeover time: two renewals can fail before another consumer may take the entries.
+    this.renewal = new Renewal(() => (client as ScriptedRedis).wahookRenew(1, keys.log, o.group, o.consumer), Math.max(10, o.claimIdleMs / 3));
   }
 
   async read(from: Checkpoint, limit: number, filter: LogFilter = {}): Promise<LogPage> {
     if (isFiltered(filter)) return this.browse(from, limit, filter);
     await this.ensureGroup();
     const withHeaders = filter.withHeaders === true;
-    const entries: RawEntry[] = [];
-    if (this.unsure || [...this.held].some((id) => from === START || compareIds(id, from) > 0)) {
-      entries.push(...(await this.readGroup(limit, from === START ? '0' : from)));
+    const remembered = this.heldAfter(from);
+    const wasHolding = this.held.size > 0;
+    const retried = this.unsure || (remembered.length > 0 && (withHeaders || Date.now() >= this.recountAt));
+    // Entries whose delivery count the server moved (a counted retry or a takeover); they may be due for the dead-letter stream.
+    const again: RawEntry[] = [];
+    let fromMemory: StoredDelivery[] = [];
+    if (retried) {
+      again.push(...(await this.readGroup(limit, from === START ? '0' : from)));
       this.unsure = false;
+      this.recountAt = Date.now() + this.o.claimIdleMs;
+    } else {
+      // Headers only when asked, as from the server.
+      fromMemory = remembered.slice(0, limit).map((d) => ({ ...d, headers: {} }));
     }
-    if (entries.length < limit && Date.now() >= this.nextClaimAt) entries.push(...(await this.claim(limit - entries.length)));
-    if (entries.length < limit) {
-      entries.push(...(await this.readGroup(limit - entries.length, '>').catch((e: unknown) => {
-        this.unsure = true;
-        throw e;
-      })));
+    let dead: Set<string>;
+    let fresh: RawEntry[] = [];
+    try {
+      if (fromMemory.length + again.length < limit && Date.now() >= this.nextClaimAt) again.push(...(await this.claim(limit - fromMemory.length - again.length)));
+      dead = await this.deadLetter(again);
+      const taken = fromMemory.length + again.length - dead.size;
+      if (taken < limit) fresh = await this.readGroup(limit - taken, '>');
+    } catch (e) {
+      this.unsure = true;
+      throw e;
     }
     const gone: string[] = [];
-    const byId = new Map<string, StoredDelivery>();
-    for (const e of entries) {
+    const byId = new Map<string, StoredDelivery>(fromMemory.map((d) => [d.id, d]));
+    for (const e of [...again, ...fresh]) {
       const d = toDelivery(e, withHeaders);
       if (d === null) gone.push(e[0].toString());
-      else byId.set(d.id, d);
+      else if (!dead.has(d.id)) byId.set(d.id, d);
     }
     const deliveries = [...byId.values()];
     // Entries trimmed while pending hold nothing to ingest; acknowledging them empties the pending list.
     if (gone.length > 0) await this.client.xack(this.keys.log, this.o.group, ...gone);
-    for (const id of gone) this.held.delete(id);
+    for (const id of [...gone, ...dead]) this.held.delete(id);
     deliveries.sort((a, b) => compareIds(a.id, b.id));
-    for (const d of deliveries) this.held.add(d.id);
+    for (const d of deliveries) this.held.set(d.id, d);
+    if (!wasHolding) this.recountAt = Date.now() + this.o.claimIdleMs;
+    this.renewal.holding(this.held.size > 0);
     return { deliveries, next: deliveries.length === 0 ? from : deliveries[deliveries.length - 1]!.id };
+  }
+
+  /** What this consumer holds past `from`, oldest first. */
+  private heldAfter(from: Checkpoint): StoredDelivery[] {
+    const after = [...this.held.values()].filter((d) => from === START || compareIds(d.id, from) > 0);
+    return after.sort((a, b) => compareIds(a.id, b.id));
+  }
+
+  /** Moves those of `entries` delivered too often to the dead-letter stream; returns their ids. */
+  private async deadLetter(entries: readonly RawEntry[]): Promise<Set<string>> {
+    if (this.o.maxDeliveries === 0 || entries.length === 0) return new Set();
+    const ids = entries.filter((e) => e[1] !== null).map((e) => e[0].toString());
+    if (ids.length === 0) return new Set();
+    const keys = [this.keys.log, this.keys.dead, this.keys.counters];
+    return new Set(await (this.client as ScriptedRedis).wahookDeadLetter(keys.length, ...keys, this.o.group, String(this.o.maxDeliveries), ...ids));
   }
 
   async ack(page: LogPage): Promise<void> {
@@ -93,13 +147,14 @@ export class RedisDeliveryLog implements DeliveryLog {
     if (ids.length === 0) return;
     await this.client.xack(this.keys.log, this.o.group, ...ids);
     for (const id of ids) this.held.delete(id);
+    this.renewal.holding(this.held.size > 0);
     if (Date.now() - this.lastTrim >= this.o.trimEveryMs) await this.trim();
   }
 
   /** Removes what every group has acknowledged; returns how many entries went. */
   async trim(): Promise<number> {
     this.lastTrim = Date.now();
-    return (this.client as TrimmingRedis).wahookTrim(1, this.keys.log);
+    return (this.client as ScriptedRedis).wahookTrim(1, this.keys.log);
   }
 
   async ensureGroup(): Promise<void> {
@@ -204,11 +259,12 @@ export class RedisDeliveryLog implements DeliveryLog {
     const h = await this.client.hgetall(this.keys.counters);
     const rejected: Partial<Record<ErrorCode, number>> = {};
     for (const [k, v] of Object.entries(h)) if (k.startsWith('rejected:')) rejected[k.slice('rejected:'.length) as ErrorCode] = Number(v);
-    return { received: Number(h.received ?? 0), stored: Number(h.stored ?? 0), duplicates: Number(h.duplicates ?? 0), rejected };
+    return { received: Number(h.received ?? 0), stored: Number(h.stored ?? 0), duplicates: Number(h.duplicates ?? 0), rejected, deadLettered: Number(h['dead-lettered'] ?? 0) };
   }
 
   /** A consumer that holds nothing leaves the group, so dead names do not pile up. */
   async close(): Promise<void> {
+    this.renewal.stop();
     if (this.groupReady && this.held.size === 0) await this.client.xgroup('DELCONSUMER', this.keys.log, this.o.group, this.o.consumer).catch(() => undefined);
     await this.client.quit().catch(() => this.client.disconnect());
   }

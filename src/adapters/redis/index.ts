@@ -15,6 +15,8 @@ export interface RedisQueueOptions {
   /** Idle time after which a dead consumer's entries are taken over; longer than the slowest ingest of one page. */
   readonly claimIdleMs?: number;
   readonly trimEveryMs?: number;
+  /** Deliveries of one entry before it is moved to the dead-letter stream; 0: never. */
+  readonly maxDeliveries?: number;
 }
 
 export interface RedisQueue {
@@ -44,7 +46,7 @@ export function redisQueue(o: RedisQueueOptions): RedisQueue {
     openDeliveryLog: async () => {
       const client = await connectRedis(o.address);
       const consumer = `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
-      const log = new RedisDeliveryLog(client, keys, { group: o.address.group, consumer, claimIdleMs: o.claimIdleMs ?? 30_000, trimEveryMs: o.trimEveryMs ?? 1000 });
+      const log = new RedisDeliveryLog(client, keys, { group: o.address.group, consumer, claimIdleMs: o.claimIdleMs ?? 30_000, trimEveryMs: o.trimEveryMs ?? 1000, maxDeliveries: o.maxDeliveries ?? 10 });
       // The group exists from the moment one of its readers opens, so trimming waits for it from then on.
       await log.ensureGroup().catch(async (e: unknown) => {
         await log.close();

@@ -86,7 +86,8 @@ test('consumer group: workers share the stream, a dead consumer\'s entries are t
     assert.deepEqual(texts(await b.read(START, 10)), [], 'acknowledged entries do not come back');
     assert.equal(await raw.xlen(`${key}:deliveries`), 6, 'the audit group has read nothing: nothing is trimmed');
 
-    // Worker a dies holding d0-d2; once they have been idle long enough, b takes them over.
+    // Worker a dies holding d0-d2 (it stops, so nothing renews them); once they have been idle long enough, b takes them over.
+    await a.close();
     await new Promise((r) => setTimeout(r, 1200));
     const taken = await b.read(START, 10);
     assert.deepEqual(texts(taken), ['d0', 'd1', 'd2']);

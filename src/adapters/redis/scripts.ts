@@ -75,3 +75,57 @@ end
 if low == nil then return 0 end
 return redis.call('XTRIM', KEYS[1], 'MINID', low)
 `;
+
+/**
+ * Renews what one consumer holds. KEYS: the stream. ARGV: the group, the
+ * consumer. XCLAIM to the same consumer sets an entry's idle time back to
+ * zero, and with JUSTID leaves its delivery count alone, so a renewal is
+ * not a delivery. Atomic, so an entry another consumer took over between
+ * reading the pending list and claiming is never taken back. Returns how
+ * many entries were renewed.
+ */
+export const RENEW_SCRIPT = `
+local renewed = 0
+local start = '-'
+while true do
+  local mine = redis.call('XPENDING', KEYS[1], ARGV[1], start, '+', 1000, ARGV[2])
+  if #mine == 0 then return renewed end
+  local ids = {}
+  for i, e in ipairs(mine) do ids[i] = e[1] end
+  local last = ids[#ids]
+  ids[#ids + 1] = 'JUSTID'
+  redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, unpack(ids))
+  renewed = renewed + #mine
+  if #mine < 1000 then return renewed end
+  start = '(' .. last
+end
+`;
+
+/**
+ * Moves entries delivered too often to the dead-letter stream. KEYS: the
+ * stream, the dead-letter stream, the counters. ARGV: the group, the most
+ * deliveries an entry may have had, then the ids to look at. An entry
+ * still pending in the group and delivered more often than that is copied
+ * (its fields, then `id`, `deliveries`, `consumer` and `reason`) and
+ * acknowledged in the same step, so it is never in both places nor in
+ * neither. Returns the ids moved.
+ */
+export const DEAD_LETTER_SCRIPT = `
+local max = tonumber(ARGV[2])
+local moved = {}
+for i = 3, #ARGV do
+  local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1)[1]
+  local e = redis.call('XRANGE', KEYS[1], ARGV[i], ARGV[i])[1]
+  if p and e and tonumber(p[4]) > max then
+    local fields = e[2]
+    for _, v in ipairs({ 'id', ARGV[i], 'deliveries', tostring(p[4]), 'consumer', p[2], 'reason', 'delivered ' .. p[4] .. ' times without being acknowledged' }) do
+      fields[#fields + 1] = v
+    end
+    redis.call('XADD', KEYS[2], '*', unpack(fields))
+    redis.call('XACK', KEYS[1], ARGV[1], ARGV[i])
+    moved[#moved + 1] = ARGV[i]
+  end
+end
+if #moved > 0 then redis.call('HINCRBY', KEYS[3], 'dead-lettered', #moved) end
+return moved
+`;
