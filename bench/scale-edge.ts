@@ -15,10 +15,11 @@
  *     [--max-connections 100] [--processes 0] [--db-pool-max 10] [--database-url postgres://…] [--json]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEngine } from '../src/compose.js';
 import { loadConfig } from '../src/config/load.js';
+import { edgeProcesses } from '../src/entry/cluster.js';
 import { runLoad, type LoadReport } from '../src/loadgen/run.js';
 import { signedRequestPool } from '../src/loadgen/payloads.js';
 import { SECRET, arg, argText, hasFlag, printTable, startChild } from './lib.js';
@@ -31,7 +32,7 @@ const CONNECTIONS = arg('connections', 200);
 const WARMUP = arg('warmup', 3);
 const MAX_DURATION = arg('max-duration', 10);
 const MAX_CONNECTIONS = arg('max-connections', 100);
-// 0 leaves `serve` its own default: one receiving process per core on PostgreSQL.
+// 0 leaves `serve` its own default (edgeProcesses: one receiving process per two cores on PostgreSQL).
 const PROCESSES = arg('processes', 0);
 const POOL_MAX = arg('db-pool-max', 10);
 const MODES = argText('modes', 'rate,ratio,processes').split(',');
@@ -108,7 +109,8 @@ async function storedIn(config: ReturnType<typeof loadConfig>): Promise<number> 
 }
 
 /** Receiving processes a run has: what `--processes` says, else `serve`'s default for the engine. */
-const processCount = (engine: Engine, asked: number): number => (engine === 'sqlite' ? 1 : asked > 0 ? asked : availableParallelism());
+const processCount = (engine: Engine, asked: number): number =>
+  edgeProcesses(loadConfig({ flags: engine === 'sqlite' ? {} : { 'database-url': BASE_URL, processes: String(asked) }, env: {} }));
 
 interface Run {
   mode: string; engine: Engine; processes: number; connections: number; rate: number | null; seconds: number;
