@@ -3,7 +3,9 @@
  * process, driven by the lean generator in one run:
  *   rate       a constant `--rate` (5,000) requests/s for `--duration` (30) s over `--connections` (200),
  *              open loop (latency from each request's due time), on every engine of `--engines`;
- *              p50/p99/max, throughput, errors and, on PostgreSQL, the peak of the connections wahook held;
+ *              p50/p99/max, throughput, errors, CPU per request (wahook's processes and, when the database
+ *              runs on this machine, its backends serving them) and, on PostgreSQL, the peak of the
+ *              connections wahook held;
  *   ratio      closed loop at `--max-connections` (100) for `--max-duration` (10) s on every engine,
  *              and each engine's throughput over the embedded default's;
  *   processes  the same closed loop on PostgreSQL with `--processes 1` and then `--processes 2`.
@@ -15,15 +17,17 @@
  *     [--max-connections 100] [--processes 0] [--db-pool-max 10] [--database-url postgres://…] [--json]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEngine } from '../src/compose.js';
 import { loadConfig } from '../src/config/load.js';
+import { edgeProcesses } from '../src/entry/cluster.js';
 import { runLoad, type LoadReport } from '../src/loadgen/run.js';
 import { signedRequestPool } from '../src/loadgen/payloads.js';
 import { SECRET, arg, argText, hasFlag, printTable, startChild } from './lib.js';
 import { freeTcpPort } from '../test/helpers/services.js';
 import { benchSchema, connectionPeak, databaseUrl, startRedis, wahookBin } from './services.js';
+import { backendPids, meterCpu, processTree } from './cpu.js';
 
 const RATE = arg('rate', 5000);
 const DURATION = arg('duration', 30);
@@ -31,7 +35,7 @@ const CONNECTIONS = arg('connections', 200);
 const WARMUP = arg('warmup', 3);
 const MAX_DURATION = arg('max-duration', 10);
 const MAX_CONNECTIONS = arg('max-connections', 100);
-// 0 leaves `serve` its own default: one receiving process per core on PostgreSQL.
+// 0 leaves `serve` its own default (edgeProcesses: one receiving process per two cores on PostgreSQL).
 const PROCESSES = arg('processes', 0);
 const POOL_MAX = arg('db-pool-max', 10);
 const MODES = argText('modes', 'rate,ratio,processes').split(',');
@@ -50,6 +54,7 @@ const pool = signedRequestPool(POOL_SIZE, SECRET);
 
 interface Server {
   readonly port: number;
+  readonly pid: number;
   readonly applicationName: string | null;
   /** Deliveries the store holds, read after the server stopped; null where the bench cannot read them back. */
   stop(): Promise<number | null>;
@@ -63,7 +68,7 @@ async function start(engine: Engine, processes: number): Promise<Server> {
     const dir = mkdtempSync(join(tmpdir(), 'wahook-scale-edge-'));
     const child = await startChild(wahookBin, args, { ...env, WAHOOK_DATA_DIR: dir });
     return {
-      port, applicationName: null,
+      port, pid: child.pid!, applicationName: null,
       stop: async () => {
         await stopChild(child);
         const stored = await storedIn(loadConfig({ flags: { 'data-dir': dir }, env: {} }));
@@ -81,7 +86,7 @@ async function start(engine: Engine, processes: number): Promise<Server> {
     throw e;
   });
   return {
-    port, applicationName: schema.schema,
+    port, pid: child.pid!, applicationName: schema.schema,
     stop: async () => {
       await stopChild(child);
       // Deliveries queued in Redis are not in PostgreSQL until a worker moves them: only PostgreSQL's own log is counted here.
@@ -108,12 +113,15 @@ async function storedIn(config: ReturnType<typeof loadConfig>): Promise<number> 
 }
 
 /** Receiving processes a run has: what `--processes` says, else `serve`'s default for the engine. */
-const processCount = (engine: Engine, asked: number): number => (engine === 'sqlite' ? 1 : asked > 0 ? asked : availableParallelism());
+const processCount = (engine: Engine, asked: number): number =>
+  edgeProcesses(loadConfig({ flags: engine === 'sqlite' ? {} : { 'database-url': BASE_URL, processes: String(asked) }, env: {} }));
 
 interface Run {
   mode: string; engine: Engine; processes: number; connections: number; rate: number | null; seconds: number;
   rps: number; p50: number; p99: number; p999: number; max: number; sent: number; ok: number; errors: number;
   peakConnections: number | null; connectionLimit: number | null; acknowledged: number; stored: number | null; wrapped: boolean;
+  /** CPU milliseconds per answered request of the run: wahook's processes, and PostgreSQL's backends serving them (null when not on this machine). */
+  edgeCpuMsPerRequest: number; dbCpuMsPerRequest: number | null;
 }
 
 let cursor = 0;
@@ -125,11 +133,19 @@ async function measure(mode: string, engine: Engine, processes: number, connecti
   let r: LoadReport;
   let warm: LoadReport;
   let peak: number | null = null;
+  let edgeMs = 0;
+  let dbMs: number | null = null;
   try {
     const load = (s: number): Promise<LoadReport> => runLoad({ host: '127.0.0.1', port: server.port, connections, durationMs: s * 1000, rate, next });
     warm = await load(WARMUP);
     const sampler = server.applicationName ? connectionPeak(BASE_URL, server.applicationName) : null;
+    const edgePids = processTree(server.pid);
+    const edgeCpu = await meterCpu(() => edgePids);
+    const app = server.applicationName;
+    const dbCpu = app === null ? null : await meterCpu(() => backendPids(BASE_URL, app));
     r = await load(seconds);
+    edgeMs = (await edgeCpu.stop()) ?? 0;
+    dbMs = dbCpu ? await dbCpu.stop() : null;
     peak = sampler ? await sampler.stop() : null;
   } catch (e) {
     await server.stop();
@@ -143,8 +159,10 @@ async function measure(mode: string, engine: Engine, processes: number, connecti
     sent: r.sent, ok: r.ok, errors: r.errors + r.non2xx,
     peakConnections: peak, connectionLimit: engine === 'sqlite' ? null : POOL_MAX * n,
     acknowledged: warm.ok + r.ok, stored, wrapped: cursor > pool.size,
+    edgeCpuMsPerRequest: edgeMs / Math.max(1, r.ok), dbCpuMsPerRequest: dbMs === null ? null : dbMs / Math.max(1, r.ok),
   };
-  process.stderr.write(`${mode.padEnd(9)} ${engine.padEnd(8)} x${n}  ${run.rps.toFixed(0).padStart(6)} req/s  p99 ${run.p99.toFixed(1)} ms  max ${run.max.toFixed(1)} ms  errors ${run.errors}\n`);
+  const cpu = `cpu/req ${run.edgeCpuMsPerRequest.toFixed(3)}${run.dbCpuMsPerRequest === null ? '' : ` + db ${run.dbCpuMsPerRequest.toFixed(3)}`} ms`;
+  process.stderr.write(`${mode.padEnd(9)} ${engine.padEnd(8)} x${n}  ${run.rps.toFixed(0).padStart(6)} req/s  p99 ${run.p99.toFixed(1)} ms  max ${run.max.toFixed(1)} ms  ${cpu}  errors ${run.errors}\n`);
   return run;
 }
 
@@ -169,6 +187,7 @@ printTable('Receiving edge by engine (wahook serve --no-worker; latency in ms)',
   engine: r.engine, processes: r.processes, 'req/s': Math.round(r.rps), p50: r.p50,
   p99: r.mode === 'rate' ? `${r.p99.toFixed(2)} (${r.p99 <= P99_TARGET_MS ? 'within' : 'over'} ${P99_TARGET_MS})` : r.p99, max: r.max, errors: r.errors,
   'peak conns': r.peakConnections === null ? '-' : `${r.peakConnections} of ${r.connectionLimit}`,
+  'cpu ms/req (edge + db)': `${r.edgeCpuMsPerRequest.toFixed(3)} + ${r.dbCpuMsPerRequest === null ? '-' : r.dbCpuMsPerRequest.toFixed(3)}`,
   'acked/stored': `${r.acknowledged}/${r.stored ?? '-'}${r.wrapped ? ' (pool wrapped)' : ''}`,
 })));
 printTable('Ratios of throughput, same run', Object.entries(ratios).map(([k, v]) => ({ ratio: k, value: v })));

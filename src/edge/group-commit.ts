@@ -12,7 +12,9 @@ interface Pending<Row> {
  * Group commit over any engine's BatchWriter. Requests that arrive while a
  * commit is under way share the next one, so batches grow with load and
  * with the engine's commit latency. A writer on another thread (or across
- * the network) is pipelined: the next batch fills while this one commits.
+ * the network) is pipelined: the next batch fills while this one commits,
+ * and one that allows several batches at once (maxInFlight) starts the
+ * next as soon as it has a request and a free slot.
  * A writer on the calling thread takes every request read in one turn of
  * the event loop. Either way a caller is answered only once its batch is
  * durable, and every caller of a failed batch gets 503.
@@ -20,7 +22,8 @@ interface Pending<Row> {
 export class GroupCommit<Row> implements DeliveryStore {
   private queue: Pending<Row>[] = [];
   private rejections = new Map<ErrorCode, number>();
-  private inFlight = false;
+  private inFlight = 0;
+  private readonly maxInFlight: number;
   private scheduled = false;
   private closed = false;
   private failedBytes = 0;
@@ -28,7 +31,9 @@ export class GroupCommit<Row> implements DeliveryStore {
   constructor(
     private readonly writer: BatchWriter<Row>,
     private readonly onCommit?: (rows: number, ms: number) => void,
-  ) {}
+  ) {
+    this.maxInFlight = writer.sameThread ? 1 : Math.max(1, writer.maxInFlight ?? 1);
+  }
 
   append(delivery: NewDelivery): Promise<AppendResult> {
     return new Promise((resolve, reject) => this.appendWith(delivery, (e, r) => (e === null ? resolve(r!) : reject(e))));
@@ -56,12 +61,16 @@ export class GroupCommit<Row> implements DeliveryStore {
   }
 
   async close(): Promise<void> {
-    while (this.inFlight || this.queue.length > 0 || this.rejections.size > 0) {
-      if (!this.inFlight) await this.flush();
+    while (this.inFlight > 0 || this.pending()) {
+      if (this.pending() && this.inFlight < this.maxInFlight) await this.flush();
       else await new Promise((r) => setTimeout(r, 1));
     }
     this.closed = true;
     await this.writer.close();
+  }
+
+  private pending(): boolean {
+    return this.queue.length > 0 || this.rejections.size > 0;
   }
 
   /**
@@ -73,7 +82,7 @@ export class GroupCommit<Row> implements DeliveryStore {
    * phase and takes every request read in it.
    */
   private schedule(): void {
-    if (this.scheduled || this.inFlight) return;
+    if (this.scheduled || this.inFlight >= this.maxInFlight) return;
     this.scheduled = true;
     const go = (): void => {
       this.scheduled = false;
@@ -84,12 +93,12 @@ export class GroupCommit<Row> implements DeliveryStore {
   }
 
   private async flush(): Promise<void> {
-    if (this.inFlight || (this.queue.length === 0 && this.rejections.size === 0)) return;
+    if (this.inFlight >= this.maxInFlight || !this.pending()) return;
     const batch = this.queue;
     const rejections = [...this.rejections];
     this.queue = [];
     this.rejections = new Map();
-    this.inFlight = true;
+    this.inFlight++;
     const started = performance.now();
     const rows = batch.map((p) => p.row);
     let outcome: BatchOutcome | undefined;
@@ -99,7 +108,7 @@ export class GroupCommit<Row> implements DeliveryStore {
     } catch (e) {
       failure = e;
     }
-    this.inFlight = false;
+    this.inFlight--;
     // Each caller is answered on its own: one callback that throws must not leave the rest unanswered.
     let thrown: unknown;
     // One function per batch, not a closure per delivery: this runs for every request.
@@ -127,7 +136,7 @@ export class GroupCommit<Row> implements DeliveryStore {
       }
     } finally {
       if (this.writer.sameThread && outcome !== undefined) this.writer.afterCommit();
-      if (this.queue.length > 0 || this.rejections.size > 0) this.schedule();
+      if (this.pending()) this.schedule();
     }
     // Raised where it cannot stop the store: as an uncaught exception, like a throw in any callback.
     if (thrown !== undefined) queueMicrotask(() => { throw thrown; });

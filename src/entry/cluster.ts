@@ -9,12 +9,15 @@ import { runWorker } from './run-worker.js';
 import { loadTlsFiles } from './tls.js';
 
 /**
- * How many receiving processes `serve` runs. On PostgreSQL every core takes
- * webhooks (the default); the embedded SQLite keeps one, because its
- * deliveries file has a single writer and its dedupe index belongs to it.
+ * How many receiving processes `serve` runs. On PostgreSQL half the cores
+ * take webhooks (the default): the other half is left to the worker and,
+ * often on the same machine, to PostgreSQL itself, and each extra process
+ * splits the load into smaller batches that cost the server a transaction
+ * each. The embedded SQLite keeps one, because its deliveries file has a
+ * single writer and its dedupe index belongs to it.
  */
 export function edgeProcesses(config: Config, cores = availableParallelism()): number {
-  if (config.processes === 0) return config.engine === 'sqlite' ? 1 : cores;
+  if (config.processes === 0) return config.engine === 'sqlite' ? 1 : Math.max(1, Math.floor(cores / 2));
   if (config.processes > 1 && config.engine === 'sqlite') {
     throw new GatewayError('WAHOOK_ERR_CONFIG_INVALID', 'Invalid config key "processes": the embedded SQLite store takes one receiving process; use PostgreSQL (--database-url) for more');
   }

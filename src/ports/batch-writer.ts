@@ -14,6 +14,13 @@ export interface BatchOutcome {
  */
 export interface BatchWriter<Row> {
   readonly sameThread: boolean;
+  /**
+   * Batches committing at once (default 1; always 1 on the calling thread).
+   * More lets a request that arrives during a commit start the next one
+   * instead of waiting for it; the writer must then keep them apart (a
+   * counter row each, say).
+   */
+  readonly maxInFlight?: number;
   /** The engine's own form of a delivery, made as it arrives (on the edge's thread). */
   encode(d: NewDelivery): Row;
   rowBytes(row: Row): number;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import pg from 'pg';
 import { deliveryLogContract, deliveryLogFixture } from '../../../test/contracts/delivery-log.contract.js';
@@ -137,6 +138,66 @@ if (!direct.ok) {
         await drop();
       }
       assert.ok(peak <= 5, `${peak} connections for a pool of 5`);
+    });
+
+    test('a re-delivery that another writer commits while this one inserts it is answered as a duplicate, with that writer\'s id', async () => {
+      const { engine, schema, drop } = await engineIn(url);
+      const store = await engine.openDeliveryStore();
+      const log = await engine.openDeliveryLog();
+      const other = new pg.Client({ connectionString: url });
+      await other.connect();
+      try {
+        const d = delivery('raced');
+        await other.query('BEGIN');
+        const held = await other.query(
+          `INSERT INTO "${schema}".deliveries (tenant, provider, received_at, digest, headers, body) VALUES ('default', 'cloud_api', 1, $1, '{}', $2) RETURNING id`,
+          [createHash('sha256').update(d.body).digest(), d.body],
+        );
+        const answer = store.append(d);
+        // The insert waits for the other transaction's row; its own snapshot will not see that row once committed.
+        const waiting = async (): Promise<boolean> => (await other.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`, [schema])).rowCount! > 0;
+        for (const end = Date.now() + 10_000; !(await waiting()); ) {
+          assert.ok(Date.now() < end, 'the insert never waited on the uncommitted row');
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        await other.query('COMMIT');
+        assert.deepEqual(await answer, { id: String(held.rows[0].id), duplicate: true });
+        const c = await log.edgeCounters();
+        assert.deepEqual([c.received, c.stored, c.duplicates], [1, 0, 1]);
+      } finally {
+        await other.end();
+        await log.close();
+        await store.close();
+        await drop();
+      }
+    });
+
+    test('appends spread over several batches in flight, re-deliveries among them: each stored once, the counters add up', async () => {
+      const { engine, drop } = await engineIn(url);
+      const store = await engine.openDeliveryStore();
+      const log = await engine.openDeliveryLog();
+      try {
+        const texts = Array.from({ length: 300 }, (_, i) => `d${i % 200}`);
+        const results = await Promise.all(texts.map(async (t, i) => {
+          // A few requests per turn of the event loop, so batches start while others commit.
+          await new Promise((r) => setTimeout(r, Math.floor(i / 10)));
+          return store.append(delivery(t));
+        }));
+        const byText = new Map<string, { id: string; duplicate: boolean }[]>();
+        texts.forEach((t, i) => byText.set(t, [...(byText.get(t) ?? []), results[i]!]));
+        for (const [t, rs] of byText) {
+          assert.equal(rs.filter((r) => !r.duplicate).length, 1, `${t} stored once`);
+          assert.equal(new Set(rs.map((r) => r.id)).size, 1, `${t} has one id`);
+        }
+        assert.equal(new Set(results.map((r) => r.id)).size, 200);
+        const c = await log.edgeCounters();
+        assert.deepEqual([c.received, c.stored, c.duplicates], [300, 200, 100]);
+        assert.equal((await log.backlog(START))?.count, 200);
+      } finally {
+        await log.close();
+        await store.close();
+        await drop();
+      }
     });
 
     test('migrate from two processes at once applies each step once; serve refuses an older or newer schema with what to do', async () => {

@@ -1,10 +1,10 @@
 import type pg from 'pg';
 import type { Pg } from './pool.js';
 
-type Queryable = Pick<pg.PoolClient, 'query'>;
+type Queryable = Pick<pg.PoolClient, 'query'> | Pick<pg.Pool, 'query'>;
 
-/** Adds to named counters in this process's shard, in the caller's transaction. */
-export async function bump(c: Queryable, pg: Pg, table: string, counts: ReadonlyMap<string, number>): Promise<void> {
+/** Adds to named counters in this process's shard (or the one given), in the caller's transaction. */
+export async function bump(c: Queryable, pg: Pg, table: string, counts: ReadonlyMap<string, number>, shard = pg.shard): Promise<void> {
   const names: string[] = [];
   const values: number[] = [];
   for (const [name, n] of counts) if (n !== 0) { names.push(name); values.push(n); }
@@ -12,7 +12,7 @@ export async function bump(c: Queryable, pg: Pg, table: string, counts: Readonly
   await c.query(
     `INSERT INTO ${pg.t(table)} (name, shard, value) SELECT name, $3, value FROM unnest($1::text[], $2::bigint[]) AS u(name, value)
      ON CONFLICT (name, shard) DO UPDATE SET value = ${pg.t(table)}.value + excluded.value`,
-    [names, values, pg.shard],
+    [names, values, shard],
   );
 }
 
