@@ -1,0 +1,68 @@
+/**
+ * The cluster IPC behind one view of `serve --processes N`. About once a
+ * second every receiving process sends the primary a report (EdgeReport),
+ * and the primary sends every receiving process the merged figures
+ * (GatewayView). Both run on timers: a request never waits on either.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import type { Logger } from 'pino';
+import { EdgeReporter, isEdgeReport, REPORT_INTERVAL_MS } from '../telemetry/edge-report.js';
+import { GatewayTelemetry, isGatewayView } from '../telemetry/gateway-view.js';
+import type { TelemetryHub } from '../telemetry/hub.js';
+import { MergedTelemetry } from '../telemetry/merged-source.js';
+
+/** In a receiving process: reports to the primary, and answers with what the primary merged. */
+export function joinGatewayTelemetry(hub: TelemetryHub): { source: MergedTelemetry; leave(): Promise<void> } {
+  const source = new MergedTelemetry(hub);
+  const reporter = new EdgeReporter(hub);
+  const send = async (final: boolean): Promise<void> => {
+    const report = await reporter.report(Date.now(), final);
+    if (!process.connected) return;
+    await new Promise<void>((resolve) => process.send!(report, undefined, undefined, () => resolve()));
+  };
+  let sending: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    sending = sending.then(() => send(false)).catch(() => {});
+  }, REPORT_INTERVAL_MS);
+  timer.unref();
+  const onMessage = (m: unknown): void => {
+    if (isGatewayView(m)) source.accept(m);
+  };
+  process.on('message', onMessage);
+  return {
+    source,
+    leave: async () => {
+      clearInterval(timer);
+      process.off('message', onMessage);
+      await sending;
+      await send(true).catch(() => {});
+    },
+  };
+}
+
+/** In the primary: takes the receiving processes' reports and sends each of them the whole gateway's view. */
+export function mergeGatewayTelemetry(hub: TelemetryHub, logger: Logger): { stop(): void } {
+  const gateway = new GatewayTelemetry(hub);
+  const onMessage = (w: Worker, m: unknown): void => {
+    if (isEdgeReport(m)) gateway.absorb(w.id, m);
+  };
+  const onExit = (w: Worker): void => gateway.retire(w.id);
+  cluster.on('message', onMessage);
+  cluster.on('exit', onExit);
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void gateway.view(Date.now()).then((view) => {
+      for (const w of Object.values(cluster.workers ?? {})) if (w?.isConnected()) w.send(view);
+    }).catch((e: unknown) => logger.warn({ err: e }, 'gateway telemetry not merged')).finally(() => { busy = false; });
+  }, REPORT_INTERVAL_MS);
+  timer.unref();
+  return {
+    stop: () => {
+      clearInterval(timer);
+      cluster.off('message', onMessage);
+      cluster.off('exit', onExit);
+    },
+  };
+}
