@@ -80,7 +80,7 @@ test('the live view and the per-process figures cover every process', async () =
 });
 
 test('a process that exits keeps its counters in the totals; its replacement counts from zero beside them', async () => {
-  const { gateway, a } = await twoReported(4, 6);
+  const { gateway, a, b } = await twoReported(4, 6);
   const exposition = async (): Promise<string> => {
     const m = new MergedTelemetry(a.hub);
     m.accept(await gateway.view(Date.now()));
@@ -102,7 +102,9 @@ test('a process that exits keeps its counters in the totals; its replacement cou
   const replaced = await exposition();
   assert.equal(stored(replaced), 12);
   assert.equal(metric(replaced, 'wahook_edge_processes'), 2);
-  // Retiring twice, or a process never heard of, changes nothing.
+  // A report that arrives after its process was retired, retiring twice, or a process never heard of, changes nothing.
+  b.deliver(5, 1);
+  gateway.absorb(2, await b.reporter.report(Date.now(), true));
   gateway.retire(2);
   gateway.retire(99);
   assert.equal(stored(await exposition()), 12);

@@ -35,6 +35,8 @@ export class GatewayTelemetry {
   private readonly reporters = new Map<number, Reporter>();
   /** Counters and histograms of processes that have exited, merged. */
   private retired: MetricJson[] = [];
+  /** Ids retired already: a report still on its way from one adds its traffic, but must not bring its counters back (they would count twice). */
+  private readonly gone = new Set<number>();
 
   constructor(private readonly hub: TelemetryHub) {}
 
@@ -44,6 +46,7 @@ export class GatewayTelemetry {
     recorder.absorb(r.seconds);
     recorder.addCpu(r.cpuMs);
     recorder.logged(r.logBytes);
+    if (this.gone.has(id)) return;
     const prev = this.reporters.get(id);
     let stored = prev?.stored ?? 0;
     let rejected = prev?.rejected ?? 0;
@@ -56,10 +59,11 @@ export class GatewayTelemetry {
 
   /** The process `id` has exited: what it last reported stays in the totals. */
   retire(id: number): void {
-    const gone = this.reporters.get(id);
-    if (gone === undefined) return;
+    this.gone.add(id);
+    const last = this.reporters.get(id);
+    if (last === undefined) return;
     this.reporters.delete(id);
-    this.retired = cumulativeOnly(mergeMetrics([this.retired, cumulativeOnly(gone.metrics)]));
+    this.retired = cumulativeOnly(mergeMetrics([this.retired, cumulativeOnly(last.metrics)]));
   }
 
   async view(now: number): Promise<GatewayView> {
