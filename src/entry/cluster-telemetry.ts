@@ -6,10 +6,14 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
+import type { Config } from '../config/load.js';
+import { createEngine } from '../compose.js';
 import { EdgeReporter, isEdgeReport, REPORT_INTERVAL_MS } from '../telemetry/edge-report.js';
 import { GatewayTelemetry, isGatewayView } from '../telemetry/gateway-view.js';
-import type { TelemetryHub } from '../telemetry/hub.js';
+import { TelemetryHub } from '../telemetry/hub.js';
 import { MergedTelemetry } from '../telemetry/merged-source.js';
+import { rollupSaver } from '../telemetry/rollup-saver.js';
+import { createLogger } from './logger.js';
 
 /** In a receiving process: reports to the primary, and answers with what the primary merged. */
 export function joinGatewayTelemetry(hub: TelemetryHub): { source: MergedTelemetry; leave(): Promise<void> } {
@@ -40,8 +44,35 @@ export function joinGatewayTelemetry(hub: TelemetryHub): { source: MergedTelemet
   };
 }
 
+/**
+ * The primary's telemetry: its own hub (the worker's figures, its CPU and
+ * logs, through the logger it returns) merging the receiving processes'
+ * reports, and the minute rollups of the whole gateway saved from here.
+ */
+export async function startGatewayTelemetry(config: Config): Promise<{ hub: TelemetryHub; logger: Logger; close(): Promise<void> }> {
+  let hub: TelemetryHub | undefined;
+  const logger = createLogger(config.logLevel, undefined, (bytes) => hub?.logged(bytes));
+  const store = await createEngine(config).openTelemetryStore();
+  const rollups = rollupSaver(store, config.telemetryRetentionDays, (e) => logger.warn({ err: e }, 'telemetry rollup not saved'));
+  // A minute closes once the receiving processes have reported its last seconds.
+  const measured = new TelemetryHub(rollups.save, { closeLagMs: 2 * REPORT_INTERVAL_MS });
+  hub = measured;
+  const merging = mergeGatewayTelemetry(measured, logger);
+  measured.start();
+  return {
+    hub: measured,
+    logger,
+    close: async () => {
+      merging.stop();
+      measured.flush();
+      await rollups.settled();
+      await store.close();
+    },
+  };
+}
+
 /** In the primary: takes the receiving processes' reports and sends each of them the whole gateway's view. */
-export function mergeGatewayTelemetry(hub: TelemetryHub, logger: Logger): { stop(): void } {
+function mergeGatewayTelemetry(hub: TelemetryHub, logger: Logger): { stop(): void } {
   const gateway = new GatewayTelemetry(hub);
   const onMessage = (w: Worker, m: unknown): void => {
     if (isEdgeReport(m)) gateway.absorb(w.id, m);

@@ -4,11 +4,7 @@ import type { Logger } from 'pino';
 import { assertServable, type Config } from '../config/load.js';
 import { GatewayError } from '../core/errors.js';
 import { createEngine } from '../compose.js';
-import { TelemetryHub } from '../telemetry/hub.js';
-import { rollupSaver } from '../telemetry/rollup-saver.js';
-import { REPORT_INTERVAL_MS } from '../telemetry/edge-report.js';
-import { mergeGatewayTelemetry } from './cluster-telemetry.js';
-import { createLogger } from './logger.js';
+import { startGatewayTelemetry } from './cluster-telemetry.js';
 import { observeWorker, runWorker } from './run-worker.js';
 import { loadTlsFiles } from './tls.js';
 
@@ -85,21 +81,7 @@ export async function startCluster(config: Config, processes: number): Promise<n
   loadTlsFiles(config);
   // A store the edge cannot open (an old schema, no database) fails here once, not in every child in turn.
   await (await createEngine(config).openDeliveryLog()).close();
-  let hub: TelemetryHub | undefined;
-  const logger = createLogger(config.logLevel, undefined, (bytes) => hub?.logged(bytes));
-  const telemetryStore = await createEngine(config).openTelemetryStore();
-  const rollups = rollupSaver(telemetryStore, config.telemetryRetentionDays, (e) => logger.warn({ err: e }, 'telemetry rollup not saved'));
-  // A minute closes once the receiving processes have reported its last seconds.
-  hub = new TelemetryHub(rollups.save, { closeLagMs: 2 * REPORT_INTERVAL_MS });
-  const measured = hub;
-  const merging = mergeGatewayTelemetry(measured, logger);
-  measured.start();
-  const closeTelemetry = async (): Promise<void> => {
-    merging.stop();
-    measured.flush();
-    await rollups.settled();
-    await telemetryStore.close();
-  };
+  const { hub: measured, logger, close: closeTelemetry } = await startGatewayTelemetry(config);
   cluster.setupPrimary({ exec: process.argv[1], args: process.argv.slice(2) });
   let stopping = false;
   let failedToStart: number | null = null;
