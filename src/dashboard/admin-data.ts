@@ -6,7 +6,7 @@ import type { MediaIndex } from '../ports/media-index.js';
 import type { TelemetryStore } from '../ports/telemetry-store.js';
 import { buildProfile, loadPrices, parseCostArgs, plan, renderChartSvg } from '../planner/index.js';
 import { measuredTraffic } from '../telemetry/measured.js';
-import type { TelemetryHub } from '../telemetry/hub.js';
+import type { TelemetrySource } from '../telemetry/source.js';
 import { Cached, pendingAgeMs, readStoreSample, SAMPLE_MAX_AGE_MS, type StoreSample } from '../telemetry/store-sample.js';
 
 const RETENTION_MS = 35 * 86_400_000;
@@ -44,11 +44,12 @@ async function mediaPanel(index: MediaIndex | undefined, limit: number): Promise
  * sample of them, at most `SAMPLE_MAX_AGE_MS` old. `sample` reads it; `serve`
  * passes one that runs in its own thread, so the count over a backlog never
  * runs on the thread that answers webhooks. Without it the sample is read
- * here, from `stores`.
+ * here, from `stores`. `measured` is this process's telemetry, or in
+ * `serve --processes N` the whole gateway's (telemetry/merged-source.ts).
  */
 export function createAdminData(
   stores: AdminStores,
-  hub: TelemetryHub,
+  measured: TelemetrySource,
   priceBook: unknown,
   sample: () => Promise<StoreSample> = () => readStoreSample(stores.log, stores.query, stores.jobs, Date.now()),
 ): AdminData {
@@ -58,17 +59,13 @@ export function createAdminData(
   // Rendering the registry (default process metrics included) is the rest of a scrape's cost: once per sample too.
   const exposition = new Cached(async () => {
     const s = await current.get();
-    hub.metrics.queueDepth.set(s.state.queueDepth);
-    hub.metrics.oldestPendingAge.set(pendingAgeMs(s, Date.now()) / 1000);
-    hub.metrics.deadLetters.set(s.state.jobs.dead);
-    hub.metrics.queueDeadLetters.set(s.edge.deadLettered ?? 0);
-    return hub.metrics.registry.metrics();
+    return measured.exposition({ queueDepth: s.state.queueDepth, oldestPendingAgeSeconds: pendingAgeMs(s, Date.now()) / 1000, deadLetters: s.state.jobs.dead, queueDeadLetters: s.edge.deadLettered ?? 0 });
   }, SAMPLE_MAX_AGE_MS);
   return {
     async live(): Promise<LiveSnapshot> {
       const s = await current.get();
       const now = Date.now();
-      const l = hub.recorder.live(now);
+      const l = measured.liveTraffic(now);
       const { edge, state } = s;
       return {
         now, ...l, queueDepth: state.queueDepth, oldestPendingAgeMs: pendingAgeMs(s, now), received: edge.received, stored: edge.stored,

@@ -37,7 +37,9 @@ function renderLive(s) {
   tp.forEach(function (v) { sum += v; if (v > peak) peak = v; });
   var avg = tp.length ? sum / tp.length : 0;
   setText('stat-rate', shortNum(avg));
-  setText('note-rate', peak > 0 ? 'average, last 60 s · peak ' + shortNum(peak) : 'average, last 60 s');
+  // serve --processes N: the figures are every receiving process's together; say how many.
+  var procs = Array.isArray(s.processes) && s.processes.length > 1 ? ' · ' + s.processes.length + ' processes' : '';
+  setText('note-rate', (peak > 0 ? 'average, last 60 s · peak ' + shortNum(peak) : 'average, last 60 s') + procs);
   setText('throughput-peak', peak > 0 ? 'peak ' + shortNum(peak) + '/s' : '');
   // With nothing delivered in the window a 0 ms percentile would be a made-up number.
   var p50 = sum > 0 ? fmtMs(s.p50Ms) : '–', p99 = sum > 0 ? fmtMs(s.p99Ms) : '–';

@@ -4,8 +4,8 @@ import type { Logger } from 'pino';
 import { assertServable, type Config } from '../config/load.js';
 import { GatewayError } from '../core/errors.js';
 import { createEngine } from '../compose.js';
-import { createLogger } from './logger.js';
-import { runWorker } from './run-worker.js';
+import { startGatewayTelemetry } from './cluster-telemetry.js';
+import { observeWorker, runWorker } from './run-worker.js';
 import { loadTlsFiles } from './tls.js';
 
 /**
@@ -65,6 +65,9 @@ async function stopAll(children: ReadonlySet<Worker>, graceMs: number, logger: L
  * and this process runs the pipeline worker. A process that dies is started
  * again after a second; SIGTERM drains them all, then stops the worker.
  * SIGHUP goes on to every receiving process, which reloads its TLS files.
+ * This process also merges the receiving processes' telemetry: whichever of
+ * them answers /metrics or the dashboard shows the whole gateway, and the
+ * minute rollups (traffic, and the CPU of every process) are saved here, once.
  */
 export async function startCluster(config: Config, processes: number): Promise<number> {
   // Each receiving process reloads its own certificate; the primary only passes the signal on (and must not die of
@@ -81,7 +84,7 @@ export async function startCluster(config: Config, processes: number): Promise<n
   loadTlsFiles(config);
   // A store the edge cannot open (an old schema, no database) fails here once, not in every child in turn.
   await (await createEngine(config).openDeliveryLog()).close();
-  const logger = createLogger(config.logLevel);
+  const { hub: measured, logger, close: closeTelemetry } = await startGatewayTelemetry(config);
   cluster.setupPrimary({ exec: process.argv[1], args: process.argv.slice(2) });
   let stopping = false;
   let failedToStart: number | null = null;
@@ -115,10 +118,11 @@ export async function startCluster(config: Config, processes: number): Promise<n
   if (failedToStart !== null) {
     process.off('SIGHUP', forwardHup);
     await stopAll(children, config.shutdownTimeoutMs + 5000, logger);
+    await closeTelemetry();
     logger.flush();
     return failedToStart;
   }
-  const worker = config.worker.enabled ? await runWorker(config, logger) : undefined;
+  const worker = config.worker.enabled ? await runWorker(config, logger, observeWorker((m) => measured.worker(m))) : undefined;
   logger.info({ processes, port: config.port, worker: config.worker.enabled }, 'wahook cluster running');
   const signal = failedToStart !== null ? 'a receiving process failed to start' : await waitForStop();
   logger.info({ signal }, 'draining the edge processes');
@@ -126,6 +130,7 @@ export async function startCluster(config: Config, processes: number): Promise<n
   await stopAll(children, config.shutdownTimeoutMs + 5000, logger);
   process.off('SIGHUP', forwardHup);
   await worker?.stop();
+  await closeTelemetry();
   logger.info('stopped');
   logger.flush();
   return failedToStart ?? 0;

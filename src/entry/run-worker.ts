@@ -2,6 +2,15 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import { createEngine, openMediaStores } from '../compose.js';
 import { startWorker, type WorkerHooks } from '../pipeline/worker.js';
+import type { WorkerObservation } from '../ports/telemetry.js';
+
+/** The hooks that turn a worker's progress into observations for telemetry (in its thread, or in the cluster's primary). */
+export function observeWorker(observe: (m: WorkerObservation) => void): Pick<WorkerHooks, 'onDrain' | 'onJob'> {
+  return {
+    onDrain: (deliveries, inserted, duplicates, ms, byKind) => observe({ t: 'drain', deliveries, inserted, duplicates, byKind, ms }),
+    onJob: (job, ok, ms) => observe({ t: 'job', target: job.target, kind: job.event.kind, ok, ms }),
+  };
+}
 
 /** Opens the worker's stores from the configured engine, runs the worker, and closes them on stop. */
 export async function runWorker(config: Config, logger: Logger, hooks: WorkerHooks = {}): Promise<{ stop(): Promise<void> }> {

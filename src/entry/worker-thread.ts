@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config/load.js';
 import { createLogger } from './logger.js';
-import { runWorker } from './run-worker.js';
+import { observeWorker, runWorker } from './run-worker.js';
 import { runAsBackground } from './thread-priority.js';
 import { EdgeActivity } from '../pipeline/pacing.js';
 
@@ -32,8 +32,7 @@ const worker = await runWorker(config, logger, {
   pace: edge?.pacer(),
   jobPace: edge?.pacer(),
   mediaPace: edge?.pacer(),
-  onDrain: (deliveries, inserted, duplicates, ms, byKind) => parentPort?.postMessage({ t: 'drain', deliveries, inserted, duplicates, byKind, ms }),
-  onJob: (job, ok, ms) => parentPort?.postMessage({ t: 'job', target: job.target, kind: job.event.kind, ok, ms }),
+  ...observeWorker((m) => parentPort?.postMessage(m)),
   onStepFailed: (inARow) => {
     if (inARow === 1) failingSince = Date.now();
     if (inARow < RESTART_AFTER_FAILED_STEPS || Date.now() - failingSince < RESTART_AFTER_FAILING_MS) return;

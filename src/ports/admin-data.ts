@@ -42,6 +42,8 @@ export interface LiveSnapshot {
   readonly deadLetters: number;
   readonly events: number;
   readonly eventsByKind: Readonly<Record<string, number>>;
+  /** The receiving processes the throughput and time-to-200 cover, with what each stored and refused since it started (a fake may leave it out). */
+  readonly processes?: readonly { readonly pid: number; readonly stored: number; readonly rejected: number }[];
 }
 
 /** One media item as the dashboard lists it. */

@@ -2,29 +2,44 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Counter } from 'prom-client';
 import type { MinuteRollup } from '../ports/admin-data.js';
 import type { EdgeObservation, Telemetry, WorkerObservation } from '../ports/telemetry.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { createMetrics, STORE_GAUGES, type Metrics } from './metrics.js';
 import { TrafficRecorder } from './recorder.js';
+import type { LiveTraffic, MetricJson, StoreGauges, TelemetrySource } from './source.js';
 
-const cpuMs = (): number => {
+/** CPU time this process has used, all its threads together, in ms. */
+export const cpuMs = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
+
+export interface HubOptions {
+  /**
+   * How long after a minute ends its rollup is closed. The primary of a
+   * cluster waits for its receiving processes' reports of the minute's last
+   * seconds; one process on its own closes at once.
+   */
+  readonly closeLagMs?: number;
+}
 
 /**
  * Everything `serve` measures, in one place: Prometheus metrics, the live
  * per-second view and the per-minute rollups handed to `persist` (the
  * telemetry store) as each minute closes.
  */
-export class TelemetryHub implements Telemetry {
+export class TelemetryHub implements Telemetry, TelemetrySource {
   readonly metrics: Metrics = createMetrics(() => this.countsIntoMetrics());
   private storedSinceRead = 0;
   private duplicatesSinceRead = 0;
   readonly recorder = new TrafficRecorder(Date.now(), cpuMs());
+  /** Bytes logged since start, for a receiving process's reports. */
+  loggedBytes = 0;
   private readonly requestCounters = new Map<string, Counter.Internal>();
   private readonly lag = monitorEventLoopDelay({ resolution: 10 });
   private timer: NodeJS.Timeout | null = null;
+  private readonly closeLagMs: number;
 
-  constructor(private readonly persist: (r: MinuteRollup) => void) {
+  constructor(private readonly persist: (r: MinuteRollup) => void, options: HubOptions = {}) {
+    this.closeLagMs = options.closeLagMs ?? 0;
     this.lag.enable();
   }
 
@@ -34,7 +49,7 @@ export class TelemetryHub implements Telemetry {
   }
 
   tick(now = Date.now()): void {
-    const r = this.recorder.tick(now, cpuMs());
+    const r = this.recorder.tick(now - this.closeLagMs, cpuMs());
     if (r) this.persist(r);
     this.metrics.eventLoopLag.set(this.lag.percentile(99) / 1e9);
   }
@@ -74,6 +89,7 @@ export class TelemetryHub implements Telemetry {
   }
 
   logged(bytes: number): void {
+    this.loggedBytes += bytes;
     this.recorder.logged(bytes);
   }
 
@@ -86,5 +102,35 @@ export class TelemetryHub implements Telemetry {
       this.metrics.handlerDuration.labels(m.target, m.ok ? 'ok' : 'failed').observe(m.ms / 1000);
       if (!m.ok) this.metrics.handlerFailures.labels(m.target).inc();
     }
+  }
+
+  private setStoreGauges(g: StoreGauges): void {
+    this.metrics.queueDepth.set(g.queueDepth);
+    this.metrics.oldestPendingAge.set(g.oldestPendingAgeSeconds);
+    this.metrics.deadLetters.set(g.deadLetters);
+    this.metrics.queueDeadLetters.set(g.queueDeadLetters);
+  }
+
+  exposition(store: StoreGauges): Promise<string> {
+    this.setStoreGauges(store);
+    return this.metrics.registry.metrics();
+  }
+
+  /** This process's measured metrics as data, without the `except` ones (the store's gauges, always). */
+  async metricsJson(except: ReadonlySet<string> = new Set()): Promise<MetricJson[]> {
+    const all = (await this.metrics.registry.getMetricsAsJSON()) as unknown as MetricJson[];
+    return all.filter((m) => !STORE_GAUGES.has(m.name) && !except.has(m.name));
+  }
+
+  /** The store's gauges alone, as data, set to `store`. */
+  async storeGaugesJson(store: StoreGauges): Promise<MetricJson[]> {
+    this.setStoreGauges(store);
+    const gauges = [...STORE_GAUGES].map((name) => this.metrics.registry.getSingleMetric(name)!.get());
+    return (await Promise.all(gauges)) as unknown as MetricJson[];
+  }
+
+  liveTraffic(now: number): LiveTraffic {
+    const { deliveries, rejected } = this.recorder.totals;
+    return { ...this.recorder.live(now), processes: [{ pid: process.pid, stored: deliveries, rejected }] };
   }
 }

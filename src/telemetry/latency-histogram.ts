@@ -21,6 +21,24 @@ export class LatencyHistogram {
     this.count += other.count;
   }
 
+  /** The non-empty buckets as flat `[bucket, count, …]` pairs: a second's worth is a few numbers, not the whole array. */
+  entries(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.counts.length; i++) if (this.counts[i]! > 0) out.push(i, this.counts[i]!);
+    return out;
+  }
+
+  /** Adds what `entries()` of another histogram returned; pairs that name no bucket are ignored. */
+  addEntries(pairs: readonly number[]): void {
+    for (let k = 0; k + 1 < pairs.length; k += 2) {
+      const i = pairs[k]!;
+      const n = pairs[k + 1]!;
+      if (!Number.isInteger(i) || i < 0 || i >= this.counts.length || !(n > 0)) continue;
+      this.counts[i]! += n;
+      this.count += n;
+    }
+  }
+
   /** Upper edge of the bucket holding the p-quantile, in ms (0 when empty). */
   percentile(p: number): number {
     if (this.count === 0) return 0;

@@ -29,10 +29,19 @@ export function createMetrics(beforeRead: () => void = () => {}) {
     deadLetters: new Gauge({ name: 'wahook_dead_letters', help: 'Events in the dead-letter list', registers: [registry] }),
     queueDeadLetters: new Gauge({ name: 'wahook_queue_dead_letters', help: 'Deliveries a Redis queue moved to its dead-letter stream after too many deliveries', registers: [registry] }),
     mediaBytes: new Counter({ name: 'wahook_media_bytes_total', help: 'Media bytes downloaded into object storage by the media pipeline', registers: [registry] }),
-    eventLoopLag: new Gauge({ name: 'wahook_event_loop_lag_seconds', help: 'Event-loop delay of the edge (p99 over the last scrape interval)', registers: [registry] }),
+    // Across the processes of a cluster the worst one is the one that matters, not their sum.
+    eventLoopLag: new Gauge({ name: 'wahook_event_loop_lag_seconds', help: 'Event-loop delay of the edge (p99 over the last scrape interval)', registers: [registry], aggregator: 'max' }),
+    edgeProcesses: new Gauge({ name: 'wahook_edge_processes', help: 'Receiving processes whose figures this answer covers', registers: [registry] }),
   };
+  m.edgeProcesses.set(1);
   registry.registerMetric(m.timeTo200 as never);
   return m;
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Read from the stores by the process that answers, so they are never summed over processes. */
+export const STORE_GAUGES: ReadonlySet<string> = new Set(['wahook_queue_depth', 'wahook_oldest_pending_age_seconds', 'wahook_dead_letters', 'wahook_queue_dead_letters']);
+
+/** Measured by each receiving process; a cluster's primary has none of its own to add. */
+export const EDGE_ONLY: ReadonlySet<string> = new Set(['wahook_event_loop_lag_seconds', 'wahook_edge_processes']);

@@ -50,3 +50,35 @@ test('flush closes the minute at shutdown with the time it actually ran', () => 
   const m = r.flush(t0 + 15_000, 90);
   assert.deepEqual([m.minute, m.deliveries, m.cpuMs, m.sampledMs], [t0, 1, 90, 15_000]);
 });
+
+test('reported seconds count as this recorder\'s own, each once, and a second reported after its minute closed counts in the next', () => {
+  const t0 = 1_800_000_000_000 - (1_800_000_000_000 % 60_000);
+  const child = new TrafficRecorder(t0, 0);
+  child.edge({ route: 'webhook', status: 200, ms: 3, bytes: 200 }, t0 + 1_000);
+  child.edge({ route: 'webhook', status: 200, ms: 9, bytes: 200, duplicate: true }, t0 + 58_500);
+  child.edge({ route: 'webhook', status: 403, ms: 1, bytes: 10 }, t0 + 59_200);
+  const first = child.takeReport(t0 / 1000 + 59);
+  assert.deepEqual(first.map((s) => s.sec), [t0 / 1000 + 1, t0 / 1000 + 58]);
+  assert.deepEqual(child.takeReport(t0 / 1000 + 59), [], 'a second is reported once');
+  const late = child.takeReport(t0 / 1000 + 61);
+
+  const primary = new TrafficRecorder(t0, 1000);
+  primary.absorb(first);
+  primary.addCpu(40);
+  const m = primary.tick(t0 + 60_000, 1010)!;
+  assert.deepEqual([m.deliveries, m.duplicates, m.rejected, m.bytesIn, m.cpuMs, m.p99Ms], [2, 1, 0, 400, 50, 9.1]);
+  primary.absorb(late);
+  const next = primary.flush(t0 + 70_000, 1010);
+  assert.deepEqual([next.minute, next.deliveries, next.rejected], [t0 + 60_000, 0, 1]);
+  assert.deepEqual(primary.totals, { deliveries: 2, rejected: 1 });
+});
+
+test('latency buckets travel as pairs and merge back exactly', () => {
+  const a = new LatencyHistogram();
+  for (const ms of [0.05, 2.5, 2.5, 150, 5000]) a.record(ms);
+  const b = new LatencyHistogram();
+  b.addEntries(a.entries());
+  b.addEntries([-1, 5, 99_999, 5, 3, 0]);
+  assert.equal(b.count, 5);
+  for (const p of [0.2, 0.5, 0.8, 1]) assert.equal(b.percentile(p), a.percentile(p));
+});

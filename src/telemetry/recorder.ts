@@ -3,18 +3,36 @@ import type { EdgeObservation } from '../ports/telemetry.js';
 import { LatencyHistogram } from './latency-histogram.js';
 
 const MINUTE = 60_000;
+/** Seconds kept for the live view (and for reports not yet sent). */
+const KEEP_SECONDS = 120;
 
-interface MinuteAcc {
-  minute: number;
+interface SecondStats {
   deliveries: number;
-  events: number;
   bytesIn: number;
   duplicates: number;
   rejected: number;
-  logBytes: number;
   latency: LatencyHistogram;
-  perSecond: Map<number, number>;
+}
+
+/** One second of a receiving process's webhook traffic, as it travels to the process that merges them. */
+export interface SecondReport {
+  /** Seconds since the epoch. */
+  readonly sec: number;
+  readonly deliveries: number;
+  readonly bytesIn: number;
+  readonly duplicates: number;
+  readonly rejected: number;
+  /** Time-to-200 buckets, as LatencyHistogram.entries() gives them. */
+  readonly latency: readonly number[];
+}
+
+interface MinuteAcc {
+  minute: number;
+  events: number;
+  logBytes: number;
   cpuStartMs: number;
+  /** CPU that other processes reported spending in this minute (the receiving processes of a cluster). */
+  reportedCpuMs: number;
   /** When the CPU reading started: the previous close, or the recorder's creation. */
   openedAt: number;
 }
@@ -22,40 +40,54 @@ interface MinuteAcc {
 /**
  * Turns what the edge and worker observe into per-second and per-minute
  * figures: the live view for the dashboard and the rollups the cost planner
- * reads. Clock and CPU readings are passed in, so it is deterministic in tests.
+ * reads. Traffic is kept per second and a minute's rollup is summed from its
+ * seconds, so the seconds other processes report (`absorb`) count exactly as
+ * this process's own. Clock and CPU readings are passed in, so it is
+ * deterministic in tests.
  */
 export class TrafficRecorder {
   private acc: MinuteAcc;
-  private readonly seconds = new Map<number, { deliveries: number; latency: LatencyHistogram }>();
+  private readonly seconds = new Map<number, SecondStats>();
+  /** Every second before this one is in a closed rollup already; later arrivals for them count in the open minute. */
+  private countedFrom: number;
+  /** Null until another process takes reports (a receiving process of a cluster); seconds are then kept until taken. */
+  private reportedFrom: number | null = null;
+  /** Since the recorder started: what the edge stored and what it refused. */
+  readonly totals = { deliveries: 0, rejected: 0 };
 
   constructor(now: number, cpuMs: number) {
     this.acc = this.fresh(now, cpuMs);
+    this.countedFrom = this.acc.minute / 1000;
   }
 
   private fresh(now: number, cpuMs: number): MinuteAcc {
-    return { minute: Math.floor(now / MINUTE) * MINUTE, deliveries: 0, events: 0, bytesIn: 0, duplicates: 0, rejected: 0, logBytes: 0, latency: new LatencyHistogram(), perSecond: new Map(), cpuStartMs: cpuMs, openedAt: now };
+    return { minute: Math.floor(now / MINUTE) * MINUTE, events: 0, logBytes: 0, cpuStartMs: cpuMs, reportedCpuMs: 0, openedAt: now };
+  }
+
+  private second(sec: number): SecondStats {
+    const at = sec < this.countedFrom ? this.countedFrom : sec;
+    let s = this.seconds.get(at);
+    if (s === undefined) {
+      s = { deliveries: 0, bytesIn: 0, duplicates: 0, rejected: 0, latency: new LatencyHistogram() };
+      this.seconds.set(at, s);
+    }
+    return s;
   }
 
   /** Only stored deliveries count as traffic; rejections are counted apart. */
   edge(o: EdgeObservation, now: number): void {
     if (o.route !== 'webhook') return;
+    const s = this.second(Math.floor(now / 1000));
     if (o.status !== 200) {
-      this.acc.rejected++;
+      s.rejected++;
+      this.totals.rejected++;
       return;
     }
-    const sec = Math.floor(now / 1000);
-    this.acc.deliveries++;
-    this.acc.bytesIn += o.bytes;
-    if (o.duplicate) this.acc.duplicates++;
-    this.acc.latency.record(o.ms);
-    this.acc.perSecond.set(sec, (this.acc.perSecond.get(sec) ?? 0) + 1);
-    let s = this.seconds.get(sec);
-    if (s === undefined) {
-      s = { deliveries: 0, latency: new LatencyHistogram() };
-      this.seconds.set(sec, s);
-    }
     s.deliveries++;
+    s.bytesIn += o.bytes;
+    if (o.duplicate) s.duplicates++;
     s.latency.record(o.ms);
+    this.totals.deliveries++;
   }
 
   events(n: number): void {
@@ -66,6 +98,37 @@ export class TrafficRecorder {
     this.acc.logBytes += bytes;
   }
 
+  /** CPU another process spent on this recorder's traffic (a receiving process of the cluster). */
+  addCpu(ms: number): void {
+    if (ms > 0) this.acc.reportedCpuMs += ms;
+  }
+
+  /** Seconds another process recorded, added to this one's as if observed here. */
+  absorb(reports: readonly SecondReport[]): void {
+    for (const r of reports) {
+      const s = this.second(r.sec);
+      s.deliveries += r.deliveries;
+      s.bytesIn += r.bytesIn;
+      s.duplicates += r.duplicates;
+      s.rejected += r.rejected;
+      s.latency.addEntries(r.latency);
+      this.totals.deliveries += r.deliveries;
+      this.totals.rejected += r.rejected;
+    }
+  }
+
+  /** The seconds not yet reported, up to (not including) `untilSec`, for another process to absorb. */
+  takeReport(untilSec: number): SecondReport[] {
+    const from = this.reportedFrom ?? -Infinity;
+    const out: SecondReport[] = [];
+    for (const [sec, s] of this.seconds) {
+      if (sec < from || sec >= untilSec) continue;
+      out.push({ sec, deliveries: s.deliveries, bytesIn: s.bytesIn, duplicates: s.duplicates, rejected: s.rejected, latency: s.latency.entries() });
+    }
+    this.reportedFrom = Math.max(from, untilSec);
+    return out;
+  }
+
   /**
    * Closes the minute when it is over and returns its rollup, or null while it
    * runs. Idle minutes are returned too: the CPU a process spends with no
@@ -73,33 +136,46 @@ export class TrafficRecorder {
    * delivery. Call about once a second.
    */
   tick(now: number, cpuMs: number): MinuteRollup | null {
-    for (const sec of this.seconds.keys()) if (sec < Math.floor(now / 1000) - 120) this.seconds.delete(sec);
+    const keepFrom = Math.min(this.countedFrom, this.reportedFrom ?? Infinity, Math.floor(now / 1000) - KEEP_SECONDS);
+    for (const sec of this.seconds.keys()) if (sec < keepFrom) this.seconds.delete(sec);
     if (now < this.acc.minute + MINUTE) return null;
-    return this.close(now, cpuMs);
+    return this.close(now, cpuMs, Math.floor(now / MINUTE) * (MINUTE / 1000));
   }
 
   /** Closes the current minute early (shutdown), its CPU reading covering only the time it ran. */
   flush(now: number, cpuMs: number): MinuteRollup {
-    return this.close(now, cpuMs);
+    return this.close(now, cpuMs, Math.floor(now / 1000) + 1);
   }
 
-  private close(now: number, cpuMs: number): MinuteRollup {
+  private close(now: number, cpuMs: number, endSec: number): MinuteRollup {
     const a = this.acc;
+    let deliveries = 0, bytesIn = 0, duplicates = 0, rejected = 0, peakRps = 0;
+    const latency = new LatencyHistogram();
+    for (const [sec, s] of this.seconds) {
+      if (sec < this.countedFrom || sec >= endSec) continue;
+      deliveries += s.deliveries;
+      bytesIn += s.bytesIn;
+      duplicates += s.duplicates;
+      rejected += s.rejected;
+      if (s.deliveries > peakRps) peakRps = s.deliveries;
+      latency.merge(s.latency);
+    }
+    this.countedFrom = endSec;
     this.acc = this.fresh(now, cpuMs);
-    const spent = Math.max(0, cpuMs - a.cpuStartMs);
+    const spent = Math.max(0, cpuMs - a.cpuStartMs) + a.reportedCpuMs;
     return {
       minute: a.minute,
-      deliveries: a.deliveries,
+      deliveries,
       events: a.events,
-      bytesIn: a.bytesIn,
-      duplicates: a.duplicates,
-      rejected: a.rejected,
-      p50Ms: a.latency.percentile(0.5),
-      p99Ms: a.latency.percentile(0.99),
-      cpuMsPerDelivery: a.deliveries > 0 ? spent / a.deliveries : 0,
+      bytesIn,
+      duplicates,
+      rejected,
+      p50Ms: latency.percentile(0.5),
+      p99Ms: latency.percentile(0.99),
+      cpuMsPerDelivery: deliveries > 0 ? spent / deliveries : 0,
       cpuMs: spent,
       sampledMs: Math.max(0, now - a.openedAt),
-      peakRps: Math.max(0, ...a.perSecond.values()),
+      peakRps,
       logBytes: a.logBytes,
     };
   }

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { test } from 'node:test';
 import { tempDir } from '../helpers/gateway.js';
 import { http } from '../helpers/http.js';
 import { cloudTextBody, signedHeaders } from '../helpers/payloads.js';
 import { until } from '../helpers/pipeline.js';
-import { freePort, runWahook, spawnWahook, waitForHttp } from '../helpers/process.js';
+import { childrenOf, freePort, runWahook, spawnWahook, waitForHttp } from '../helpers/process.js';
 import { postgresServeEnv } from '../helpers/postgres-env.js';
 import { dropSchema, postgres, testSchema } from '../helpers/services.js';
 
@@ -49,18 +49,6 @@ test('on PostgreSQL: migrate, serve, deliveries become events once, and the CLI 
     rmSync(dir, { recursive: true, force: true });
   }
 });
-
-/** Child pids of a process, from /proc. */
-function childrenOf(pid: number): number[] {
-  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((d) => {
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid ? [Number(d)] : [];
-    } catch {
-      return [];
-    }
-  });
-}
 
 test('serve --processes 2 on PostgreSQL: two receiving processes on one port, a killed one comes back, SIGTERM drains them all', { skip: db.ok ? false : db.reason }, async () => {
   if (!db.ok) return;

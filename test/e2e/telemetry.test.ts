@@ -8,13 +8,9 @@ import { cloudTextBody, signedHeaders } from '../helpers/payloads.js';
 import { freePort, runWahook, spawnWahook, waitForHttp } from '../helpers/process.js';
 import { tempDir } from '../helpers/gateway.js';
 import { until } from '../helpers/pipeline.js';
+import { metric } from '../helpers/prometheus.js';
 
 const SECRET = 'telemetry-secret';
-
-function metric(text: string, name: string, labels = ''): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels ? `{${labels}}` : ''} `) || (labels === '' && l.startsWith(`${name} `)));
-  return line ? Number(line.split(' ').pop()) : NaN;
-}
 
 test('serve exposes Prometheus metrics, keeps minute rollups, and `wahook cost` prices the measured traffic', async () => {
   // Prepare

@@ -1,0 +1,99 @@
+/**
+ * The cluster IPC behind one view of `serve --processes N`. About once a
+ * second every receiving process sends the primary a report (EdgeReport),
+ * and the primary sends every receiving process the merged figures
+ * (GatewayView). Both run on timers: a request never waits on either.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import type { Logger } from 'pino';
+import type { Config } from '../config/load.js';
+import { createEngine } from '../compose.js';
+import { EdgeReporter, isEdgeReport, REPORT_INTERVAL_MS } from '../telemetry/edge-report.js';
+import { GatewayTelemetry, isGatewayView } from '../telemetry/gateway-view.js';
+import { TelemetryHub } from '../telemetry/hub.js';
+import { MergedTelemetry } from '../telemetry/merged-source.js';
+import { rollupSaver } from '../telemetry/rollup-saver.js';
+import { createLogger } from './logger.js';
+
+/** In a receiving process: reports to the primary, and answers with what the primary merged. */
+export function joinGatewayTelemetry(hub: TelemetryHub): { source: MergedTelemetry; leave(): Promise<void> } {
+  const source = new MergedTelemetry(hub);
+  const reporter = new EdgeReporter(hub);
+  const send = async (final: boolean): Promise<void> => {
+    const report = await reporter.report(Date.now(), final);
+    if (!process.connected) return;
+    await new Promise<void>((resolve) => process.send!(report, undefined, undefined, () => resolve()));
+  };
+  let sending: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    sending = sending.then(() => send(false)).catch(() => {});
+  }, REPORT_INTERVAL_MS);
+  timer.unref();
+  const onMessage = (m: unknown): void => {
+    if (isGatewayView(m)) source.accept(m);
+  };
+  process.on('message', onMessage);
+  return {
+    source,
+    leave: async () => {
+      clearInterval(timer);
+      process.off('message', onMessage);
+      await sending;
+      await send(true).catch(() => {});
+    },
+  };
+}
+
+/**
+ * The primary's telemetry: its own hub (the worker's figures, its CPU and
+ * logs, through the logger it returns) merging the receiving processes'
+ * reports, and the minute rollups of the whole gateway saved from here.
+ */
+export async function startGatewayTelemetry(config: Config): Promise<{ hub: TelemetryHub; logger: Logger; close(): Promise<void> }> {
+  let hub: TelemetryHub | undefined;
+  const logger = createLogger(config.logLevel, undefined, (bytes) => hub?.logged(bytes));
+  const store = await createEngine(config).openTelemetryStore();
+  const rollups = rollupSaver(store, config.telemetryRetentionDays, (e) => logger.warn({ err: e }, 'telemetry rollup not saved'));
+  // A minute closes once the receiving processes have reported its last seconds.
+  const measured = new TelemetryHub(rollups.save, { closeLagMs: 2 * REPORT_INTERVAL_MS });
+  hub = measured;
+  const merging = mergeGatewayTelemetry(measured, logger);
+  measured.start();
+  return {
+    hub: measured,
+    logger,
+    close: async () => {
+      merging.stop();
+      measured.flush();
+      await rollups.settled();
+      await store.close();
+    },
+  };
+}
+
+/** In the primary: takes the receiving processes' reports and sends each of them the whole gateway's view. */
+function mergeGatewayTelemetry(hub: TelemetryHub, logger: Logger): { stop(): void } {
+  const gateway = new GatewayTelemetry(hub);
+  const onMessage = (w: Worker, m: unknown): void => {
+    if (isEdgeReport(m)) gateway.absorb(w.id, m);
+  };
+  const onExit = (w: Worker): void => gateway.retire(w.id);
+  cluster.on('message', onMessage);
+  cluster.on('exit', onExit);
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void gateway.view(Date.now()).then((view) => {
+      for (const w of Object.values(cluster.workers ?? {})) if (w?.isConnected()) w.send(view);
+    }).catch((e: unknown) => logger.warn({ err: e }, 'gateway telemetry not merged')).finally(() => { busy = false; });
+  }, REPORT_INTERVAL_MS);
+  timer.unref();
+  return {
+    stop: () => {
+      clearInterval(timer);
+      cluster.off('message', onMessage);
+      cluster.off('exit', onExit);
+    },
+  };
+}
