@@ -18,8 +18,13 @@ export interface JobRunnerOptions {
   readonly onQueueError?: (e: unknown) => void;
   /** Which targets this runner claims (all when absent): media downloads run in a runner of their own. */
   readonly scope?: ClaimScope;
-  /** Called each time a job lets go of its slot (its handler returned) or of its conversation (its result is saved): a claim may find more then. */
+  /** Called each time a run lets go of its slot (its handlers returned) or of its conversation (its results are saved): a claim may find more then. */
   readonly onRelease?: () => void;
+  /**
+   * How many consecutive jobs of one conversation a claim may hand one slot (1 when absent): they would
+   * run one after another anyway, so a run of them costs one claim and one save instead of one each.
+   */
+  readonly perLane?: number;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number | undefined): Promise<T> {
@@ -40,12 +45,25 @@ export function leaseFor(handlerTimeoutMs: number): number {
   return handlerTimeoutMs + Math.max(1000, Math.ceil(handlerTimeoutMs / 2));
 }
 
+/** A conversation's jobs in one claim, oldest first: one slot runs them in order. */
+function runsOf(jobs: readonly Job[]): Job[][] {
+  const runs = new Map<string, Job[]>();
+  for (const job of jobs) {
+    const lane = `${job.target}|${job.conversation}`;
+    const run = runs.get(lane);
+    if (run === undefined) runs.set(lane, [job]);
+    else run.push(job);
+  }
+  return [...runs.values()];
+}
+
 /**
  * Runs handler and forwarding jobs: at least once, in order within a
- * conversation (the queue only offers a conversation's oldest pending job),
+ * conversation (the queue only offers a conversation's oldest pending jobs),
  * different conversations concurrently up to `concurrency`. A slot is the
- * handler's: once it returns, the slot takes the next job while the result
- * is saved, and the conversation stays this runner's until it is.
+ * handler's: once its run of jobs has returned, the slot takes the next run
+ * while the results are saved, and the conversation stays this runner's
+ * until they are.
  */
 export class JobRunner {
   private readonly busy = new Set<string>();
@@ -58,28 +76,28 @@ export class JobRunner {
     private readonly opts: JobRunnerOptions,
   ) {}
 
-  /** Jobs started and not yet saved: running their handler, or having their result saved. */
+  /** Runs started and not yet saved: running their handlers, or having their results saved. */
   get active(): number {
     return this.running.size;
   }
 
   /**
-   * Claims what fits in the free slots (at most `limit`) and starts it; returns how many started.
-   * Results still being saved hold their conversations but not a slot. Jobs started and not yet
-   * saved stay under four times the slots, so a slow store slows the claims down rather than
-   * piling up leased jobs, while saves that wait for each other still go in batches of several
-   * slots' worth.
+   * Claims what fits in the free slots (at most `limit` conversations) and starts it; returns how many
+   * jobs started. Results still being saved hold their conversations but not a slot. Runs started and
+   * not yet saved stay under four times the slots, so a slow store slows the claims down rather than
+   * piling up leased jobs, while saves that wait for each other still go in batches of several slots'
+   * worth.
    */
   async tick(limit = Infinity): Promise<number> {
     const free = Math.min(limit, this.opts.concurrency - this.handlers, 4 * this.opts.concurrency - this.running.size);
     if (free <= 0) return 0;
-    const now = (this.opts.now ?? Date.now)();
-    const jobs = await this.queue.claim(now, free, this.opts.leaseMs, this.busy, this.opts.scope);
-    for (const job of jobs) {
-      const lane = `${job.target}|${job.conversation}`;
+    const now = this.now();
+    const jobs = await this.queue.claim(now, free, this.opts.leaseMs, this.busy, this.opts.scope, this.opts.perLane ?? 1);
+    for (const run of runsOf(jobs)) {
+      const lane = `${run[0]!.target}|${run[0]!.conversation}`;
       this.busy.add(lane);
       this.handlers++;
-      const p = this.run(job).finally(() => {
+      const p = this.run(run, now).finally(() => {
         this.busy.delete(lane);
         this.running.delete(p);
         this.opts.onRelease?.();
@@ -94,26 +112,60 @@ export class JobRunner {
     while (this.running.size > 0) await Promise.race(this.running);
   }
 
-  private async run(job: Job): Promise<void> {
-    const started = performance.now();
-    const failure = await this.handle(job);
-    this.handlers--;
-    this.opts.onRelease?.();
-    if (failure !== null) {
-      // If even recording the failure fails, the job stays pending at the head of its lane and runs again.
-      await this.queue.fail(job, failure.message, failure.retryAt, (this.opts.now ?? Date.now)()).catch((qe: unknown) => this.opts.onQueueError?.(qe));
-      this.opts.onResult?.(job, false, performance.now() - started, failure.message);
-      return;
-    }
-    try {
-      await this.queue.complete(job);
-      this.opts.onResult?.(job, true, performance.now() - started);
-    } catch (e) {
-      // Not recorded as done: the job runs again (handlers are keyed for exactly this).
-      this.opts.onQueueError?.(e);
-    }
+  private now(): number {
+    return (this.opts.now ?? Date.now)();
   }
 
+  /**
+   * A run goes on to its next job only while the lease leaves room for that job's whole timeout and
+   * half the margin the lease keeps for saving, so no job of a run is still running when the lease
+   * ends and another worker may take the conversation.
+   */
+  private roomLeft(claimedAt: number): boolean {
+    const timeout = this.opts.timeoutMs ?? 0;
+    return this.now() - claimedAt <= (this.opts.leaseMs - timeout) / 2;
+  }
+
+  /**
+   * Runs a conversation's jobs in order until one fails or the lease has no room left; those not run
+   * stay pending at the head of the conversation. When one failed, the jobs before it are saved with
+   * the conversation still held, and then the failure, so no other worker starts the conversation
+   * between the two.
+   */
+  private async run(jobs: readonly Job[], claimedAt: number): Promise<void> {
+    const done: { job: Job; ms: number }[] = [];
+    let failed: { job: Job; ms: number; message: string; retryAt: number | null } | null = null;
+    for (const job of jobs) {
+      if (done.length > 0 && !this.roomLeft(claimedAt)) break;
+      const started = performance.now();
+      const failure = await this.handle(job);
+      const ms = performance.now() - started;
+      if (failure !== null) {
+        failed = { job, ms, ...failure };
+        break;
+      }
+      done.push({ job, ms });
+    }
+    this.handlers--;
+    this.opts.onRelease?.();
+    if (done.length > 0) {
+      try {
+        // Saved together: the queue moves the conversation on once, past all of them.
+        await Promise.all(done.map((d) => this.queue.complete(d.job, failed !== null)));
+        for (const d of done) this.opts.onResult?.(d.job, true, d.ms);
+      } catch (e) {
+        // Not recorded as done: these jobs (and the failed one after them) run again once the lease ends,
+        // in order (handlers are keyed for exactly this).
+        this.opts.onQueueError?.(e);
+        return;
+      }
+    }
+    if (failed !== null) {
+      // If even recording the failure fails, the job stays pending at the head of its lane and runs again.
+      await this.queue.fail(failed.job, failed.message, failed.retryAt, this.now()).catch((qe: unknown) => this.opts.onQueueError?.(qe));
+      this.opts.onResult?.(failed.job, false, failed.ms, failed.message);
+    }
+  }
   /** Runs the job's target; null when it succeeded, else what to record and when to retry (null: never). */
   private async handle(job: Job): Promise<{ message: string; retryAt: number | null } | null> {
     const target = this.targets[job.target];

@@ -57,15 +57,17 @@ export class PostgresEventStore implements EventStore {
       await this.upsertSessions(c, inserted.map((i) => i.event).filter((e) => e.kind === 'session'));
       await this.upsertContacts(c, foldContacts(req.contacts));
       await this.applyStatuses(c, req.statuses);
-      if (req.targets.length > 0) {
-        const jobs = inserted.flatMap(({ seq, event }) => routesFor(req.targets, event).map((r) => ({ seq, target: r.target, conversation: r.lane })));
-        await queueJobs(c, this.pg, jobs, Date.now());
-      }
       const duplicates = req.events.length - inserted.length;
       const counts = new Map<string, number>(Object.entries(byKind).map(([k, n]) => [`events.${k}`, n]));
       counts.set('duplicates', duplicates);
       await bump(c, this.pg, 'event_counters', counts);
       if (req.checkpoint) await c.query(`UPDATE ${this.pg.t('checkpoint')} SET position = $1 WHERE id = 1`, [req.checkpoint.to]);
+      // Last, just before the commit: queueing locks the lanes, and while they are locked the job
+      // runners skip them and their saves wait.
+      if (req.targets.length > 0) {
+        const jobs = inserted.flatMap(({ seq, event }) => routesFor(req.targets, event).map((r) => ({ seq, target: r.target, conversation: r.lane })));
+        await queueJobs(c, this.pg, jobs, Date.now());
+      }
       return { inserted: inserted.length, duplicates, applied: true, byKind };
     });
   }
