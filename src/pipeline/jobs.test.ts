@@ -116,10 +116,12 @@ test('an alarm ends a wait when it rings, and keeps a ring that came while nobod
 /** A queue that hands out whole lanes (up to `perLane` jobs each) and records what the runner saves, in order. */
 function runQueue(lanes: Record<string, number[]>) {
   const log: string[] = [];
+  const limits: number[] = [];
   const queue: JobQueue = {
     async claim(_now, limit, _lease, busy = new Set(), _scope, perLane = 1) {
+      limits.push(limit);
       const out: Job[] = [];
-      for (const [conversation, seqs] of Object.entries(lanes).slice(0, limit)) {
+      for (const [conversation, seqs] of Object.entries(lanes).filter(([, seqs]) => seqs.length > 0).slice(0, limit)) {
         if (!busy.has(`handler|${conversation}`)) out.push(...seqs.slice(0, perLane).map((s) => job(s, conversation)));
       }
       return out;
@@ -133,11 +135,11 @@ function runQueue(lanes: Record<string, number[]>) {
     },
     ...idleParts,
   };
-  return { queue, log };
+  return { queue, log, limits };
 }
 
-test('a slot runs a conversation\'s claimed jobs one after another, in order, and saves them together', async () => {
-  const q = runQueue({ a: [1, 2, 3, 4], b: [5] });
+/** A quick handler that records the jobs it ran and the most it ever ran at once. */
+function watchedHandler() {
   const ran: number[] = [];
   let inFlight = 0;
   let most = 0;
@@ -147,11 +149,17 @@ test('a slot runs a conversation\'s claimed jobs one after another, in order, an
     ran.push(j.seq);
     inFlight--;
   };
+  return { ran, handler, most: () => most };
+}
+
+test('a slot runs a conversation\'s claimed jobs one after another, in order, and saves them together', async () => {
+  const q = runQueue({ a: [1, 2, 3, 4], b: [5] });
+  const { ran, handler, most } = watchedHandler();
   const runner = new JobRunner(q.queue, { handler }, { ...options, perLane: 3 });
   assert.equal(await runner.tick(), 3, 'one conversation for the one slot, three of its jobs');
   await runner.idle();
   assert.deepEqual(ran, [1, 2, 3]);
-  assert.equal(most, 1, 'never two jobs of a run at once');
+  assert.equal(most(), 1, 'never two jobs of a run at once');
   assert.deepEqual(q.log, ['complete 1', 'complete 2', 'complete 3']);
   assert.equal(await runner.tick(), 1, 'the rest of the conversation comes with the next claim');
   await runner.idle();
@@ -185,5 +193,47 @@ test('a run goes on only while its lease leaves room for another job\'s whole ti
   await runner.tick();
   await runner.idle();
   assert.deepEqual(ran, [1, 2], 'job 3 would start 5,000 ms into the lease');
+  assert.deepEqual(q.log, ['complete 1', 'complete 2']);
+});
+
+test('while handlers are quick, a slot takes several conversations per claim and runs them one after another', async () => {
+  const q = runQueue({ a: [1], b: [2], c: [3], d: [4], e: [5] });
+  const { ran, handler, most } = watchedHandler();
+  const runner = new JobRunner(q.queue, { handler }, { ...options, lanesPerSlot: 3 });
+  assert.equal(await runner.tick(), 1, 'one conversation until a handler has been timed');
+  await runner.idle();
+  assert.equal(await runner.tick(), 3);
+  await runner.idle();
+  assert.deepEqual(q.limits, [1, 3]);
+  assert.deepEqual(ran, [1, 2, 3, 4]);
+  assert.equal(most(), 1, 'still one handler at a time in the one slot');
+  assert.deepEqual(q.log, ['complete 1', 'complete 2', 'complete 3', 'complete 4']);
+});
+
+test('slow handlers keep one conversation per slot', async () => {
+  const q = runQueue({ a: [1], b: [2], c: [3] });
+  // A run may start jobs for (200 - 100) / 2 = 50 ms after its claim; three 20 ms handlers would not fit in a quarter of that.
+  const runner = new JobRunner(q.queue, { handler: () => new Promise((r) => setTimeout(r, 20)) }, { ...options, lanesPerSlot: 3, leaseMs: 200, timeoutMs: 100 });
+  await runner.tick();
+  await runner.idle();
+  await runner.tick();
+  await runner.idle();
+  assert.deepEqual(q.limits, [1, 1]);
+});
+
+test('a conversation a slot reaches once the lease has no room left is not started', async () => {
+  const q = runQueue({ a: [1], b: [2], c: [3] });
+  let clock = 0;
+  const ran: number[] = [];
+  const handler = async (j: Job): Promise<void> => {
+    ran.push(j.seq);
+    if (j.seq === 2) clock += 30_001;
+  };
+  const runner = new JobRunner(q.queue, { handler }, { ...options, lanesPerSlot: 2, now: () => clock });
+  await runner.tick();
+  await runner.idle();
+  assert.equal(await runner.tick(), 2, 'conversations b and c come in one claim');
+  await runner.idle();
+  assert.deepEqual(ran, [1, 2], 'c would start past the 30,000 ms a run may start jobs in');
   assert.deepEqual(q.log, ['complete 1', 'complete 2']);
 });

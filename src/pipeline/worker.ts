@@ -59,6 +59,8 @@ export function runnerLimits(config: Config): Pick<JobRunnerOptions, 'concurrenc
  * claim and a save per run rather than per job, while a run holds no slot longer than its lease allows.
  */
 const RUN_PER_LANE = 32;
+/** Conversations a slot may take per claim while handlers are quick (see JobRunnerOptions.lanesPerSlot). */
+const LANES_PER_SLOT = 8;
 
 /**
  * The worker: one loop drains deliveries into events, another runs ready
@@ -81,6 +83,7 @@ export async function startWorker(config: Config, stores: WorkerStores, logger: 
     ...(media ? { scope: { except: [MEDIA_TARGET] } } : {}),
     ...runnerLimits(config),
     perLane: RUN_PER_LANE,
+    lanesPerSlot: LANES_PER_SLOT,
     onRelease: () => jobAlarm.wake(),
     onQueueError: (e) => logger.error({ err: e }, 'job state not saved; it will run again'),
     onResult: (job, ok, ms, error) => {
