@@ -8,10 +8,14 @@
  * wahook does per delivery: parse it, normalise it with wahook's own pure normaliser, insert its
  * events into a table keyed by (tenant, key) with ON CONFLICT DO NOTHING, and call the same empty
  * handler once per event. The backlog is queued before each clock starts; each clock runs from the
- * start of the consumers to the last job done. Run alone on the machine:
+ * start of the consumers to the last job done. wahook's consumer is a process of its own, so its
+ * start-up (measured apart: the median of three starts of `wahook worker` on an empty schema, until
+ * it logs that it has started) is taken off its time, as the peers' clocks start after their setup.
+ * Run alone on the machine:
  *   npm run bench:queue-peers -- [--deliveries 30000] [--concurrency 16] [--pool 10] [--boss-batch 100]
  *     [--peers wahook,pg-boss,bullmq] [--database-url postgres://…] [--json]
  */
+import { fork } from 'node:child_process';
 import { cpus } from 'node:os';
 import { Queue, Worker } from 'bullmq';
 import pg from 'pg';
@@ -19,9 +23,9 @@ import PgBoss from 'pg-boss';
 import { normalize } from '../src/core/normalize/index.js';
 import { exactlyOnce } from './backlog.js';
 import { event as emptyHandler } from './handlers/empty.js';
-import { arg, argText, hasFlag, printTable } from './lib.js';
-import { drainWith, seedBacklog, type PgBacklog } from './pg-drain.js';
-import { databaseUrl, sql, startRedis } from './services.js';
+import { arg, argText, hasFlag, printTable, SECRET } from './lib.js';
+import { drainWith, emptyHandlers, seedBacklog, type PgBacklog } from './pg-drain.js';
+import { benchSchema, databaseUrl, sql, startRedis, wahookBin } from './services.js';
 
 const DELIVERIES = arg('deliveries', 30_000);
 // Jobs in flight at once for every peer: wahook's worker.concurrency default.
@@ -63,6 +67,31 @@ async function work(pool: pg.Pool, table: string, deliveryId: string, body: stri
 
 async function untilDone(done: () => Promise<boolean>): Promise<void> {
   while (!(await done())) await new Promise((r) => setTimeout(r, 50));
+}
+
+/** Seconds from forking `wahook worker` (with wahook's settings of this run) to its log line saying it has started, on an empty schema. */
+async function workerStartup(base: string, env: Record<string, string>): Promise<number> {
+  const s = await benchSchema(base, 'startup');
+  try {
+    const started = performance.now();
+    const child = fork(wahookBin, ['worker'], {
+      env: { ...process.env, WAHOOK_APP_SECRET: SECRET, DATABASE_URL: s.url, WAHOOK_DB_SCHEMA: s.schema, WAHOOK_LOG_LEVEL: 'info', WAHOOK_HANDLERS: emptyHandlers, ...env },
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    const seconds = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      child.stderr!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('worker started')) resolve((performance.now() - started) / 1000);
+      });
+      child.once('exit', () => reject(new Error(`wahook worker exited before it started: ${out}`)));
+    });
+    child.kill('SIGTERM');
+    await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
+    return seconds;
+  } finally {
+    await s.drop();
+  }
 }
 
 async function viaPgBoss(b: PgBacklog): Promise<PeerResult> {
@@ -135,13 +164,20 @@ const row = (run: string, seconds: number, jobs: number, failed: number, once: R
   'failed or left': failed, 'exactly once': once.ok ? `yes (${once.rows} events)` : `NO: ${once.missing} missing, ${once.unexpected} unexpected, ${once.duplicated} twice`,
 });
 let ok = true;
+let startupNote = 'not run';
 try {
   for (const peer of PEERS) {
     if (peer === 'wahook') {
-      const r = await drainWith(backlog, 1, true, { WAHOOK_WORKER_CONCURRENCY: String(CONCURRENCY), WAHOOK_DB_POOL_MAX: String(POOL) });
-      results.wahook = r;
+      const env = { WAHOOK_WORKER_CONCURRENCY: String(CONCURRENCY), WAHOOK_DB_POOL_MAX: String(POOL) };
+      const starts: number[] = [];
+      for (let i = 0; i < 3; i++) starts.push(await workerStartup(backlog.base, env));
+      const startup = starts.sort((a, b) => a - b)[1]!;
+      const r = await drainWith(backlog, 1, true, env);
+      const seconds = r.seconds - startup;
+      results.wahook = { ...r, secondsWithStartup: r.seconds, startupSeconds: startup, seconds, eventsPerSecond: r.events / seconds, deliveriesPerSecond: DELIVERIES / seconds };
       ok &&= r.exactlyOnce.ok && r.jobsLeft === 0;
-      rows.push(row('wahook (1 worker)', r.seconds, r.events, r.jobsLeft, r.exactlyOnce));
+      rows.push(row('wahook (1 worker)', seconds, r.events, r.jobsLeft, r.exactlyOnce));
+      startupNote = `${startup.toFixed(2)} s of start-up (median of 3 starts on an empty schema) taken off its ${r.seconds.toFixed(2)} s`;
     } else {
       const r = peer === 'pg-boss' ? await viaPgBoss(backlog) : peer === 'bullmq' ? await viaBullMq(backlog) : null;
       if (r === null) throw new Error(`unknown peer "${peer}": wahook, pg-boss or bullmq`);
@@ -156,7 +192,7 @@ try {
 }
 const conditions = {
   deliveries: DELIVERIES, distinctEvents: backlog.expected.size, concurrency: CONCURRENCY, postgresConnectionsPerConsumer: POOL,
-  wahook: `one wahook worker process, worker.concurrency ${CONCURRENCY}, db-pool-max ${POOL}, worker.batchSize 500; one handler job per event`,
+  wahook: `one wahook worker process, worker.concurrency ${CONCURRENCY}, db-pool-max ${POOL}, worker.batchSize 500; one handler job per event; clock without start-up: ${startupNote}`,
   pgBoss: `pg-boss 10 in this process: ${CONCURRENCY} work() loops, batchSize ${BOSS_BATCH}, pollingIntervalSeconds 0.5, pool ${POOL} + ${POOL} for the inserts; one job per delivery`,
   bullMq: `BullMQ 6 in this process: one Worker, concurrency ${CONCURRENCY}, removeOnComplete; own redis-server with appendonly yes, appendfsync always; ${POOL} connections for the inserts; one job per delivery`,
   node: process.version, cpus: cpus().length,

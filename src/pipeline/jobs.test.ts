@@ -10,6 +10,16 @@ const job = (seq: number, conversation: string): Job => ({
   event: { key: `k${seq}`, kind: 'message', type: 'text', tenant: 'default', provider: 'cloud_api', timestamp: seq, deliveryId: '1' } as WahookEvent,
 });
 
+/** What the runner never calls on a queue. */
+const idleParts: Pick<JobQueue, 'enqueue' | 'deadLetters' | 'retryDeadLetters' | 'purgeDeadLetters' | 'counts' | 'close'> = {
+  async enqueue() { return 0; },
+  async deadLetters() { return []; },
+  async retryDeadLetters() { return 0; },
+  async purgeDeadLetters() { return 0; },
+  async counts() { return { pending: 0, dead: 0 }; },
+  async close() {},
+};
+
 /** A queue offering the heads of its lanes, whose saves wait until the test lets them through. */
 function heldQueue(lanes: Record<string, number[]>) {
   const claims: { limit: number; busy: string[] }[] = [];
@@ -27,12 +37,7 @@ function heldQueue(lanes: Record<string, number[]>) {
       return new Promise<void>((release) => saves.push({ job: j, release: () => { lanes[j.conversation]!.shift(); release(); } }));
     },
     async fail() {},
-    async enqueue() { return 0; },
-    async deadLetters() { return []; },
-    async retryDeadLetters() { return 0; },
-    async purgeDeadLetters() { return 0; },
-    async counts() { return { pending: 0, dead: 0 }; },
-    async close() {},
+    ...idleParts,
   };
   /** Until `n` results have reached the queue to be saved (each handler has returned by then). */
   const saving = async (n: number): Promise<void> => {
@@ -106,4 +111,129 @@ test('an alarm ends a wait when it rings, and keeps a ring that came while nobod
   await new Promise((r) => setImmediate(r));
   assert.equal(second, false, 'a ring is kept for one wait only');
   await again;
+});
+
+/** A queue that hands out whole lanes (up to `perLane` jobs each) and records what the runner saves, in order. */
+function runQueue(lanes: Record<string, number[]>) {
+  const log: string[] = [];
+  const limits: number[] = [];
+  const queue: JobQueue = {
+    async claim(_now, limit, _lease, busy = new Set(), _scope, perLane = 1) {
+      limits.push(limit);
+      const out: Job[] = [];
+      for (const [conversation, seqs] of Object.entries(lanes).filter(([, seqs]) => seqs.length > 0).slice(0, limit)) {
+        if (!busy.has(`handler|${conversation}`)) out.push(...seqs.slice(0, perLane).map((s) => job(s, conversation)));
+      }
+      return out;
+    },
+    async complete(j, hold) {
+      log.push(`complete ${j.seq}${hold ? ' held' : ''}`);
+      lanes[j.conversation] = lanes[j.conversation]!.filter((s) => s !== j.seq);
+    },
+    async fail(j, error, retryAt) {
+      log.push(`fail ${j.seq} ${retryAt === null ? 'dead' : 'retry'} ${error}`);
+    },
+    ...idleParts,
+  };
+  return { queue, log, limits };
+}
+
+/** A quick handler that records the jobs it ran and the most it ever ran at once. */
+function watchedHandler() {
+  const ran: number[] = [];
+  let inFlight = 0;
+  let most = 0;
+  const handler = async (j: Job): Promise<void> => {
+    most = Math.max(most, ++inFlight);
+    await new Promise((r) => setImmediate(r));
+    ran.push(j.seq);
+    inFlight--;
+  };
+  return { ran, handler, most: () => most };
+}
+
+test('a slot runs a conversation\'s claimed jobs one after another, in order, and saves them together', async () => {
+  const q = runQueue({ a: [1, 2, 3, 4], b: [5] });
+  const { ran, handler, most } = watchedHandler();
+  const runner = new JobRunner(q.queue, { handler }, { ...options, perLane: 3 });
+  assert.equal(await runner.tick(), 3, 'one conversation for the one slot, three of its jobs');
+  await runner.idle();
+  assert.deepEqual(ran, [1, 2, 3]);
+  assert.equal(most(), 1, 'never two jobs of a run at once');
+  assert.deepEqual(q.log, ['complete 1', 'complete 2', 'complete 3']);
+  assert.equal(await runner.tick(), 1, 'the rest of the conversation comes with the next claim');
+  await runner.idle();
+  assert.deepEqual(ran, [1, 2, 3, 4]);
+});
+
+test('a run stops at a failed job: the jobs before it are saved with the conversation held, then the failure, and the rest waits', async () => {
+  const q = runQueue({ a: [1, 2, 3] });
+  const ran: number[] = [];
+  const handler = async (j: Job): Promise<void> => {
+    ran.push(j.seq);
+    if (j.seq === 2) throw new Error('boom');
+  };
+  const runner = new JobRunner(q.queue, { handler }, { ...options, perLane: 3 });
+  await runner.tick();
+  await runner.idle();
+  assert.deepEqual(ran, [1, 2], 'job 3 is not run after job 2 failed');
+  assert.deepEqual(q.log, ['complete 1 held', 'fail 2 retry Error: boom']);
+});
+
+test('a run goes on only while its lease leaves room for another job\'s whole timeout', async () => {
+  const q = runQueue({ a: [1, 2, 3] });
+  let clock = 1_000;
+  const ran: number[] = [];
+  // Each job takes a quarter of the time a run may use: (leaseMs - timeoutMs) / 2 = 4,000 ms.
+  const handler = async (j: Job): Promise<void> => {
+    ran.push(j.seq);
+    clock += 2_500;
+  };
+  const runner = new JobRunner(q.queue, { handler }, { ...options, perLane: 3, leaseMs: 18_000, timeoutMs: 10_000, now: () => clock });
+  await runner.tick();
+  await runner.idle();
+  assert.deepEqual(ran, [1, 2], 'job 3 would start 5,000 ms into the lease');
+  assert.deepEqual(q.log, ['complete 1', 'complete 2']);
+});
+
+test('while handlers are quick, a slot takes several conversations per claim and runs them one after another', async () => {
+  const q = runQueue({ a: [1], b: [2], c: [3], d: [4], e: [5] });
+  const { ran, handler, most } = watchedHandler();
+  const runner = new JobRunner(q.queue, { handler }, { ...options, lanesPerSlot: 3 });
+  assert.equal(await runner.tick(), 1, 'one conversation until a handler has been timed');
+  await runner.idle();
+  assert.equal(await runner.tick(), 3);
+  await runner.idle();
+  assert.deepEqual(q.limits, [1, 3]);
+  assert.deepEqual(ran, [1, 2, 3, 4]);
+  assert.equal(most(), 1, 'still one handler at a time in the one slot');
+  assert.deepEqual(q.log, ['complete 1', 'complete 2', 'complete 3', 'complete 4']);
+});
+
+test('slow handlers keep one conversation per slot', async () => {
+  const q = runQueue({ a: [1], b: [2], c: [3] });
+  // A run may start jobs for (200 - 100) / 2 = 50 ms after its claim; three 20 ms handlers would not fit in a quarter of that.
+  const runner = new JobRunner(q.queue, { handler: () => new Promise((r) => setTimeout(r, 20)) }, { ...options, lanesPerSlot: 3, leaseMs: 200, timeoutMs: 100 });
+  await runner.tick();
+  await runner.idle();
+  await runner.tick();
+  await runner.idle();
+  assert.deepEqual(q.limits, [1, 1]);
+});
+
+test('a conversation a slot reaches once the lease has no room left is not started', async () => {
+  const q = runQueue({ a: [1], b: [2], c: [3] });
+  let clock = 0;
+  const ran: number[] = [];
+  const handler = async (j: Job): Promise<void> => {
+    ran.push(j.seq);
+    if (j.seq === 2) clock += 30_001;
+  };
+  const runner = new JobRunner(q.queue, { handler }, { ...options, lanesPerSlot: 2, now: () => clock });
+  await runner.tick();
+  await runner.idle();
+  assert.equal(await runner.tick(), 2, 'conversations b and c come in one claim');
+  await runner.idle();
+  assert.deepEqual(ran, [1, 2], 'c would start past the 30,000 ms a run may start jobs in');
+  assert.deepEqual(q.log, ['complete 1', 'complete 2']);
 });

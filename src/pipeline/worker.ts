@@ -54,6 +54,13 @@ export function runnerLimits(config: Config): Pick<JobRunnerOptions, 'concurrenc
   };
 }
 
+/**
+ * Jobs of one conversation a claim hands one slot, run one after another: a backlog then costs a
+ * claim and a save per run rather than per job, while a run holds no slot longer than its lease allows.
+ */
+const RUN_PER_LANE = 32;
+/** Conversations a slot may take per claim while handlers are quick (see JobRunnerOptions.lanesPerSlot). */
+const LANES_PER_SLOT = 8;
 
 /**
  * The worker: one loop drains deliveries into events, another runs ready
@@ -75,6 +82,8 @@ export async function startWorker(config: Config, stores: WorkerStores, logger: 
   const runner = new JobRunner(stores.jobs, targets.run, {
     ...(media ? { scope: { except: [MEDIA_TARGET] } } : {}),
     ...runnerLimits(config),
+    perLane: RUN_PER_LANE,
+    lanesPerSlot: LANES_PER_SLOT,
     onRelease: () => jobAlarm.wake(),
     onQueueError: (e) => logger.error({ err: e }, 'job state not saved; it will run again'),
     onResult: (job, ok, ms, error) => {

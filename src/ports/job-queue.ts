@@ -41,13 +41,22 @@ export interface JobQueue {
   /** Queues a job for `target` for each stored event named by key, in the conversation's lane or (`lane: 'event'`) the event's own; returns how many were new. */
   enqueue(target: string, events: readonly { tenant: string; key: string }[], now: number, lane?: JobTargetSpec['lane']): Promise<number>;
   /**
-   * Ready lane heads, oldest due first, leased until `now + leaseMs`;
-   * `busy` lanes (`target|conversation`) are skipped; `scope` lets a runner
-   * with its own slots (media downloads) take only its own targets.
+   * Ready lane heads of at most `limit` lanes, oldest due first, leased
+   * until `now + leaseMs`; `busy` lanes (`target|conversation`) are
+   * skipped; `scope` lets a runner with its own slots (media downloads)
+   * take only its own targets. A queue may return, with each head, up to
+   * `perLane - 1` of the pending jobs behind it, in order (the runner runs
+   * them one after another under the same lease); one per lane is always
+   * a valid answer.
    */
-  claim(now: number, limit: number, leaseMs: number, busy?: ReadonlySet<string>, scope?: ClaimScope): Promise<Job[]>;
-  /** Done: the lane moves on to its next job. */
-  complete(job: Job): Promise<void>;
+  claim(now: number, limit: number, leaseMs: number, busy?: ReadonlySet<string>, scope?: ClaimScope, perLane?: number): Promise<Job[]>;
+  /**
+   * Done: the lane moves on to its next job. With `hold`, the runner still
+   * has a result of this lane to record (a job after this one failed), so
+   * the lane stays leased. Only a queue whose claims return several jobs
+   * per lane is ever asked to hold.
+   */
+  complete(job: Job, hold?: boolean): Promise<void>;
   /** Retries at `retryAt`, or dead-letters now when `retryAt` is null. */
   fail(job: Job, error: string, retryAt: number | null, now: number): Promise<void>;
   deadLetters(limit: number): Promise<DeadLetter[]>;

@@ -57,28 +57,34 @@ export class PostgresEventStore implements EventStore {
       await this.upsertSessions(c, inserted.map((i) => i.event).filter((e) => e.kind === 'session'));
       await this.upsertContacts(c, foldContacts(req.contacts));
       await this.applyStatuses(c, req.statuses);
-      if (req.targets.length > 0) {
-        const jobs = inserted.flatMap(({ seq, event }) => routesFor(req.targets, event).map((r) => ({ seq, target: r.target, conversation: r.lane })));
-        await queueJobs(c, this.pg, jobs, Date.now());
-      }
       const duplicates = req.events.length - inserted.length;
       const counts = new Map<string, number>(Object.entries(byKind).map(([k, n]) => [`events.${k}`, n]));
       counts.set('duplicates', duplicates);
       await bump(c, this.pg, 'event_counters', counts);
       if (req.checkpoint) await c.query(`UPDATE ${this.pg.t('checkpoint')} SET position = $1 WHERE id = 1`, [req.checkpoint.to]);
+      // Last, just before the commit: queueing locks the lanes, and while they are locked the job
+      // runners skip them and their saves wait.
+      if (req.targets.length > 0) {
+        const jobs = inserted.flatMap(({ seq, event }) => routesFor(req.targets, event).map((r) => ({ seq, target: r.target, conversation: r.lane })));
+        await queueJobs(c, this.pg, jobs, Date.now());
+      }
       return { inserted: inserted.length, duplicates, applied: true, byKind };
     });
   }
 
-  /** One multi-row insert in log order; what conflicts on (tenant, key) is a duplicate. */
+  /**
+   * One multi-row insert in log order; what conflicts on (tenant, key) is a duplicate. The events go as
+   * one JSON array, the columns read from each: as an array of JSON texts, every quote in every event
+   * would be escaped once more on the way.
+   */
   private async insertEvents(c: Client, events: readonly WahookEvent[]): Promise<{ seq: number; event: WahookEvent }[]> {
     if (events.length === 0) return [];
     const r = await c.query(
       `INSERT INTO ${this.pg.t('events')} (tenant, key, kind, type, ts, delivery_id, json)
-       SELECT tenant, key, kind, type, ts, delivery_id, json FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::jsonb[]) WITH ORDINALITY
-         AS u(tenant, key, kind, type, ts, delivery_id, json, n) ORDER BY n
+       SELECT e->>'tenant', e->>'key', e->>'kind', e->>'type', (e->>'timestamp')::bigint, e->>'deliveryId', e
+       FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS u(e, n) ORDER BY n
        ON CONFLICT (tenant, key) DO NOTHING RETURNING seq, tenant, key`,
-      [events.map((e) => e.tenant), events.map((e) => e.key), events.map((e) => e.kind), events.map((e) => e.type), events.map((e) => e.timestamp), events.map((e) => e.deliveryId), events.map((e) => JSON.stringify(e))],
+      [JSON.stringify(events)],
     );
     const seqs = new Map((r.rows as { seq: number; tenant: string; key: string }[]).map((row) => [`${row.tenant}\u0000${row.key}`, row.seq]));
     const out: { seq: number; event: WahookEvent }[] = [];

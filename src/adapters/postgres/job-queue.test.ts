@@ -90,4 +90,35 @@ describe('PostgreSQL job queue', { skip: db.ok ? false : db.reason }, () => {
       await f.dispose();
     }
   });
+
+  test('a claim hands each lane its next jobs in order; a held save keeps the lane leased until the failure behind it is recorded', async () => {
+    const f = await fixture();
+    const direct = new pg.Pool({ connectionString: f.url, max: 1 });
+    try {
+      const a = [1, 2, 3, 4].map((n) => ({ id: `wamid.a${n}`, from: '7200' }));
+      await f.stores.events.ingest(planIngest([delivery([...a, { id: 'wamid.b1', from: '7201' }])], [{ name: 'handler' }]));
+      const now = Date.now();
+      const ids = (jobs: { event: { messageId?: string } }[]): (string | undefined)[] => jobs.map((j) => j.event.messageId);
+      const first = await f.stores.jobs.claim(now, 10, 60_000, new Set(), {}, 3);
+      assert.deepEqual(ids(first.filter((j) => j.conversation.endsWith('7200'))), ['wamid.a1', 'wamid.a2', 'wamid.a3']);
+      assert.deepEqual(ids(first.filter((j) => j.conversation.endsWith('7201'))), ['wamid.b1']);
+      const [a1, a2] = first;
+      await f.stores.jobs.complete(a1!, true);
+      assert.deepEqual(await f.stores.jobs.claim(now, 10, 60_000, new Set(), {}, 3), [], 'the held lane is still leased');
+      await f.stores.jobs.fail(a2!, 'Error: boom', now + 1_000, now);
+      assert.deepEqual(await f.stores.jobs.claim(now + 999, 10, 60_000, new Set(), {}, 3), [], 'the failed job waits for its retry');
+      const again = await f.stores.jobs.claim(now + 1_000, 10, 60_000, new Set(), {}, 3);
+      assert.deepEqual(ids(again), ['wamid.a2', 'wamid.a3', 'wamid.a4'], 'the lane goes on from the failed job, in order');
+      assert.equal(again[0]!.attempts, 1);
+      await Promise.all(again.map((j) => f.stores.jobs.complete(j)));
+      assert.deepEqual(await f.stores.jobs.counts(), { pending: 1, dead: 0 }, 'only b1, still leased, is left');
+      // A job behind the head that is not due yet ends the run before it.
+      await f.stores.events.ingest(planIngest([delivery([1, 2, 3].map((n) => ({ id: `wamid.c${n}`, from: '7202' })))], [{ name: 'handler' }]));
+      await direct.query(`UPDATE "${f.schema}".jobs j SET run_at = $1 FROM "${f.schema}".events e WHERE e.seq = j.seq AND e.json->>'messageId' = 'wamid.c2'`, [now + 5_000]);
+      assert.deepEqual(ids(await f.stores.jobs.claim(now + 1_000, 10, 60_000, new Set(), {}, 3)), ['wamid.c1']);
+    } finally {
+      await direct.end();
+      await f.dispose();
+    }
+  });
 });

@@ -38,7 +38,7 @@ export async function queueJobs(c: Queryable, pg: Pg, jobs: readonly { seq: numb
  * takes the job until the lease has expired.
  */
 export class PostgresJobQueue implements JobQueue {
-  private readonly completions = new Coalesced<Job>((jobs) => this.completeAll(jobs));
+  private readonly completions = new Coalesced<{ job: Job; hold: boolean }>((done) => this.completeAll(done));
 
   constructor(private readonly pg: Pg) {}
 
@@ -54,27 +54,40 @@ export class PostgresJobQueue implements JobQueue {
     });
   }
 
-  async claim(now: number, limit: number, leaseMs: number, busy: ReadonlySet<string> = new Set(), scope: ClaimScope = {}): Promise<Job[]> {
+  /**
+   * One statement: the lanes are leased and their jobs read with their events in the same round trip.
+   * A lane's run is cut before the first job behind the head that is not due yet, so a run never
+   * starts a job ahead of its time nor skips it.
+   */
+  async claim(now: number, limit: number, leaseMs: number, busy: ReadonlySet<string> = new Set(), scope: ClaimScope = {}, perLane = 1): Promise<Job[]> {
     const lanes = this.pg.t('lanes');
-    const leased = await this.pg.pool.query(
+    const r = await this.pg.pool.query(
       `WITH picked AS (
          SELECT conversation, target FROM ${lanes} WHERE run_at <= $1 AND NOT ((target || '|' || conversation) = ANY($4::text[]))
            AND ($5::text[] IS NULL OR target = ANY($5::text[])) AND NOT (target = ANY($6::text[]))
-         ORDER BY run_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-       UPDATE ${lanes} l SET run_at = $1 + $3 FROM picked WHERE l.conversation = picked.conversation AND l.target = picked.target
-       RETURNING l.head_seq, l.target`,
-      [now, limit, leaseMs, [...busy], scope.only === undefined ? null : [...scope.only], [...(scope.except ?? [])]],
+         ORDER BY run_at LIMIT $2 FOR UPDATE SKIP LOCKED),
+       leased AS (
+         UPDATE ${lanes} l SET run_at = $1 + $3 FROM picked WHERE l.conversation = picked.conversation AND l.target = picked.target
+         RETURNING l.conversation, l.target, l.head_seq)
+       SELECT j.seq, j.target, j.conversation, j.attempts, j.run_at, e.json FROM leased
+       CROSS JOIN LATERAL (
+         SELECT seq, target, conversation, attempts, run_at FROM ${this.pg.t('jobs')}
+         WHERE conversation = leased.conversation AND target = leased.target AND state = 0 AND seq >= leased.head_seq
+         ORDER BY seq LIMIT $7) j
+       JOIN ${this.pg.t('events')} e ON e.seq = j.seq
+       ORDER BY j.target, j.conversation, j.seq`,
+      [now, limit, leaseMs, [...busy], scope.only === undefined ? null : [...scope.only], [...(scope.except ?? [])], Math.max(1, perLane)],
     );
-    if (leased.rowCount === 0) return [];
-    const heads = leased.rows as { head_seq: number; target: string }[];
-    const r = await this.pg.pool.query(
-      `SELECT j.seq, j.target, j.conversation, j.attempts, e.json FROM ${this.pg.t('jobs')} j JOIN ${this.pg.t('events')} e ON e.seq = j.seq
-       JOIN unnest($1::bigint[], $2::text[]) AS u(seq, target) ON u.seq = j.seq AND u.target = j.target ORDER BY j.run_at, j.seq`,
-      [heads.map((h) => h.head_seq), heads.map((h) => h.target)],
-    );
-    return (r.rows as { seq: number; target: string; conversation: string; attempts: number; json: WahookEvent }[]).map((row) => ({
-      seq: row.seq, target: row.target, conversation: row.conversation, attempts: row.attempts, event: row.json,
-    }));
+    const out: Job[] = [];
+    let lane = '';
+    let cut = false;
+    for (const row of r.rows as { seq: number; target: string; conversation: string; attempts: number; run_at: number; json: WahookEvent }[]) {
+      const key = `${row.target}|${row.conversation}`;
+      if (key !== lane) [lane, cut] = [key, false];
+      else cut ||= Number(row.run_at) > now;
+      if (!cut) out.push({ seq: row.seq, target: row.target, conversation: row.conversation, attempts: row.attempts, event: row.json });
+    }
+    return out;
   }
 
   /** The lane's row is locked first, so finishing a head and queueing behind it never interleave. */
@@ -100,8 +113,8 @@ export class PostgresJobQueue implements JobQueue {
   }
 
   /** Jobs finished together are removed together: see completeAll. */
-  complete(job: Job): Promise<void> {
-    return this.completions.add(job);
+  complete(job: Job, hold = false): Promise<void> {
+    return this.completions.add({ job, hold });
   }
 
   /**
@@ -112,32 +125,38 @@ export class PostgresJobQueue implements JobQueue {
    * locks are held, so it sees every job queued behind these lanes, and no
    * lane is removed while a job is being queued in it. A job already gone
    * (its lease ran out and another worker finished it) leaves its lane to
-   * that worker.
+   * that worker. A held lane moves on but keeps its lease: its runner
+   * records a failure next.
    */
-  private async completeAll(jobs: readonly Job[]): Promise<void> {
+  private async completeAll(done: readonly { job: Job; hold: boolean }[]): Promise<void> {
     const lanes = this.pg.t('lanes');
     const table = this.pg.t('jobs');
+    const jobs = done.map((d) => d.job);
     await this.pg.tx(async (c) => {
       await c.query(
         `SELECT 1 FROM ${lanes} l JOIN unnest($1::text[], $2::text[]) AS u(conversation, target) USING (conversation, target)
          ORDER BY l.conversation, l.target FOR UPDATE OF l`,
         [jobs.map((j) => j.conversation), jobs.map((j) => j.target)],
       );
+      // A lane's finished jobs are passed on as one array, so the next head skips them without a scan of all of them.
       await c.query(
         `WITH done AS (
-           DELETE FROM ${table} j USING unnest($1::bigint[], $2::text[]) AS u(seq, target)
-           WHERE j.seq = u.seq AND j.target = u.target AND j.state = 0 RETURNING j.seq, j.target, j.conversation),
+           DELETE FROM ${table} j USING unnest($1::bigint[], $2::text[], $3::bool[]) AS u(seq, target, hold)
+           WHERE j.seq = u.seq AND j.target = u.target AND j.state = 0 RETURNING j.seq, j.target, j.conversation, u.hold),
+         lane AS (
+           SELECT conversation, target, array_agg(seq) AS seqs, bool_or(hold) AS hold FROM done GROUP BY conversation, target),
          next AS (
-           SELECT d.conversation, d.target, n.seq, n.run_at FROM (SELECT DISTINCT conversation, target FROM done) d
+           SELECT d.conversation, d.target, n.seq, CASE WHEN d.hold THEN greatest(n.run_at, l.run_at) ELSE n.run_at END AS run_at
+           FROM lane d LEFT JOIN ${lanes} l USING (conversation, target)
            LEFT JOIN LATERAL (
              SELECT j.seq, j.run_at FROM ${table} j WHERE j.conversation = d.conversation AND j.target = d.target AND j.state = 0
-               AND NOT EXISTS (SELECT 1 FROM done x WHERE x.seq = j.seq AND x.target = j.target)
+               AND NOT (j.seq = ANY(d.seqs))
              ORDER BY j.seq LIMIT 1) n ON true),
          emptied AS (
            DELETE FROM ${lanes} l USING next WHERE next.seq IS NULL AND l.conversation = next.conversation AND l.target = next.target)
          INSERT INTO ${lanes} (conversation, target, head_seq, run_at) SELECT conversation, target, seq, run_at FROM next WHERE seq IS NOT NULL
          ON CONFLICT (conversation, target) DO UPDATE SET head_seq = excluded.head_seq, run_at = excluded.run_at`,
-        [jobs.map((j) => j.seq), jobs.map((j) => j.target)],
+        [jobs.map((j) => j.seq), jobs.map((j) => j.target), done.map((d) => d.hold)],
       );
     });
   }
