@@ -35,14 +35,30 @@ function identity(e: WahookEvent): string | undefined {
   return undefined;
 }
 
-/** True once the worker's checkpoint has reached the end of the log; a log that cannot say (a queue) never is. */
-async function caughtUp(log: DeliveryLog, query: EventQuery): Promise<boolean> {
-  try {
-    const backlog = await log.backlog((await query.stats()).checkpoint);
-    return backlog === null || backlog.count === 0;
-  } catch {
-    return false;
-  }
+// SQS's counts lag: an approximate backlog must read empty for this long before the run counts as processed.
+const APPROXIMATE_SETTLE_MS = 5_000;
+
+/**
+ * Whether the worker has processed everything stored: its checkpoint at the
+ * end of the log, or a queue that has stayed empty; `unknown` for a log that
+ * cannot say.
+ */
+function progress(log: DeliveryLog, query: EventQuery): () => Promise<'done' | 'behind' | 'unknown'> {
+  let emptySince: number | null = null;
+  return async () => {
+    try {
+      const backlog = await log.backlog((await query.stats()).checkpoint);
+      if (backlog !== null && backlog.count > 0) {
+        emptySince = null;
+        return 'behind';
+      }
+      if (backlog?.approximate !== true) return 'done';
+      emptySince ??= Date.now();
+      return Date.now() - emptySince >= APPROXIMATE_SETTLE_MS ? 'done' : 'behind';
+    } catch {
+      return 'unknown';
+    }
+  };
 }
 
 async function runEvents(v: VerifyInput): Promise<Map<string, number>> {
@@ -62,18 +78,20 @@ async function runEvents(v: VerifyInput): Promise<Map<string, number>> {
  */
 export async function verifyEvents(v: VerifyInput): Promise<VerifyResult> {
   const started = Date.now();
-  let done = await caughtUp(v.log, v.query);
+  const check = progress(v.log, v.query);
+  let state = await check();
   let counts = await runEvents(v);
   const allFound = (): boolean => [...v.expected].every((id) => counts.has(id));
-  // A queue cannot say whether the worker caught up: then only finding every event ends the wait early.
-  for (let round = 1; !done && !allFound() && Date.now() - started < v.timeoutMs; round++) {
+  // Where the log cannot say whether the worker caught up, only finding every event ends the wait early.
+  const finished = (): boolean => state === 'done' || (state === 'unknown' && allFound());
+  for (let round = 1; !finished() && Date.now() - started < v.timeoutMs; round++) {
     await new Promise((r) => setTimeout(r, 100));
-    done = await caughtUp(v.log, v.query);
-    if (done || round % 10 === 0) counts = await runEvents(v);
+    state = await check();
+    if (state === 'done' || round % 10 === 0) counts = await runEvents(v);
   }
   let found = 0;
   for (const id of v.expected) if (counts.has(id)) found++;
   let duplicated = 0;
   for (const n of counts.values()) duplicated += n - 1;
-  return { expected: v.expected.size, found, lost: v.expected.size - found, duplicated, caughtUp: done || allFound(), waitedMs: Date.now() - started };
+  return { expected: v.expected.size, found, lost: v.expected.size - found, duplicated, caughtUp: state === 'done' || allFound(), waitedMs: Date.now() - started };
 }

@@ -28,7 +28,7 @@ export interface PipelineState {
 export async function pipelineState(log: DeliveryLog, query: EventQuery, jobs: JobQueue, now: number): Promise<PipelineState> {
   const events = await query.stats();
   const backlog = await log.backlog(events.checkpoint);
-  return { events, jobs: await jobs.counts(), queueDepth: backlog?.count ?? 0, oldestPendingAgeMs: backlog ? Math.max(0, now - backlog.oldestReceivedAt) : 0 };
+  return { events, jobs: await jobs.counts(), queueDepth: backlog?.count ?? 0, oldestPendingAgeMs: backlog?.oldestReceivedAt != null ? Math.max(0, now - backlog.oldestReceivedAt) : 0 };
 }
 
 /** Edge counters plus pipeline state; readable while `serve` runs. */

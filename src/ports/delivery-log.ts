@@ -16,6 +16,13 @@ export type { AppendResult, DeliveryId, NewDelivery } from '../core/delivery.js'
 export type Checkpoint = string;
 export const START: Checkpoint = '';
 
+/** What lies behind the worker: see DeliveryLog.backlog. */
+export interface Backlog {
+  readonly count: number;
+  readonly oldestReceivedAt: number | null;
+  readonly approximate?: boolean;
+}
+
 export interface StoredDelivery {
   readonly id: DeliveryId;
   readonly tenant: string;
@@ -88,8 +95,12 @@ export interface DeliveryLog {
   read(from: Checkpoint, limit: number, filter?: LogFilter): Promise<LogPage>;
   /** The newest deliveries first, for inspection. */
   latest(limit: number): Promise<StoredDelivery[]>;
-  /** How many deliveries lie after `from`, and the receive time of the oldest of them. */
-  backlog(from: Checkpoint): Promise<{ count: number; oldestReceivedAt: number } | null>;
+  /**
+   * How many deliveries lie after `from`, and the receive time of the oldest
+   * of them. A queue answers its own depth, `approximate` (SQS's counts lag
+   * by design), with no receive time when it cannot tell one.
+   */
+  backlog(from: Checkpoint): Promise<Backlog | null>;
   edgeCounters(): Promise<EdgeCounters>;
   /**
    * Present on a log whose reads are leases (SQS, a Redis consumer group):

@@ -1,5 +1,5 @@
 import { GatewayError } from '../../core/errors.js';
-import type { Checkpoint, DeliveryLog, EdgeCounters, LogFilter, LogPage, StoredDelivery } from '../../ports/delivery-log.js';
+import type { Backlog, Checkpoint, DeliveryLog, EdgeCounters, LogFilter, LogPage, StoredDelivery } from '../../ports/delivery-log.js';
 import type { DeliveryDecoder } from '../../ports/queued-delivery.js';
 import type { SqsApi } from './sqs-api.js';
 
@@ -111,8 +111,12 @@ export class SqsDeliveryLog implements DeliveryLog {
     throw unsupported('list past deliveries');
   }
 
-  async backlog(): Promise<{ count: number; oldestReceivedAt: number } | null> {
-    throw unsupported('tell the receive time of its oldest message');
+  /** The queue's depth, received or not; SQS keeps no receive time of its oldest message for us (CloudWatch does). */
+  async backlog(): Promise<Backlog | null> {
+    const names = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'];
+    const r = await this.sqs.call<{ Attributes?: Record<string, string> }>('GetQueueAttributes', { QueueUrl: this.queueUrl, AttributeNames: names });
+    const count = names.reduce((n, k) => n + Number(r.Attributes?.[k] ?? 0), 0);
+    return { count, oldestReceivedAt: null, approximate: true };
   }
 
   async edgeCounters(): Promise<EdgeCounters> {

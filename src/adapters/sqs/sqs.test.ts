@@ -158,6 +158,24 @@ describe('the hybrid worker\'s read side', () => {
     await store.close();
   });
 
+  test('the backlog is the queue\'s depth, waiting and in flight, marked approximate, with no receive time', async () => {
+    const url = sqs.createQueue('depth');
+    const q = sqsQueue({ url, waitSeconds: 1 });
+    const store = await q.openDeliveryStore();
+    for (const t of ['a', 'b', 'c']) await store.append(delivery(t));
+    const log = (await q.openDeliveryLog()) as SqsDeliveryLog;
+    assert.deepEqual(await log.backlog(), { count: 3, oldestReceivedAt: null, approximate: true });
+    const page = await log.read(START, 2);
+    assert.equal(page.deliveries.length, 2);
+    assert.equal((await log.backlog())!.count, 3, 'read but not yet acknowledged: still owed');
+    await log.ack!(page);
+    assert.equal((await log.backlog())!.count, 1);
+    await log.ack!(await log.read(START, 10));
+    assert.deepEqual(await log.backlog(), { count: 0, oldestReceivedAt: null, approximate: true });
+    await log.close();
+    await store.close();
+  });
+
   test('a message that is not a delivery is never returned and never extended: it comes back for the dead-letter queue', async () => {
     const url = sqs.createQueue('poison');
     const q = sqsQueue({ url, waitSeconds: 1, visibilitySeconds: 5 });
