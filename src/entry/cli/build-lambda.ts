@@ -41,8 +41,12 @@ const leaveOut = {
   },
 };
 
-/** ESM bundles of CommonJS dependencies still call require() for Node's built-ins. */
-const REQUIRE_SHIM = "import{createRequire as __wahookRequire}from'node:module';const require=__wahookRequire(import.meta.url);";
+/**
+ * ESM bundles of CommonJS dependencies still call require() for Node's
+ * built-ins. Only the lazily loaded packages do, so the require function is
+ * made on the first call rather than while every cold start loads.
+ */
+const REQUIRE_SHIM = "import{createRequire as __wahookCreateRequire}from'node:module';let __wahookRequire;function require(id){return(__wahookRequire??=__wahookCreateRequire(import.meta.url))(id)}";
 
 export interface BuiltFunction {
   readonly name: string;
