@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { createServer as createTlsServer } from 'node:tls';
+import { opensslAvailable, selfSigned } from '../../../test/helpers/tls.js';
 import { HttpClient } from './http-client.js';
 
 /**
@@ -127,5 +133,33 @@ describe('HttpClient, the keep-alive HTTP/1.1 client the SQS adapter calls throu
     client.preconnect(url);
     await assert.rejects(client.post(url, { 'content-length': '0' }, ''), (e: Error & { code?: string }) => e.code === 'ECONNREFUSED');
     client.close();
+  });
+
+  const openssl = opensslAvailable();
+  test('HTTPS: the server\'s certificate is checked against the host name; one the process trusts is accepted; the idle connection lets the process exit', { skip: openssl.ok ? false : openssl.reason }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wahook-http-client-'));
+    const tls = selfSigned(dir, 'sqs');
+    const server = createTlsServer({ cert: tls.cert, key: tls.key }, (s) => {
+      s.on('data', () => s.write(lengthAnswer('{"over":"tls"}')));
+      s.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `https://localhost:${(server.address() as { port: number }).port}/`;
+    try {
+      const client = new HttpClient();
+      await assert.rejects(client.post(new URL(url), { 'content-length': '0' }, ''), /self[- ]signed|certificate/i, 'an untrusted certificate is refused');
+      client.close();
+      // A trusted CA is read at process start (NODE_EXTRA_CA_CERTS), so the accepted case runs in a child,
+      // which never closes its client: that it exits shows an idle connection holds no process open.
+      const script = `import { HttpClient } from ${JSON.stringify(new URL('./http-client.js', import.meta.url).href)};
+const c = new HttpClient(); c.preconnect(new URL(process.argv[1]));
+const r = await c.post(new URL(process.argv[1]), { host: new URL(process.argv[1]).host, 'content-length': '2' }, '{}');
+process.stdout.write(r.status + ' ' + r.body);`;
+      const out = await new Promise<string>((resolve, reject) => execFile(process.execPath, ['--input-type=module', '-e', script, url], { env: { ...process.env, NODE_EXTRA_CA_CERTS: tls.certPath } }, (e, stdout, stderr) => (e ? reject(new Error(`${e.message}${stderr}`)) : resolve(stdout))));
+      assert.equal(out, '200 {"over":"tls"}');
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
