@@ -39,12 +39,12 @@ const NUMBER_FLAGS: Record<string, NumberRule> = {
   '--volume': { key: 'volume', min: 0, minInclusive: false, unit: 'messages a month', default: 'measured (required when nothing is measured)', help: 'Monthly volume to price; plans ahead of the measured traffic' },
   '--peak-rps': { key: 'peakRps', min: 0, minInclusive: false, unit: 'deliveries a second', default: 'measured, else the profile\'s peak/average x average', help: 'Busiest one-second rate the servers must hold' },
   // 900 s is Lambda's maximum timeout (gettingstarted-limits).
-  '--duration-ms': { key: 'durationMs', min: 0, max: 900_000, minInclusive: false, unit: 'ms per invocation', default: String(D.durationMs), help: 'Billed Lambda duration of one delivery' },
+  '--duration-ms': { key: 'durationMs', min: 0, max: 900_000, minInclusive: false, unit: 'ms per invocation', default: `wahook's measured warm duration, else ${D.durationMs}`, help: 'Billed Lambda duration of one delivery' },
   // 128..10,240 MB in 1 MB steps (aws.amazon.com/lambda/pricing).
   '--memory-mb': { key: 'memoryMb', min: 128, max: 10_240, minInclusive: true, integer: true, unit: 'MB', default: String(D.memoryMb), help: 'Lambda memory size' },
   '--provisioned-concurrency': { key: 'provisionedConcurrency', min: 0, minInclusive: true, integer: true, unit: 'environments', default: '0', help: 'Lambda environments kept warm all month' },
   '--cold-start-rate': { key: 'coldStartRate', min: 0, max: 1, minInclusive: true, unit: 'share of invocations, 0..1', default: String(D.coldStartRate), help: 'Invocations that pay a billed INIT' },
-  '--init-ms': { key: 'initMs', min: 0, max: 900_000, minInclusive: true, unit: 'ms per cold start', default: String(D.initMs), help: 'Billed INIT duration of a cold start' },
+  '--init-ms': { key: 'initMs', min: 0, max: 900_000, minInclusive: true, unit: 'ms per cold start', default: `wahook's measured cold start, else ${D.initMs}`, help: 'Billed INIT duration of a cold start' },
   '--log-bytes': { key: 'logBytes', min: 0, minInclusive: true, unit: 'bytes per invocation', default: `${MEASURED} ${D.logBytes}`, help: 'CloudWatch Logs a Lambda invocation writes' },
   '--payload-bytes': { key: 'payloadBytes', min: 0, minInclusive: false, unit: 'bytes per delivery', default: `${MEASURED} ${D.payloadBytes}`, help: 'Webhook body size (SQS chunks, load balancer bytes)' },
   '--cpu-ms': { key: 'cpuMsPerDelivery', min: 0, minInclusive: false, unit: 'CPU ms per delivery', default: `measured when there is enough traffic (see docs/cost-planner.md), else ${D.cpuMsPerDelivery}`, help: 'Marginal CPU a delivery costs a server; set it for a faster or slower host than the one measured' },

@@ -30,7 +30,7 @@ export const DEFAULTS = {
   memoryMb: 512,
   /** AWS: INITs "typically occur in under 1% of invocations" (INIT billing blog, 2025). */
   coldStartRate: 0.01,
-  /** lambda-perf (2026-08-22): Node ZIP hello-world INIT averages 114-147 ms; a bundled gateway adds a little. */
+  /** lambda-perf (2026-08-22): Node ZIP hello-world INIT averages 114-147 ms; a bundled gateway adds a little. wahook's own measured cold start replaces it when shipped (prices/lambda-duration.json). */
   initMs: 150,
   /** START/END/REPORT platform lines are ~250-400 bytes per invocation (estimate; measure yours). */
   logBytes: 325,
@@ -203,7 +203,9 @@ export function buildProfile(args: CostArgs, measured: MeasuredTraffic | null, b
     frontDoor: pick(args.frontDoor, undefined, 'function-url'),
     provisionedConcurrency: pick(args.provisionedConcurrency, undefined, 0),
     coldStartRate: pick(args.coldStartRate, undefined, DEFAULTS.coldStartRate),
-    initMs: pick(args.initMs, undefined, DEFAULTS.initMs, 'lambda-perf Node ZIP INIT 114-147 ms, plus the bundle'),
+    initMs: benched?.coldStart !== undefined && args.initMs === undefined
+      ? { value: benched.coldStart.ms, source: 'measured', note: benched.coldStart.note }
+      : pick(args.initMs, undefined, DEFAULTS.initMs, 'lambda-perf Node ZIP INIT 114-147 ms, plus the bundle'),
     logBytes: pick(args.logBytes, perDelivery ? m.logBytesPerDelivery : undefined, DEFAULTS.logBytes, `platform START/END/REPORT lines only${unused}`),
     payloadBytes: pick(args.payloadBytes, perDelivery ? positive(m.bytesIn / m.deliveries) : undefined, DEFAULTS.payloadBytes, unused === '' ? undefined : `a full WhatsApp webhook${unused}`),
     cpuMsPerDelivery: cpuMs,

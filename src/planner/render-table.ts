@@ -79,7 +79,7 @@ export function renderTable(report: CostReport): string {
     'Lambda',
     row('  requests', usd(b.requests)),
     row('  compute (invocation duration)', usd(b.compute)),
-    row('  INIT of cold starts', usd(b.init), `${(p.coldStartRate.value * 100).toFixed(2)}% x ${p.initMs.value} ms`),
+    row('  INIT of cold starts', usd(b.init), `${(p.coldStartRate.value * 100).toFixed(2)}% x ${ms(p.initMs.value)} ms (${p.initMs.source})`),
     row(`  front door (${p.frontDoor.value})`, usd(b.frontDoor)),
     row('  SQS', usd(b.sqs)),
     row('  CloudWatch Logs', usd(b.logs), `${count(p.logBytes.value)} bytes per invocation`),

@@ -54,6 +54,17 @@ export interface BenchedDuration {
   ms: number;
   /** What was measured, where and when, for the report. */
   note: string;
+  /** receiveHandler's measured cold start, the default of --init-ms when the file has one. */
+  coldStart?: BenchedColdStart;
+}
+
+export interface BenchedColdStart {
+  /** Median from a fresh process's start to its first answer, ms. */
+  ms: number;
+  /** Its median parts, when the bench split it: loading the bundle (INIT) and the first event. */
+  initMs?: number;
+  firstInvokeMs?: number;
+  note: string;
 }
 
 /** Parsed `wahook cost` flags. Absent flags stay undefined so the profile can tell flag from default. */

@@ -44,6 +44,24 @@ test('the receiving function\'s cold start loads no AWS SDK: S3, SSM, Secrets Ma
   assert.ok(receive.entryBytes < receive.bundleBytes / 4, `${receive.entryBytes} of ${receive.bundleBytes} bytes load at cold start`);
 });
 
+test('a cold start reads index.mjs alone: what it shares with the lazy chunks is folded into it, and they take it from there', () => {
+  const dir = unpack(built[0]!.zipPath);
+  try {
+    const staticImports = (file: string): string[] => [...readFileSync(`${dir}/${file}`, 'utf8').matchAll(/(?:^|[;}\s])(?:import|export)\b[^;(]*?from\s*["']\.\/([^"']+)["']/g)].map((m) => m[1]!);
+    assert.deepEqual(staticImports('index.mjs'), []);
+    const lazy = built[0]!.files.filter((f) => f !== 'index.mjs');
+    const shared = new Set(lazy.flatMap(staticImports));
+    assert.ok(shared.size > 0, 'the lazy chunks share modules with the entry');
+    for (const f of shared) {
+      const text = readFileSync(`${dir}/${f}`, 'utf8');
+      if (staticImports(f).includes('index.mjs')) assert.match(text, /^export \{[^}]+\} from '\.\/index\.mjs';\n$/, `${f} re-exports the entry's copy`);
+    }
+    assert.ok([...shared].some((f) => staticImports(f).includes('index.mjs')), 'some shared module now lives in index.mjs');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('the receiving zip, loaded alone in a fresh process, queues a signed delivery and answers 200', async () => {
   const dir = unpack(built[0]!.zipPath);
   const queue = sqs.createQueue('bundle');

@@ -15,6 +15,49 @@ test('cfn-lint passes on the SAM template', { skip: lint ? false : 'cfn-lint is 
 
 type Obj = Record<string, any>;
 
+/**
+ * The template as CloudFormation would make it for these parameter values:
+ * conditions evaluated (the Equals and Not of parameters this template
+ * uses), resources and outputs whose condition is false left out, and
+ * every Fn::If replaced by its chosen branch, AWS::NoValue dropping the
+ * key or list item that holds it.
+ */
+function resolved(t: Obj, params: Record<string, string>): Obj {
+  const value = (x: any): any => (x?.Ref !== undefined && x.Ref in t.Parameters ? params[x.Ref] ?? t.Parameters[x.Ref].Default : x);
+  const conditions: Record<string, boolean> = {};
+  const evaluate = (c: any): boolean => {
+    if (c['Fn::Equals'] !== undefined) return value(c['Fn::Equals'][0]) === value(c['Fn::Equals'][1]);
+    if (c['Fn::Not'] !== undefined) return !evaluate(c['Fn::Not'][0]);
+    throw new Error(`condition ${JSON.stringify(c)} is not one this resolver knows`);
+  };
+  for (const [name, c] of Object.entries(t.Conditions as Obj)) conditions[name] = evaluate(c);
+  const NONE = Symbol('none');
+  const walk = (x: any): any => {
+    if (Array.isArray(x)) return x.map(walk).filter((v) => v !== NONE);
+    if (x === null || typeof x !== 'object') return x;
+    if (x['Fn::If'] !== undefined) return walk(conditions[x['Fn::If'][0]] ? x['Fn::If'][1] : x['Fn::If'][2]);
+    if (x.Ref === 'AWS::NoValue') return NONE;
+    return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, walk(v)]).filter(([, v]) => v !== NONE));
+  };
+  const kept = (section: Obj): Obj => Object.fromEntries(Object.entries(section).filter(([, r]) => r.Condition === undefined || conditions[r.Condition]));
+  return walk({ ...t, Resources: kept(t.Resources), Outputs: kept(t.Outputs) });
+}
+
+/** A function's variables as SAM gives them: Globals, then the function's own. */
+const functionEnv = (t: Obj, name: string): Obj => ({ ...t.Globals.Function.Environment.Variables, ...t.Resources[name].Properties.Environment?.Variables });
+
+/** Every resource a Ref, GetAtt or Sub names, so that a resource left out by a condition is named by nothing that stays. */
+function referenced(x: any, out = new Set<string>()): Set<string> {
+  if (Array.isArray(x)) for (const v of x) referenced(v, out);
+  else if (x !== null && typeof x === 'object') {
+    if (typeof x.Ref === 'string') out.add(x.Ref);
+    if (Array.isArray(x['Fn::GetAtt'])) out.add(x['Fn::GetAtt'][0]);
+    if (typeof x['Fn::Sub'] === 'string') for (const m of x['Fn::Sub'].matchAll(/\$\{([A-Za-z0-9]+)[.}]/g)) out.add(m[1]!);
+    for (const [k, v] of Object.entries(x)) if (k !== 'Fn::Sub') referenced(v, out);
+  }
+  return out;
+}
+
 /** The template as JSON, read by cfn-lint's own YAML decoder (it knows the short tags: !Ref, !Sub, !If …). */
 function template(): Obj {
   const py = 'import json,sys\nfrom cfnlint.decode import decode\nt,m=decode(sys.argv[1])\nassert not m, m\nprint(json.dumps(t))';
@@ -26,8 +69,10 @@ test('the template holds what the deployment promises', { skip: lint ? false : '
   const r = t.Resources as Obj;
   const env = t.Globals.Function.Environment.Variables;
   assert.ok(t.Globals.Function.Runtime.startsWith('nodejs'));
-  assert.deepEqual(env.WAHOOK_QUEUE_URL, { Ref: 'DeliveryQueue' });
-  assert.deepEqual(env.WAHOOK_LARGE_DELIVERY_BUCKET, { Ref: 'LargeDeliveryBucket' });
+  const queued = resolved(t, { ReceiveInto: 'sqs' });
+  assert.deepEqual(functionEnv(queued, 'ReceiveFunction').WAHOOK_QUEUE_URL, { Ref: 'DeliveryQueue' });
+  assert.deepEqual(functionEnv(queued, 'ReceiveFunction').WAHOOK_LARGE_DELIVERY_BUCKET, { Ref: 'LargeDeliveryBucket' });
+  assert.deepEqual(functionEnv(queued, 'ProcessFunction').WAHOOK_QUEUE_URL, { Ref: 'DeliveryQueue' });
   assert.deepEqual([env.WAHOOK_WEBHOOK_ALLOW_CIDRS, env.WAHOOK_TRUSTED_PROXIES], [{ Ref: 'WebhookAllowCidrs' }, { Ref: 'TrustedProxies' }]);
   assert.deepEqual([t.Parameters.WebhookAllowCidrs.Default, t.Parameters.TrustedProxies.Default], ['', ''], 'no allowlist unless one is given');
   assert.deepEqual(env.WAHOOK_APP_SECRET['Fn::If'][1], { 'Fn::Sub': 'ssm:${AppSecretName}' }, 'secrets are references read at cold start, never values');
@@ -70,5 +115,41 @@ test('the template holds what the deployment promises', { skip: lint ? false : '
   assert.ok(alarms.some((a) => a.Properties.MetricName === 'Duration' && a.Properties.ExtendedStatistic === 'p99' && a.Properties.Dimensions[0].Value.Ref === 'ReceiveFunction'));
   for (const a of alarms) {
     for (const key of ['Namespace', 'MetricName', 'Period', 'EvaluationPeriods', 'Threshold', 'ComparisonOperator']) assert.ok(a.Properties[key] !== undefined, `alarm ${key}`);
+  }
+});
+
+test('ReceiveInto picks SQS (the default) or DynamoDB: each mode makes only its own store, IAM and outputs, and names nothing it left out', { skip: lint ? false : 'cfn-lint (its YAML decoder) is not installed here' }, () => {
+  const t = template();
+  assert.equal(t.Parameters.ReceiveInto.Default, 'sqs');
+  assert.deepEqual(t.Parameters.ReceiveInto.AllowedValues, ['sqs', 'dynamodb']);
+  const implicit = new Set(['AWS::Region', 'AWS::AccountId', 'AWS::Partition', 'AWS::URLSuffix', 'AWS::NoValue', 'ServerlessHttpApi', 'ReceiveFunctionUrl', ...Object.keys(t.Parameters)]);
+  const receivePolicies = (r: Obj): string => JSON.stringify(r.Resources.ReceiveFunction.Properties.Policies);
+
+  const sqs = resolved(t, { ReceiveInto: 'sqs' });
+  for (const name of ['DeliveryQueue', 'DeadLetterQueue', 'LargeDeliveryBucket', 'ProcessFunction', 'DeadLetterAlarm', 'ProcessDurationAlarm']) assert.ok(name in sqs.Resources, `${name} with a queue`);
+  assert.equal('DeliveriesTable' in sqs.Resources, false, 'no deliveries table when a queue receives');
+  assert.match(receivePolicies(sqs), /SQSSendMessagePolicy/);
+  assert.doesNotMatch(receivePolicies(sqs), /dynamodb:/, 'the receiving function may not write DynamoDB');
+  assert.ok('QueueUrl' in sqs.Outputs && !('DeliveriesTableName' in sqs.Outputs));
+
+  const ddb = resolved(t, { ReceiveInto: 'dynamodb' });
+  for (const name of ['DeliveryQueue', 'DeadLetterQueue', 'LargeDeliveryBucket', 'ProcessFunction', 'DeadLetterAlarm', 'ProcessDurationAlarm']) assert.equal(name in ddb.Resources, false, `no ${name} without a queue`);
+  const env = functionEnv(ddb, 'ReceiveFunction');
+  assert.equal('WAHOOK_QUEUE_URL' in env, false, 'no queue: the table prefix\'s deliveries table is the store');
+  assert.equal('WAHOOK_LARGE_DELIVERY_BUCKET' in env, false);
+  assert.deepEqual(env.WAHOOK_DYNAMODB_TABLE_PREFIX, { Ref: 'TablePrefix' });
+  const table = ddb.Resources.DeliveriesTable.Properties;
+  assert.deepEqual(table.TableName, { 'Fn::Sub': '${TablePrefix}deliveries' }, 'the name the engine derives from the prefix');
+  assert.deepEqual(table.TimeToLiveSpecification, { AttributeName: 'expiresAt', Enabled: true });
+  const statements = ddb.Resources.ReceiveFunction.Properties.Policies.flatMap((p: Obj) => p.Statement ?? []) as Obj[];
+  const write = statements.find((s) => JSON.stringify(s.Action).includes('dynamodb:'));
+  assert.deepEqual(write?.Resource, { 'Fn::GetAtt': ['DeliveriesTable', 'Arn'] });
+  assert.deepEqual([...write!.Action].sort(), ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+  assert.doesNotMatch(receivePolicies(ddb), /SQS|S3Write/);
+  assert.ok('DeliveriesTableName' in ddb.Outputs && !('QueueUrl' in ddb.Outputs));
+  for (const name of ['EventsTable', 'JobsTable', 'TelemetryTable']) assert.ok(name in ddb.Resources, `${name}, for the worker`);
+
+  for (const [mode, r] of [['sqs', sqs], ['dynamodb', ddb]] as const) {
+    for (const name of referenced({ r: r.Resources, o: r.Outputs, g: r.Globals })) assert.ok(name in r.Resources || implicit.has(name), `${mode}: ${name} is named but not made`);
   }
 });

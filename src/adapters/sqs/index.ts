@@ -44,6 +44,8 @@ export function sqsQueue(o: SqsQueueOptions): SqsQueue {
   return {
     openDeliveryStore: async (hooks = {}) => {
       const large = o.largeDeliveryBucket === undefined ? null : new LargeDeliveries(s3Client, o.largeDeliveryBucket);
+      // The receiving function opens this during INIT: its first delivery then finds the connection made.
+      sqsClient().preconnect(url);
       return new GroupCommit(new SqsBatchWriter(sqsClient(), url, isFifoQueue(url), large), hooks.onCommit);
     },
     openDeliveryLog: async () => new SqsDeliveryLog(sqsClient(), url, decoder(), { waitSeconds: o.waitSeconds, visibilitySeconds: o.visibilitySeconds ?? 30 }),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Agent, IncomingMessage, RequestOptions } from 'node:http';
 import { credentialSource, type CredentialSource } from './credentials.js';
+import { HttpClient } from './http-client.js';
 import { signRequest } from './sigv4.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -37,7 +37,7 @@ export class SqsApi {
   private readonly env: Env;
   private readonly credentials: CredentialSource;
   private readonly maxAttempts: number;
-  private readonly transports = new Map<string, Promise<Transport>>();
+  private readonly http = new HttpClient();
 
   constructor(o: SqsApiOptions = {}) {
     this.env = o.env ?? process.env;
@@ -57,6 +57,11 @@ export class SqsApi {
     if (configured) return configured;
     const m = /^sqs(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com/.exec(new URL(queueUrl).hostname);
     return m?.[1] ?? 'us-east-1';
+  }
+
+  /** Connects to the queue's endpoint ahead of the first call (see HttpClient.preconnect). */
+  preconnect(queueUrl: string): void {
+    this.http.preconnect(this.endpointFor(queueUrl));
   }
 
   /** One operation: its input in the SDK's shape, its output as SQS answers it. */
@@ -82,61 +87,25 @@ export class SqsApi {
       headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AmazonSQS.${op}` },
     });
     headers['content-length'] = String(Buffer.byteLength(body));
-    const res = await this.post(url, headers, body);
-    const text = await readAll(res);
-    const status = res.statusCode ?? 0;
-    if (status >= 200 && status < 300) return (text === '' ? {} : JSON.parse(text)) as T;
-    throw errorOf(status, text, res.headers['x-amzn-query-error']);
-  }
-
-  /** node:https (and with it TLS) is loaded when the endpoint is HTTPS, not before: a cold start loads only the transport it uses. */
-  private transport(protocol: string): Promise<Transport> {
-    let t = this.transports.get(protocol);
-    if (t === undefined) {
-      t = (protocol === 'https:' ? import('node:https') : import('node:http')).then((m) => ({ request: m.request, agent: new m.Agent({ keepAlive: true }) }));
-      this.transports.set(protocol, t);
-    }
-    return t;
-  }
-
-  private async post(url: URL, headers: Record<string, string>, body: string): Promise<IncomingMessage> {
-    const { request, agent } = await this.transport(url.protocol);
-    return new Promise((resolve, reject) => {
-      const req = request(url, { method: 'POST', headers, agent }, resolve);
-      req.on('error', reject);
-      req.end(body);
-    });
+    const res = await this.http.post(url, headers, body);
+    if (res.status >= 200 && res.status < 300) return (res.body === '' ? {} : JSON.parse(res.body)) as T;
+    throw errorOf(res.status, res.body, res.headers['x-amzn-query-error']);
   }
 
   async close(): Promise<void> {
-    for (const t of this.transports.values()) (await t).agent.destroy();
-    this.transports.clear();
+    this.http.close();
   }
 }
 
-interface Transport {
-  request(url: URL, o: RequestOptions, cb: (res: IncomingMessage) => void): import('node:http').ClientRequest;
-  readonly agent: Agent;
-}
-
-function readAll(res: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    res.on('error', reject);
-  });
-}
-
 /** `__type` is `com.amazonaws.sqs#QueueDoesNotExist` or a bare code; the SDK names the error by the part after `#`. */
-function errorOf(status: number, text: string, queryError: string | string[] | undefined): SqsError {
+function errorOf(status: number, text: string, queryError: string | undefined): SqsError {
   let parsed: { __type?: string; message?: string; Message?: string } = {};
   try {
     parsed = JSON.parse(text) as typeof parsed;
   } catch {
     // A proxy's HTML or an empty body: the status alone says what happened.
   }
-  const type = parsed.__type?.split('#').pop()?.split(':')[0] ?? (typeof queryError === 'string' ? queryError.split(';')[0]! : `Http${status}`);
+  const type = parsed.__type?.split('#').pop()?.split(':')[0] ?? (queryError !== undefined ? queryError.split(';')[0]! : `Http${status}`);
   return new SqsError(type, parsed.message ?? parsed.Message ?? `SQS answered ${status}`, status);
 }
 

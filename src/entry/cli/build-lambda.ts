@@ -41,8 +41,12 @@ const leaveOut = {
   },
 };
 
-/** ESM bundles of CommonJS dependencies still call require() for Node's built-ins. */
-const REQUIRE_SHIM = "import{createRequire as __wahookRequire}from'node:module';const require=__wahookRequire(import.meta.url);";
+/**
+ * ESM bundles of CommonJS dependencies still call require() for Node's
+ * built-ins. Only the lazily loaded packages do, so the require function is
+ * made on the first call rather than while every cold start loads.
+ */
+const REQUIRE_SHIM = "import{createRequire as __wahookCreateRequire}from'node:module';let __wahookRequire;function require(id){return(__wahookRequire??=__wahookCreateRequire(import.meta.url))(id)}";
 
 export interface BuiltFunction {
   readonly name: string;
@@ -93,11 +97,70 @@ async function bundle(esbuild: EsbuildModule, entry: string, outName = 'index'):
     banner: { js: REQUIRE_SHIM }, plugins: [leaveOut as never], logLevel: 'silent',
   });
   const outputs = r.metafile.outputs;
+  const files = await foldEntryChunks(esbuild, outName, outputs, new Map(r.outputFiles.map((f) => [basename(f.path), f.text])));
   return {
-    files: r.outputFiles.map((f) => ({ name: basename(f.path), data: f.contents })),
+    files: [...files].map(([name, text]) => ({ name, data: Buffer.from(text) })),
     packages: packagesOf(Object.assign({}, ...Object.values(outputs).map((o) => o.inputs))),
-    entryPackages: packagesOf(outputs[`out/${outName}.mjs`]?.inputs ?? {}),
+    entryPackages: packagesOf(Object.assign({}, ...[`${outName}.mjs`, ...chunksLoadedWith(`out/${outName}.mjs`, outputs)].map((f) => outputs[`out/${f}`]?.inputs ?? {}))),
   };
+}
+
+type Outputs = Record<string, { imports: { path: string; kind: string }[]; exports: string[] }>;
+
+/** The chunks the entry imports statically, directly or through each other: what a cold start loads besides it. */
+function chunksLoadedWith(entry: string, outputs: Outputs): string[] {
+  const seen = new Set<string>();
+  const visit = (out: string): void => {
+    for (const i of outputs[out]?.imports ?? []) {
+      if (i.kind === 'import-statement' && i.path.startsWith('out/') && !seen.has(i.path)) {
+        seen.add(i.path);
+        visit(i.path);
+      }
+    }
+  };
+  visit(entry);
+  return [...seen].map((p) => basename(p));
+}
+
+const exportPrefix = (chunk: string): string => `__${chunk.replace(/\W/g, '_')}_`;
+
+/**
+ * Splitting puts what the entry shares with a lazily imported chunk (the
+ * error codes, the group commit) in small chunks of their own, and the
+ * ESM loader resolves, reads and links each of them at every cold start.
+ * They are folded into `index.mjs`, which re-exports what they export
+ * under prefixed names; each one's file becomes a re-export of those, read
+ * only when a lazy chunk that needs it loads, so every module still has
+ * one instance.
+ */
+async function foldEntryChunks(esbuild: EsbuildModule, outName: string, outputs: Outputs, texts: Map<string, string>): Promise<Map<string, string>> {
+  const entry = `${outName}.mjs`;
+  const folded = chunksLoadedWith(`out/${entry}`, outputs);
+  if (folded.length === 0) return texts;
+  const reexports = folded.map((c) => {
+    const names = outputs[`out/${c}`]!.exports;
+    return `export { ${names.map((n) => `${n} as ${exportPrefix(c)}${n}`).join(', ')} } from './${c}';`;
+  });
+  const withoutShim = (name: string): string => texts.get(name)!.replace(REQUIRE_SHIM, '');
+  const r = await esbuild.build({
+    stdin: { contents: [`export * from './${entry}';`, ...reexports].join('\n'), resolveDir: '.', loader: 'js' },
+    bundle: true, platform: 'node', target: 'node20', format: 'esm', minify: true, legalComments: 'none', write: false, logLevel: 'silent',
+    banner: { js: REQUIRE_SHIM },
+    plugins: [{
+      name: 'bundle-outputs',
+      setup(b) {
+        b.onResolve({ filter: /^\.\/[^/]+\.mjs$/ }, (a) => (a.kind === 'dynamic-import' ? { path: a.path, external: true } : { path: a.path.slice(2), namespace: 'out' }));
+        b.onLoad({ filter: /.*/, namespace: 'out' }, (a) => ({ contents: withoutShim(a.path), loader: 'js' }));
+      },
+    }],
+  });
+  const out = new Map(texts);
+  out.set(entry, r.outputFiles[0]!.text);
+  for (const c of folded) {
+    const names = outputs[`out/${c}`]!.exports;
+    out.set(c, `export { ${names.map((n) => `${exportPrefix(c)}${n} as ${n}`).join(', ')} } from './${entry}';\n`);
+  }
+  return out;
 }
 
 /**

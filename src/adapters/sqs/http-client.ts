@@ -1,0 +1,208 @@
+import { connect, type Socket } from 'node:net';
+
+export interface HttpAnswer {
+  readonly status: number;
+  /** Lower-case names; a repeated header's values joined with `, `. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** A connection failure, coded like node's own socket errors so callers retry it the same way. */
+const connectionError = (message: string): Error => Object.assign(new Error(message), { code: 'ECONNRESET' });
+
+const HEAD_END = Buffer.from('\r\n\r\n');
+
+interface Parsed {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly bodyStart: number;
+}
+
+function parseHead(buf: Buffer, end: number): Parsed {
+  const lines = buf.subarray(0, end).toString('latin1').split('\r\n');
+  const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '');
+  if (m === null) throw connectionError(`not an HTTP/1.1 answer: ${JSON.stringify(lines[0]?.slice(0, 40))}`);
+  const headers: Record<string, string> = {};
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
+  }
+  return { status: Number(m[1]), headers, bodyStart: end + HEAD_END.length };
+}
+
+/** The body of a chunked answer once every chunk has arrived, else null. */
+function dechunk(buf: Buffer): Buffer | null {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const lineEnd = buf.indexOf('\r\n', at);
+    if (lineEnd < 0) return null;
+    const size = parseInt(buf.subarray(at, lineEnd).toString('latin1'), 16);
+    if (!Number.isFinite(size)) throw connectionError('a malformed chunk size');
+    // The last chunk is followed by optional trailer lines and an empty line.
+    if (size === 0) return buf.indexOf(HEAD_END, lineEnd) >= 0 ? Buffer.concat(parts) : null;
+    const start = lineEnd + 2;
+    if (buf.length < start + size + 2) return null;
+    parts.push(buf.subarray(start, start + size));
+    at = start + size + 2;
+  }
+}
+
+/**
+ * One answer as it arrives: the head once, then the body by its length,
+ * its chunks, or the connection's end.
+ */
+class AnswerReader {
+  private head: Parsed | null = null;
+  private pending: Buffer = Buffer.alloc(0);
+  private readonly parts: Buffer[] = [];
+  private bytes = 0;
+
+  /** A complete answer, or null while more is due; `closed` says the peer has ended the connection. */
+  push(chunk: Buffer | null, closed: boolean): { answer: HttpAnswer; reusable: boolean } | null {
+    if (this.head === null) {
+      if (chunk !== null) this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+      const end = this.pending.indexOf(HEAD_END);
+      if (end < 0) return null;
+      this.head = parseHead(this.pending, end);
+      chunk = this.pending.subarray(this.head.bodyStart);
+    }
+    if (chunk !== null && chunk.length > 0) {
+      this.parts.push(chunk);
+      this.bytes += chunk.length;
+    }
+    const h = this.head;
+    const keep = !/\bclose\b/i.test(h.headers.connection ?? '');
+    const done = (body: Buffer, reusable: boolean) => ({ answer: { status: h.status, headers: h.headers, body: body.toString('utf8') }, reusable });
+    if (/\bchunked\b/i.test(h.headers['transfer-encoding'] ?? '')) {
+      const body = dechunk(Buffer.concat(this.parts));
+      return body === null ? null : done(body, keep);
+    }
+    if (h.headers['content-length'] !== undefined) {
+      const length = Number(h.headers['content-length']);
+      return this.bytes >= length ? done(Buffer.concat(this.parts).subarray(0, length), keep && this.bytes === length) : null;
+    }
+    if (h.status === 204 || h.status === 304) return done(Buffer.alloc(0), keep);
+    return closed ? done(Buffer.concat(this.parts), false) : null;
+  }
+}
+
+/**
+ * HTTP/1.1 requests over keep-alive connections, one request at a time on
+ * each, for the AWS JSON APIs wahook calls without the SDK. Written on
+ * node:net (and node:tls for HTTPS) because node:http is a large part of a
+ * Lambda's cold start and these calls need little of it: a POST with a
+ * known length, and an answer with a length, chunks, or the connection's
+ * end. Idle connections do not hold a process open.
+ */
+export class HttpClient {
+  private readonly idle = new Map<string, Socket[]>();
+  private readonly open = new Set<Socket>();
+  /** Connections being made ahead of a first request, by origin. */
+  private readonly early = new Map<string, Promise<Socket | null>>();
+
+  async post(url: URL, headers: Readonly<Record<string, string>>, body: string): Promise<HttpAnswer> {
+    const origin = `${url.protocol}//${url.host}`;
+    const socket = this.idle.get(origin)?.pop() ?? (await this.takeEarly(origin)) ?? (await this.connect(url));
+    socket.ref();
+    const head = [`POST ${url.pathname}${url.search} HTTP/1.1`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
+    return new Promise((resolve, reject) => {
+      const reader = new AnswerReader();
+      const done = (e: Error | null, r?: { answer: HttpAnswer; reusable: boolean }): void => {
+        socket.off('data', onData).off('end', onEnd).off('error', onError).off('close', onEnd);
+        if (e !== null || r === undefined) {
+          socket.destroy();
+          reject(e ?? connectionError('the connection closed before an answer'));
+          return;
+        }
+        if (r.reusable && !socket.destroyed) this.release(origin, socket);
+        else socket.destroy();
+        resolve(r.answer);
+      };
+      const read = (chunk: Buffer | null, closed: boolean): void => {
+        let r;
+        try {
+          r = reader.push(chunk, closed);
+        } catch (e) {
+          return done(e as Error);
+        }
+        if (r !== null) done(null, r);
+        else if (closed) done(null);
+      };
+      const onData = (chunk: Buffer): void => read(chunk, false);
+      const onEnd = (): void => read(null, true);
+      const onError = (e: Error): void => done(e);
+      socket.on('data', onData).on('end', onEnd).on('error', onError).on('close', onEnd);
+      socket.write(head + body);
+    });
+  }
+
+  /**
+   * Opens a connection to `url`'s origin and keeps it idle for the first
+   * request, so the handshake (TCP, and TLS for HTTPS) overlaps other
+   * work. A failure here is dropped: that request connects again and
+   * reports its own error.
+   */
+  preconnect(url: URL): void {
+    const origin = `${url.protocol}//${url.host}`;
+    if ((this.idle.get(origin)?.length ?? 0) > 0 || this.early.has(origin)) return;
+    this.early.set(origin, this.connect(url).then((socket) => {
+      socket.unref();
+      return socket;
+    }, () => null));
+  }
+
+  private async takeEarly(origin: string): Promise<Socket | null> {
+    const early = this.early.get(origin);
+    if (early === undefined) return null;
+    this.early.delete(origin);
+    const socket = await early;
+    return socket === null || socket.destroyed ? null : socket;
+  }
+
+  private async connect(url: URL): Promise<Socket> {
+    const https = url.protocol === 'https:';
+    const port = Number(url.port || (https ? 443 : 80));
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    const [socket, ready] = https
+      ? [(await import('node:tls')).connect({ host, port, ALPNProtocols: ['http/1.1'], ...(/^[\d.:]+$/.test(host) ? {} : { servername: host }) }), 'secureConnect']
+      : [connect({ host, port, noDelay: true }), 'connect'];
+    this.open.add(socket);
+    socket.once('close', () => this.forget(socket));
+    await new Promise<void>((resolve, reject) => {
+      socket.once(ready, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+      socket.once('error', reject);
+    });
+    // An idle connection the peer resets must not become an uncaught error; it is dropped and a new one made.
+    socket.on('error', () => socket.destroy());
+    return socket;
+  }
+
+  private release(origin: string, socket: Socket): void {
+    socket.unref();
+    const list = this.idle.get(origin) ?? [];
+    list.push(socket);
+    this.idle.set(origin, list);
+  }
+
+  private forget(socket: Socket): void {
+    this.open.delete(socket);
+    for (const list of this.idle.values()) {
+      const i = list.indexOf(socket);
+      if (i >= 0) list.splice(i, 1);
+    }
+  }
+
+  close(): void {
+    for (const s of this.open) s.destroy();
+    this.open.clear();
+    this.idle.clear();
+    this.early.clear();
+  }
+}
