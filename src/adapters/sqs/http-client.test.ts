@@ -112,6 +112,17 @@ describe('HttpClient, the keep-alive HTTP/1.1 client the SQS adapter calls throu
     client.close();
   });
 
+  test('a connection that stays silent is given up after the timeout, coded as a timeout, and the next request takes a new one', async () => {
+    const client = new HttpClient();
+    raw.answer = () => undefined;
+    const count = raw.connections.length;
+    await assert.rejects(client.post(raw.url, { 'content-length': '0' }, '', 200), (e: Error & { code?: string }) => e.code === 'ETIMEDOUT');
+    raw.answer = (s) => s.write(lengthAnswer('{}'));
+    assert.equal((await client.post(raw.url, { 'content-length': '0' }, '', 200)).status, 200);
+    assert.equal(raw.connections.length, count + 2, 'the silent connection is not reused');
+    client.close();
+  });
+
   test('preconnect opens the connection the first request then uses', async () => {
     const client = new HttpClient();
     const count = raw.connections.length;

@@ -104,14 +104,22 @@ export class HttpClient {
   /** Connections being made ahead of a first request, by origin. */
   private readonly early = new Map<string, Promise<Socket | null>>();
 
-  async post(url: URL, headers: Readonly<Record<string, string>>, body: string): Promise<HttpAnswer> {
+  /**
+   * `timeoutMs` bounds the whole exchange: a keep-alive connection that a
+   * NAT or a frozen Lambda container left half-open would otherwise wait
+   * for an answer for ever. A timeout is reported like a reset, so it is
+   * retried.
+   */
+  async post(url: URL, headers: Readonly<Record<string, string>>, body: string, timeoutMs = 30_000): Promise<HttpAnswer> {
     const origin = `${url.protocol}//${url.host}`;
     const socket = this.idle.get(origin)?.pop() ?? (await this.takeEarly(origin)) ?? (await this.connect(url));
     socket.ref();
     const head = [`POST ${url.pathname}${url.search} HTTP/1.1`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
     return new Promise((resolve, reject) => {
       const reader = new AnswerReader();
+      const timer = setTimeout(() => done(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
       const done = (e: Error | null, r?: { answer: HttpAnswer; reusable: boolean }): void => {
+        clearTimeout(timer);
         socket.off('data', onData).off('end', onEnd).off('error', onError).off('close', onEnd);
         if (e !== null || r === undefined) {
           socket.destroy();

@@ -22,6 +22,8 @@ export interface SqsApiOptions {
 const THROTTLING = new Set(['ThrottlingException', 'RequestThrottled', 'RequestThrottledException', 'TooManyRequestsException', 'KmsThrottled']);
 const md5 = (s: string): string => createHash('md5').update(s, 'utf8').digest('hex');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+// Well inside a receiving function's timeout, so a silent connection is retried on a fresh one first.
+const REQUEST_TIMEOUT_MS = 5_000;
 
 /**
  * SQS over its JSON protocol, in the few lines wahook needs instead of
@@ -87,7 +89,9 @@ export class SqsApi {
       headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AmazonSQS.${op}` },
     });
     headers['content-length'] = String(Buffer.byteLength(body));
-    const res = await this.http.post(url, headers, body);
+    // A long poll legitimately waits up to its WaitTimeSeconds before answering.
+    const waitMs = op === 'ReceiveMessage' ? Number((JSON.parse(body) as { WaitTimeSeconds?: number }).WaitTimeSeconds ?? 0) * 1000 : 0;
+    const res = await this.http.post(url, headers, body, waitMs + REQUEST_TIMEOUT_MS);
     if (res.status >= 200 && res.status < 300) return (res.body === '' ? {} : JSON.parse(res.body)) as T;
     throw errorOf(res.status, res.body, res.headers['x-amzn-query-error']);
   }
