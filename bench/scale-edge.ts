@@ -35,7 +35,7 @@ const CONNECTIONS = arg('connections', 200);
 const WARMUP = arg('warmup', 3);
 const MAX_DURATION = arg('max-duration', 10);
 const MAX_CONNECTIONS = arg('max-connections', 100);
-// 0 leaves `serve` its own default (edgeProcesses: one receiving process per two cores on PostgreSQL).
+// 0 leaves `serve` its own default (edgeProcesses: on a PostgreSQL server on this machine, one receiving process per two cores).
 const PROCESSES = arg('processes', 0);
 const POOL_MAX = arg('db-pool-max', 10);
 const MODES = argText('modes', 'rate,ratio,processes').split(',');

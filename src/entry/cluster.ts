@@ -3,25 +3,43 @@ import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import { assertServable, type Config } from '../config/load.js';
 import { GatewayError } from '../core/errors.js';
+import { isLoopbackHost } from '../core/loopback.js';
 import { createEngine } from '../compose.js';
 import { startGatewayTelemetry } from './cluster-telemetry.js';
 import { observeWorker, runWorker } from './run-worker.js';
 import { loadTlsFiles } from './tls.js';
 
 /**
- * How many receiving processes `serve` runs. On PostgreSQL half the cores
- * take webhooks (the default): the other half is left to the worker and,
- * often on the same machine, to PostgreSQL itself, and each extra process
- * splits the load into smaller batches that cost the server a transaction
- * each. The embedded SQLite keeps one, because its deliveries file has a
- * single writer and its dedupe index belongs to it.
+ * How many receiving processes `serve` runs. On PostgreSQL every core takes
+ * webhooks by default, unless the server is on this machine (a loopback
+ * host or a local socket): then half of them, since PostgreSQL needs the
+ * other half, and an extra process there only splits the load into smaller
+ * batches that cost the server a transaction each. The embedded SQLite
+ * keeps one, because its deliveries file has a single writer and its
+ * dedupe index belongs to it.
  */
 export function edgeProcesses(config: Config, cores = availableParallelism()): number {
-  if (config.processes === 0) return config.engine === 'sqlite' ? 1 : Math.max(1, Math.floor(cores / 2));
+  if (config.processes === 0) {
+    if (config.engine === 'sqlite') return 1;
+    return databaseIsLocal(config.databaseUrl) ? Math.max(1, Math.floor(cores / 2)) : cores;
+  }
   if (config.processes > 1 && config.engine === 'sqlite') {
     throw new GatewayError('WAHOOK_ERR_CONFIG_INVALID', 'Invalid config key "processes": the embedded SQLite store takes one receiving process; use PostgreSQL (--database-url) for more');
   }
   return config.processes;
+}
+
+/** Whether the PostgreSQL server shares this machine: a loopback host, a local socket, or no host at all. */
+export function databaseIsLocal(url: string | undefined): boolean {
+  if (url === undefined) return false;
+  let host: string;
+  try {
+    const u = new URL(url);
+    host = decodeURIComponent(u.hostname) || (u.searchParams.get('host') ?? '');
+  } catch {
+    return false;
+  }
+  return host === '' || host.startsWith('/') || isLoopbackHost(host);
 }
 
 /** In a receiving process of the cluster: the edge alone; the primary runs the worker. */

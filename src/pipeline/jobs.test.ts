@@ -10,13 +10,14 @@ const job = (seq: number, conversation: string): Job => ({
   event: { key: `k${seq}`, kind: 'message', type: 'text', tenant: 'default', provider: 'cloud_api', timestamp: seq, deliveryId: '1' } as WahookEvent,
 });
 
-/** What the runner never calls on a queue. */
-const idleParts: Pick<JobQueue, 'enqueue' | 'deadLetters' | 'retryDeadLetters' | 'purgeDeadLetters' | 'counts' | 'close'> = {
+/** Parts of a queue these tests need only as no-ops. */
+const idleParts: Pick<JobQueue, 'enqueue' | 'deadLetters' | 'retryDeadLetters' | 'purgeDeadLetters' | 'counts' | 'release' | 'close'> = {
   async enqueue() { return 0; },
   async deadLetters() { return []; },
   async retryDeadLetters() { return 0; },
   async purgeDeadLetters() { return 0; },
   async counts() { return { pending: 0, dead: 0 }; },
+  async release() {},
   async close() {},
 };
 
@@ -134,6 +135,9 @@ function runQueue(lanes: Record<string, number[]>) {
       log.push(`fail ${j.seq} ${retryAt === null ? 'dead' : 'retry'} ${error}`);
     },
     ...idleParts,
+    async release(jobs, leasedUntil, now) {
+      log.push(`release ${jobs.map((j) => j.seq).join(',')} leased until ${leasedUntil} at ${now}`);
+    },
   };
   return { queue, log, limits };
 }
@@ -235,5 +239,6 @@ test('a conversation a slot reaches once the lease has no room left is not start
   assert.equal(await runner.tick(), 2, 'conversations b and c come in one claim');
   await runner.idle();
   assert.deepEqual(ran, [1, 2], 'c would start past the 30,000 ms a run may start jobs in');
-  assert.deepEqual(q.log, ['complete 1', 'complete 2']);
+  // c goes back to the queue at once, under this claim's lease, rather than waiting for the lease to end.
+  assert.deepEqual(q.log, ['complete 1', 'complete 2', `release 3 leased until ${options.leaseMs} at 30001`]);
 });

@@ -166,13 +166,16 @@ export class JobRunner {
 
   /**
    * Runs a slot's conversations one after another, each saved as soon as its run is over. A
-   * conversation the slot reaches only once the lease has no room left is not started: its jobs
-   * come back when the lease ends (the pace of the handlers keeps this rare; see lanesPerSlot).
+   * conversation the slot reaches only once the lease has no room left is not started and is
+   * given back to the queue at once (the pace of the handlers keeps this rare; see lanesPerSlot).
    */
   private async runSlot(runs: readonly Job[][], claimedAt: number): Promise<void> {
     const saves: Promise<void>[] = [];
-    for (const run of runs) {
-      if (saves.length > 0 && !this.roomLeft(claimedAt)) break;
+    for (const [i, run] of runs.entries()) {
+      if (saves.length > 0 && !this.roomLeft(claimedAt)) {
+        saves.push(this.giveBack(runs.slice(i).map((r) => r[0]!), claimedAt));
+        break;
+      }
       saves.push(this.save(await this.run(run, claimedAt)));
     }
     this.handlers--;
@@ -196,6 +199,16 @@ export class JobRunner {
       done.push({ job, ms });
     }
     return { done, failed: null };
+  }
+
+  /** Conversations claimed but not started go back at once rather than waiting out the lease. */
+  private async giveBack(heads: readonly Job[], claimedAt: number): Promise<void> {
+    try {
+      await this.queue.release(heads, claimedAt + this.opts.leaseMs, this.now());
+    } catch (e) {
+      // Not given back: they come back when the lease ends, as from a worker that stopped.
+      this.opts.onQueueError?.(e);
+    }
   }
 
   /**

@@ -57,6 +57,14 @@ export interface JobQueue {
    * per lane is ever asked to hold.
    */
   complete(job: Job, hold?: boolean): Promise<void>;
+  /**
+   * Gives back the lanes of claimed jobs the runner did not start, so they
+   * are due at once instead of when the lease ends. Only a lane this
+   * claim still holds goes back (its lease ends at `leasedUntil`, the
+   * claim's `now + leaseMs`, and its head is the job given): one whose lease
+   * ran out and that another worker took stays theirs.
+   */
+  release(jobs: readonly Job[], leasedUntil: number, now: number): Promise<void>;
   /** Retries at `retryAt`, or dead-letters now when `retryAt` is null. */
   fail(job: Job, error: string, retryAt: number | null, now: number): Promise<void>;
   deadLetters(limit: number): Promise<DeadLetter[]>;

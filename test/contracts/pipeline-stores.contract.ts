@@ -123,6 +123,33 @@ export function pipelineStoresContract(engine: string, fixture: () => Promise<Pi
       }
     });
 
+    test('a lane given back by the claim that holds it is due at once; one whose lease ran out and another worker took stays theirs', async () => {
+      const f = await fixture();
+      const a = await f.open();
+      const b = await f.open();
+      try {
+        await a.events.ingest(planIngest([delivery(envelope({ messages: [text('wamid.back1', '555', 1), text('wamid.back2', '556', 2)] }))], handler));
+        const t0 = Date.now();
+        const claimed = await a.jobs.claim(t0, 10, 5_000);
+        assert.equal(claimed.length, 2);
+        const [first, second] = claimed.sort((x, y) => x.seq - y.seq);
+        await a.jobs.release([first!], t0 + 5_000, t0 + 1);
+        const again = await b.jobs.claim(t0 + 2, 10, 5_000);
+        assert.deepEqual(again.map((j) => j.seq), [first!.seq], 'given back: due at once; the other lane is still leased');
+        // The second lane's lease runs out and b takes it: a's late give-back must not hand it on again.
+        const [taken] = await b.jobs.claim(t0 + 5_000, 10, 5_000);
+        assert.equal(taken!.seq, second!.seq);
+        await a.jobs.release([second!], t0 + 5_000, t0 + 5_001);
+        assert.deepEqual(await a.jobs.claim(t0 + 5_001, 10, 5_000), [], 'still leased by b (and the first lane by b\'s claim too)');
+        for (const j of [again[0]!, taken!]) await b.jobs.complete(j);
+        assert.deepEqual(await b.jobs.counts(), { pending: 0, dead: 0 });
+      } finally {
+        await a.close();
+        await b.close();
+        await f.dispose();
+      }
+    });
+
     test('two workers claiming at once never get the same job', async () => {
       const f = await fixture();
       const a = await f.open();

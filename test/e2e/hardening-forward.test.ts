@@ -177,7 +177,7 @@ function recordingQueue(job: Job): JobQueue & { failed: { error: string; retryAt
     claim: async () => (handed ? [] : ((handed = true), [job])),
     complete: async () => { q.done++; },
     fail: async (_j: Job, error: string, retryAt: number | null) => { q.failed.push({ error, retryAt }); },
-    enqueue: unused, deadLetters: unused, retryDeadLetters: unused, purgeDeadLetters: unused, counts: unused, close: unused,
+    enqueue: unused, deadLetters: unused, retryDeadLetters: unused, purgeDeadLetters: unused, counts: unused, release: unused, close: unused,
   };
   return q;
 }

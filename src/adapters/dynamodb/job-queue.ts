@@ -81,6 +81,14 @@ export class DynamoJobQueue implements JobQueue {
     return jobs;
   }
 
+  async release(jobs: readonly Job[], leasedUntil: number, now: number): Promise<void> {
+    for (const j of jobs) {
+      await this.ddb.update(this.t.jobs, laneKey(j.target, j.conversation), updateOf({ runAt: N(now), rsk: readyAt(now, j.target, j.conversation) }), {
+        expr: '#runAt = :leased AND #head = :head', names: { '#runAt': 'runAt', '#head': 'head' }, values: { ':leased': N(leasedUntil), ':head': N(j.seq) },
+      });
+    }
+  }
+
   async complete(job: Job): Promise<void> {
     // A job whose lease ran out and that another worker finished first is already gone: the lane is theirs.
     const done = await this.ddb.delete(this.t.jobs, jobKey(job.target, job.conversation, job.seq), { expr: '#s = :p', names: { '#s': 'state' }, values: { ':p': N(PENDING) } });

@@ -112,6 +112,16 @@ export class PostgresJobQueue implements JobQueue {
     }
   }
 
+  async release(jobs: readonly Job[], leasedUntil: number, now: number): Promise<void> {
+    if (jobs.length === 0) return;
+    const lanes = this.pg.t('lanes');
+    await this.pg.pool.query(
+      `UPDATE ${lanes} l SET run_at = $4 FROM unnest($1::text[], $2::text[], $3::bigint[]) AS u(conversation, target, head)
+       WHERE l.conversation = u.conversation AND l.target = u.target AND l.head_seq = u.head AND l.run_at = $5`,
+      [jobs.map((j) => j.conversation), jobs.map((j) => j.target), jobs.map((j) => j.seq), now, leasedUntil],
+    );
+  }
+
   /** Jobs finished together are removed together: see completeAll. */
   complete(job: Job, hold = false): Promise<void> {
     return this.completions.add({ job, hold });

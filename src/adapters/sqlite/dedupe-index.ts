@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Statement } from 'better-sqlite3';
-import { BloomFilter } from '../../core/bloom-filter.js';
+import { LayeredBloom } from '../../core/layered-bloom.js';
 import { KeyRing } from '../../core/key-ring.js';
 import { createPrivate, type Db } from './open.js';
 
@@ -20,9 +20,8 @@ const RECENT_CAPACITY = 1 << 19;
 // Light traffic: at most this many recorded since the last tick (about 1,300 deliveries/s). The writer
 // then has time to spare, and the ring drains even when deliveries never stop altogether.
 const LIGHT_TICK = 64;
-// One light-traffic step moves and commits this many: about 0.9 ms on average, p99 1.3 ms, over a 700k-entry index
-// (`bench/index-drain.ts`; the longest step was 2.2 and 8.2 ms in two runs). A delivery arriving just then
-// waits for it: the step blocks the writer's thread.
+// One light-traffic step moves and commits this many; a delivery arriving just then waits for it, since the
+// step blocks the writer's thread (its cost: `bench/index-drain.ts`, BENCHMARKS.md).
 const RECENT_DRAIN = 256;
 // The index is written only while traffic is light and read only on a Bloom "maybe", so a miss costs a
 // read from the OS page cache at a quiet moment. A small cache fills within minutes and then stays
@@ -95,19 +94,17 @@ export function digestKey(tenant: string, provider: string, digest: Uint8Array):
  * derived data, kept apart from deliveries.db and never synced:
  *
  * - A unique index inside deliveries.db put one random index page per row
- *   into every synced commit. Measured here on 100-row batches over 100k
- *   rows: commit p50 6.26 ms / p90 30.7 ms with it, 1.46 / 5.47 ms without.
- * - In its own WAL it still appended every dirtied page on each commit
- *   (30–50 MB/s written at 5k deliveries/s). Written in place with the
- *   journal in memory, rewrites of hot pages stay in the page cache.
+ *   into every synced commit, which made the edge's commits several times
+ *   slower at the median and far slower at the tail.
+ * - In its own WAL it still appended every dirtied page on each commit.
+ *   Written in place with the journal in memory, rewrites of hot pages stay
+ *   in the page cache.
  * - Almost every delivery is new, so a Bloom filter in memory answers most
  *   lookups without touching SQLite, and the key is one 64-bit integer, not
- *   tenant, provider and 32 bytes: the writer's CPU per row fell from
- *   20 to 12–13 µs (in-process micro-benchmark, 50-row batches).
+ *   tenant, provider and 32 bytes, which cut the writer's CPU per row.
  * - Entries are committed in transactions of up to FLUSH_ENTRIES, at most
- *   INDEX_FLUSH_MS old, not with every batch: together with a one-shot sha256,
- *   writer CPU fell from 10.1–11.0 to 7.3–7.8 µs per row
- *   (`npm run bench:writer`, 200k rows in 50-row batches).
+ *   INDEX_FLUSH_MS old, not with every batch: a transaction's random keys
+ *   dirty each page once (`npm run bench:writer`, BENCHMARKS.md).
  * - Even so, inserting random keys into the file stayed the largest part of
  *   the writer's work. New entries now wait in a ring in memory (KeyRing,
  *   up to RECENT_CAPACITY) and reach the file while traffic is light, or
@@ -125,8 +122,7 @@ export class DedupeIndex {
   private db!: Db;
   private find!: Statement;
   private add!: Statement;
-  private filter!: BloomFilter;
-  private capacity = 0;
+  private filter!: LayeredBloom;
   private openedAt = 0;
   private pending = 0;
   private recent!: KeyRing;
@@ -169,7 +165,7 @@ export class DedupeIndex {
     this.prune = this.db.prepare('DELETE FROM digests WHERE fp IN (SELECT fp FROM digests WHERE id < ? LIMIT ?)');
     this.recent = new KeyRing(RECENT_CAPACITY);
     this.reconcile(checkFirst);
-    this.fill(0);
+    this.fill();
   }
 
   private connect(): Db {
@@ -206,15 +202,18 @@ export class DedupeIndex {
     if (this.db.inTransaction) this.db.exec('COMMIT');
   }
 
-  /** (Re)builds the filter from the file and the ring, sized for at least twice what they hold now. */
-  private fill(atLeast: number): void {
+  /**
+   * Builds the filter from the file and the ring, sized for twice what they
+   * hold now. It grows by layers from then on (LayeredBloom), so this full
+   * read happens only when the index is opened.
+   */
+  private fill(): void {
     const held = (this.db.prepare('SELECT count(*) FROM digests').pluck().get() as number) + this.recent.size;
-    this.capacity = Math.max(1 << 20, atLeast, held * 2);
-    this.filter = new BloomFilter(this.capacity);
-    for (const fp of this.db.prepare('SELECT fp FROM digests').pluck().safeIntegers().iterate() as Iterable<bigint>) {
-      this.filter.add(Number((fp >> 32n) & 0xffffffffn), Number(fp & 0xffffffffn));
+    this.filter = new LayeredBloom(Math.max(1 << 20, held * 2));
+    for (const [fp, id] of this.db.prepare('SELECT fp, id FROM digests').raw().safeIntegers().iterate() as Iterable<[bigint, bigint]>) {
+      this.filter.add(Number((fp >> 32n) & 0xffffffffn), Number(fp & 0xffffffffn), Number(id));
     }
-    this.recent.forEach((hi, lo) => this.filter.add(hi, lo));
+    this.recent.forEach((hi, lo, id) => this.filter.add(hi, lo, id));
   }
 
   /** The stored id of these exact bytes, confirmed against deliveries.db; undefined when new. */
@@ -249,11 +248,9 @@ export class DedupeIndex {
       this.recordedSinceTick += rows.length;
       for (const { key, id } of rows) {
         this.remember(key.hi, key.lo, id);
-        this.filter.add(key.hi, key.lo);
+        this.filter.add(key.hi, key.lo, id);
       }
       this.flushIfDue();
-      // Sized again from what the index holds now: after pruning that is the retention window, not every key ever added.
-      if (this.filter.size > this.capacity) this.fill(0);
     } catch {
       this.rebuild();
     }
@@ -320,6 +317,8 @@ export class DedupeIndex {
     const oldest = this.oldestDelivery.get() as number | null;
     // An empty table: the entries (if any) are reconciled at the next start, never pruned blindly.
     if (oldest === null) return 0;
+    // The filter's layers of keys all below the oldest delivery go with them.
+    this.filter.dropBelow(oldest);
     return this.prune.run(oldest, limit).changes;
   }
 

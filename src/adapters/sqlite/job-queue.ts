@@ -43,6 +43,7 @@ export class SqliteJobQueue implements JobQueue {
         JOIN jobs j ON j.seq = l.head_seq AND j.target = l.target JOIN events e ON e.seq = j.seq
         WHERE l.run_at <= ? ORDER BY l.run_at LIMIT ?`),
       lease: p('UPDATE lanes SET run_at = ? WHERE conversation = ? AND target = ?'),
+      release: p('UPDATE lanes SET run_at = ? WHERE conversation = ? AND target = ? AND head_seq = ? AND run_at = ?'),
       eventSeq: p('SELECT seq, json FROM events WHERE tenant = ? AND key = ?'),
       complete: p('DELETE FROM jobs WHERE seq = ? AND target = ? AND state = 0'),
       retry: p('UPDATE jobs SET attempts = attempts + 1, run_at = ?, last_error = ?, updated_at = ? WHERE seq = ? AND target = ? AND state = 0'),
@@ -103,6 +104,12 @@ export class SqliteJobQueue implements JobQueue {
       this.scopedHeads.set(shape, st);
     }
     return { st, args: [...only, ...except] };
+  }
+
+  async release(jobs: readonly Job[], leasedUntil: number, now: number): Promise<void> {
+    this.db.transaction(() => {
+      for (const j of jobs) this.st.release.run(now, j.conversation, j.target, j.seq, leasedUntil);
+    }).immediate();
   }
 
   async complete(job: Job): Promise<void> {
