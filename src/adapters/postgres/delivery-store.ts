@@ -85,7 +85,7 @@ async function storedBefore(pg: Pg, rows: readonly Row[]): Promise<Found[]> {
 }
 
 /** The batch's first copy of each delivery, and the counters (the batch's other copies are duplicates): one statement, one round trip. */
-async function insert(pg: Pg, shard: number, rows: readonly Row[], batchSize: number, counts: ReadonlyMap<string, number>): Promise<Found[]> {
+async function insert(pg: Pg, sql: string, shard: number, rows: readonly Row[], batchSize: number, counts: ReadonlyMap<string, number>): Promise<Found[]> {
   const starts: number[] = [];
   const lens: number[] = [];
   let at = 1;
@@ -94,7 +94,7 @@ async function insert(pg: Pg, shard: number, rows: readonly Row[], batchSize: nu
     lens.push(r.body.byteLength);
     at += r.body.byteLength;
   }
-  const r = await pg.pool.query(insertSql(pg), [
+  const r = await pg.pool.query(sql, [
     rows.map((r) => r.tenant), rows.map((r) => r.provider), rows.map((r) => r.receivedAt),
     Buffer.concat(rows.map((r) => r.digest)), `[${rows.map((r) => r.headers).join(',')}]`, Buffer.concat(rows.map((r) => r.body)),
     starts, lens, [...counts.keys()], [...counts.values()], batchSize, shard,
@@ -102,7 +102,7 @@ async function insert(pg: Pg, shard: number, rows: readonly Row[], batchSize: nu
   return r.rows as Found[];
 }
 
-async function commitBatch(pg: Pg, shard: number, rows: readonly Row[], rejections: readonly [ErrorCode, number][]): Promise<BatchOutcome> {
+async function commitBatch(pg: Pg, sql: string, shard: number, rows: readonly Row[], rejections: readonly [ErrorCode, number][]): Promise<BatchOutcome> {
   const counts = edgeCounts(rows.length, rejections);
   const keys = rows.map((r) => scopeKey(r.tenant, r.provider, r.digest.toString('hex')));
   const first = new Map<string, number>();
@@ -113,7 +113,7 @@ async function commitBatch(pg: Pg, shard: number, rows: readonly Row[], rejectio
   const ids = new Map<string, { id: number; inserted: boolean }>();
   if (fresh.length === 0) await bump(pg.pool, pg, 'counters', counts, shard);
   else {
-    for (const f of await insert(pg, shard, fresh.map((i) => rows[i]!), rows.length, counts)) ids.set(scopeKey(f.tenant, f.provider, f.digest), { id: f.id, inserted: true });
+    for (const f of await insert(pg, sql, shard, fresh.map((i) => rows[i]!), rows.length, counts)) ids.set(scopeKey(f.tenant, f.provider, f.digest), { id: f.id, inserted: true });
   }
   // Skipped by the insert: stored before, or by a concurrent writer whose commit this statement waited for but cannot see.
   const missing = fresh.filter((i) => !ids.has(keys[i]!)).map((i) => rows[i]!);
@@ -134,6 +134,8 @@ function batchWriter(pg: Pg): BatchWriter<Row> {
   };
   // A counter shard per batch in flight: concurrent batches of one process never wait on each other's counter rows.
   const shards = Array.from({ length: IN_FLIGHT }, (_, i) => pg.shard * IN_FLIGHT + i);
+  // The statement's text depends only on the schema: built once, not per batch.
+  const sql = insertSql(pg);
   return {
     sameThread: false,
     maxInFlight: IN_FLIGHT,
@@ -146,7 +148,7 @@ function batchWriter(pg: Pg): BatchWriter<Row> {
     async commit(rows, rejections) {
       const shard = shards.pop() ?? pg.shard * IN_FLIGHT;
       try {
-        return await commitBatch(pg, shard, rows, rejections);
+        return await commitBatch(pg, sql, shard, rows, rejections);
       } finally {
         shards.push(shard);
       }

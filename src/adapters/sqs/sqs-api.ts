@@ -69,9 +69,11 @@ export class SqsApi {
   /** One operation: its input in the SDK's shape, its output as SQS answers it. */
   async call<T>(op: string, input: { QueueUrl: string } & Record<string, unknown>): Promise<T> {
     const body = JSON.stringify(input);
+    // A long poll legitimately waits up to its WaitTimeSeconds before answering.
+    const timeoutMs = Number(input.WaitTimeSeconds ?? 0) * 1000 + REQUEST_TIMEOUT_MS;
     for (let attempt = 1; ; attempt++) {
       try {
-        const out = await this.once<T>(op, input.QueueUrl, body);
+        const out = await this.once<T>(op, input.QueueUrl, body, timeoutMs);
         checkDigests(op, input, out);
         return out;
       } catch (e) {
@@ -82,16 +84,14 @@ export class SqsApi {
     }
   }
 
-  private async once<T>(op: string, queueUrl: string, body: string): Promise<T> {
+  private async once<T>(op: string, queueUrl: string, body: string, timeoutMs: number): Promise<T> {
     const url = this.endpointFor(queueUrl);
     const headers = signRequest({
       method: 'POST', url, body, region: this.regionFor(queueUrl), service: 'sqs', credentials: await this.credentials(), now: new Date(),
       headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AmazonSQS.${op}` },
     });
     headers['content-length'] = String(Buffer.byteLength(body));
-    // A long poll legitimately waits up to its WaitTimeSeconds before answering.
-    const waitMs = op === 'ReceiveMessage' ? Number((JSON.parse(body) as { WaitTimeSeconds?: number }).WaitTimeSeconds ?? 0) * 1000 : 0;
-    const res = await this.http.post(url, headers, body, waitMs + REQUEST_TIMEOUT_MS);
+    const res = await this.http.post(url, headers, body, timeoutMs);
     if (res.status >= 200 && res.status < 300) return (res.body === '' ? {} : JSON.parse(res.body)) as T;
     throw errorOf(res.status, res.body, res.headers['x-amzn-query-error']);
   }
