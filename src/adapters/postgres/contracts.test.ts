@@ -93,6 +93,10 @@ if (!direct.ok) {
       const c = new pg.Client({ connectionString: url });
       await c.connect();
       try {
+        // A fresh cluster has not reached xid 10000 yet, and a transaction id from the future is rightly never read.
+        for (let r = await c.query('SELECT pg_current_xact_id()::text::bigint AS x'); Number(r.rows[0].x) <= 10000; ) {
+          r = await c.query('SELECT pg_current_xact_id()::text::bigint AS x');
+        }
         // Old, finished transactions (below any live one here) of growing width, inserted out of order.
         for (const [tx, t] of [[10000, 'd'], [9999, 'c'], [99, 'a'], [1000, 'b']] as const) {
           await c.query(`INSERT INTO "${schema}".deliveries (tx, tenant, provider, received_at, digest, headers, body) VALUES ($1::text::xid8, 'default', 'cloud_api', 1, $2, '{}', $3)`, [tx, Buffer.from(t), Buffer.from(JSON.stringify({ t }))]);
