@@ -4,7 +4,8 @@ import type { EventQuery } from '../ports/event-query.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { MediaIndex } from '../ports/media-index.js';
 import type { TelemetryStore } from '../ports/telemetry-store.js';
-import { buildProfile, loadPrices, parseCostArgs, plan, renderChartSvg } from '../planner/index.js';
+import { benchedDuration } from '../planner/benched-duration.js';
+import { buildProfile, loadPrices, parseCostArgs, plan, renderChartSvg, type BenchedDuration } from '../planner/index.js';
 import { measuredTraffic } from '../telemetry/measured.js';
 import type { TelemetrySource } from '../telemetry/source.js';
 import { Cached, pendingAgeMs, readStoreSample, SAMPLE_MAX_AGE_MS, type StoreSample } from '../telemetry/store-sample.js';
@@ -46,12 +47,16 @@ async function mediaPanel(index: MediaIndex | undefined, limit: number): Promise
  * runs on the thread that answers webhooks. Without it the sample is read
  * here, from `stores`. `measured` is this process's telemetry, or in
  * `serve --processes N` the whole gateway's (telemetry/merged-source.ts).
+ * `benched` is the Lambda duration and cold start `wahook cost` prices by
+ * default (prices/lambda-duration.json): the cost panel takes the same, so
+ * the dashboard and the command give one verdict for one data dir.
  */
 export function createAdminData(
   stores: AdminStores,
   measured: TelemetrySource,
   priceBook: unknown,
   sample: () => Promise<StoreSample> = () => readStoreSample(stores.log, stores.query, stores.jobs, Date.now()),
+  benched: BenchedDuration | null = benchedDuration(),
 ): AdminData {
   const { query, jobs, telemetry } = stores;
   const prices = loadPrices(priceBook);
@@ -80,7 +85,7 @@ export function createAdminData(
       const now = Date.now();
       const measured = measuredTraffic(await telemetry.since(now - RETENTION_MS), now);
       // Without measured traffic the chart shows a planned 1M-a-month month, labelled as such by its inputs.
-      const profile = buildProfile(parseCostArgs(measured ? [] : ['--volume', '1000000']), measured);
+      const profile = buildProfile(parseCostArgs(measured ? [] : ['--volume', '1000000']), measured, benched);
       const report = plan(profile, prices);
       return { report, svg: renderChartSvg(report) };
     },

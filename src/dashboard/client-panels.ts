@@ -160,7 +160,7 @@ function renderCost(c) {
   var extrapolated = measured && m && m.extrapolated;
   setText('cost-basis', measured ? (extrapolated ? 'extrapolated from ' + spanText(m.windowMinutes) + ' of traffic' : 'for the measured traffic') : 'for a planned month: no traffic measured yet');
   if (vol) verdictRow(dl, 'This month', withRange(shortNum(vol.value) + ' messages' + (extrapolated ? ' (extrapolated)' : measured ? ' (measured)' : ' (planned)'), vol.range, shortNum));
-  if (m) verdictRow(dl, 'Measured', spanText(m.windowMinutes) + ', ' + fmtCount(m.deliveries) + ' deliveries');
+  if (m) verdictRow(dl, 'Measured', spanText(m.windowMinutes) + ', ' + fmtCount(m.deliveries) + (m.deliveries === 1 ? ' delivery' : ' deliveries'));
   verdictRow(dl, 'CPU / delivery', cpuText(p.cpuMsPerDelivery));
   if (p.idleCpuMsPerMinute) verdictRow(dl, 'Idle CPU', cpuText(p.idleCpuMsPerMinute) + ' a minute per server');
   var why = [];

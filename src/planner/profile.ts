@@ -155,7 +155,7 @@ function measuredVolume(m: MeasuredTraffic, s: MeasurementSummary): Sourced<numb
     value: m.deliveries * scale,
     source: 'measured',
     range: [lo * scale, hi * scale],
-    note: `${count(m.deliveries)} deliveries in ${span(m.windowMinutes)}, scaled to 730 h${caveat}`,
+    note: `${count(m.deliveries)} ${m.deliveries === 1 ? 'delivery' : 'deliveries'} in ${span(m.windowMinutes)}, scaled to 730 h${caveat}`,
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * `wahook cost` over a real telemetry store: one delivery after start-up
- * must not move a plan made with flags, and the report says why.
+ * must not move a plan made with flags, and the report says why. The
+ * dashboard's cost panel reads the same store and must give the same report.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,8 +10,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createEngine } from '../../compose.js';
 import { loadConfig } from '../../config/load.js';
+import { createAdminData } from '../../dashboard/admin-data.js';
 import type { CostReport } from '../../planner/index.js';
+import { defaultPrices } from '../../planner/shipped-prices.js';
+import { TelemetryHub } from '../../telemetry/hub.js';
 import { TrafficRecorder } from '../../telemetry/recorder.js';
+import { openReadStores } from '../engine-session.js';
 import { main } from './index.js';
 
 const dirs: string[] = [];
@@ -58,6 +63,7 @@ describe('wahook cost after one delivery', () => {
     assert.equal(report.inputs.cpuMsPerDelivery.source, 'default');
     assert.equal(report.inputs.measurement?.cpu.used, false);
     assert.equal(report.inputs.measurement?.deliveries, 1);
+    assert.match(report.inputs.volume.note ?? '', /^1 delivery in /);
     assert.equal(report.dedicated.instances, 2);
   });
 
@@ -73,5 +79,47 @@ describe('wahook cost after one delivery', () => {
     assert.equal(a.recommendation.choice, 'dedicated');
     assert.equal(a.inputs.measurement?.deliveries, 1);
     assert.equal(b.inputs.measurement, null);
+  });
+});
+
+/** The report the dashboard's cost panel shows for a data dir, through the admin data `serve` builds. */
+async function dashboardCost(dir: string): Promise<CostReport> {
+  const config = loadConfig({ flags: { 'data-dir': dir }, env: {} });
+  const telemetry = await createEngine(config).openTelemetryStore();
+  const read = await openReadStores(config);
+  try {
+    const data = createAdminData({ log: read.log, query: read.query, jobs: read.pipeline.jobs, telemetry }, new TelemetryHub(() => {}), defaultPrices());
+    return (await data.cost()).report as CostReport;
+  } finally {
+    await read.close();
+    await telemetry.close();
+  }
+}
+
+describe('the dashboard\'s cost panel', () => {
+  it('prices a planned month as wahook cost does, with the same Lambda duration and cold start', async () => {
+    const dir = dataDir();
+    const panel = await dashboardCost(dir);
+    const command = JSON.parse(await cost(dir, '--volume', '1000000', '--json')) as CostReport;
+    // Without the measured duration there is nothing for the two to disagree on.
+    assert.equal(command.inputs.durationMs.source, 'measured', 'prices/lambda-duration.json is shipped');
+    assert.deepEqual(panel.inputs.durationMs, command.inputs.durationMs);
+    assert.deepEqual(panel.inputs.initMs, command.inputs.initMs);
+    assert.deepEqual(
+      [panel.recommendation, panel.breakEvenVolume, panel.lambda, panel.dedicated.monthlyUsd, panel.series],
+      [command.recommendation, command.breakEvenVolume, command.lambda, command.dedicated.monthlyUsd, command.series],
+    );
+  });
+
+  it('says after one delivery what wahook cost says: the default CPU, why, and an extrapolated volume', async () => {
+    const dir = await oneDelivery();
+    const panel = await dashboardCost(dir);
+    const command = JSON.parse(await cost(dir, '--json')) as CostReport;
+    for (const input of ['durationMs', 'initMs', 'cpuMsPerDelivery', 'idleCpuMsPerMinute'] as const) {
+      assert.deepEqual(panel.inputs[input], command.inputs[input], input);
+    }
+    assert.deepEqual(panel.inputs.measurement?.cpu, command.inputs.measurement?.cpu);
+    assert.equal(panel.inputs.measurement?.cpu.used, false);
+    assert.equal(panel.inputs.measurement?.extrapolated, true);
   });
 });
