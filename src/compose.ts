@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Config } from './config/load.js';
 import { sqsQueue } from './adapters/sqs/index.js';
@@ -17,7 +16,7 @@ import type { MediaStorage } from './ports/media-storage.js';
  * folder and one line in ENGINES.
  */
 const ENGINES: Record<Config['engine'], (config: Config) => Engine & Partial<Migratable>> = {
-  sqlite: (c) => lazyEngine('sqlite', { media: true, retention: true }, async () => (await import('./adapters/sqlite/index.js')).sqliteEngine({ dataDir: resolve(c.dataDir), busyTimeoutMs: c.storeBusyTimeoutMs, writerThread: writerThread(c.storeWriter), minFreeBytes: c.storeMinFreeMb * 1024 * 1024 })),
+  sqlite: (c) => lazyEngine('sqlite', { media: true, retention: true }, async () => (await import('./adapters/sqlite/index.js')).sqliteEngine({ dataDir: resolve(c.dataDir), busyTimeoutMs: c.storeBusyTimeoutMs, writerThread: writerThread(c.storeWriter, (await import('node:os')).availableParallelism()), minFreeBytes: c.storeMinFreeMb * 1024 * 1024 })),
   postgres: (c) => lazyEngine('postgres', { media: true, migrate: true, retention: true }, async () => (await import('./adapters/postgres/index.js')).postgresEngine({ url: c.databaseUrl!, schema: c.dbSchema, poolMax: c.dbPoolMax })),
   dynamodb: (c) => lazyEngine('dynamodb', {}, async () => (await import('./adapters/dynamodb/index.js')).dynamodbEngine({ tablePrefix: c.dynamodbTablePrefix!, deliveryRetentionDays: c.retention.deliveriesDays })),
 };
@@ -91,7 +90,7 @@ export function openDeliveryDecoder(config: Config): DeliveryDecoder | null {
  * writer thread pays only with a core of its own: `auto` takes it from four
  * cores up (the measurements are in BENCHMARKS.md).
  */
-export function writerThread(choice: Config['storeWriter'], cores = availableParallelism()): boolean {
+export function writerThread(choice: Config['storeWriter'], cores: number): boolean {
   return choice === 'thread' || (choice === 'auto' && cores >= 4);
 }
 

@@ -1,9 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GatewayError } from '../../core/errors.js';
 import { stringFlag, type ParsedArgs } from './args.js';
 import { zip, type ZipEntry } from './zip.js';
+
+const require = createRequire(import.meta.url);
 
 /** The two functions and their bundle entries (compiled, beside this module's folder). */
 export const FUNCTIONS = [
@@ -44,9 +47,51 @@ const leaveOut = {
 /**
  * ESM bundles of CommonJS dependencies still call require() for Node's
  * built-ins. Only the lazily loaded packages do, so the require function is
- * made on the first call rather than while every cold start loads.
+ * made on the first call rather than while every cold start loads, and
+ * node:module is not imported for it (its ESM facade reads every export,
+ * which loads modules a cold start never uses). Node before 20.16 has no
+ * process.getBuiltinModule and takes the import instead.
  */
-const REQUIRE_SHIM = "import{createRequire as __wahookCreateRequire}from'node:module';let __wahookRequire;function require(id){return(__wahookRequire??=__wahookCreateRequire(import.meta.url))(id)}";
+const REQUIRE_SHIM = "const __wahookModule=process.getBuiltinModule?null:await import('node:module');let __wahookRequire;function require(id){return(__wahookRequire??=(__wahookModule??process.getBuiltinModule('node:module')).createRequire(import.meta.url))(id)}";
+
+/**
+ * Node's built-ins are taken from process.getBuiltinModule instead of
+ * through their ESM facades: a facade reads every export when it is made,
+ * and the getters behind some of them (crypto's webcrypto, buffer's File,
+ * fs's streams) load whole modules that the receiving path never calls.
+ * Each export is picked by a pure call, so the ones a bundle never uses are
+ * shaken out and never read.
+ */
+const builtinFromProcess = {
+  name: 'builtin-from-process',
+  setup(build: { onResolve: Function; onLoad: Function }): void {
+    const names = new Set(builtinModules);
+    build.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (a: { path: string; kind: string }) => {
+      const id = a.path.replace(/^node:/, '');
+      if (!names.has(id)) return undefined;
+      // A require() or a dynamic import() of a built-in stays as it is: it runs only on a path that needs it.
+      return a.kind === 'import-statement' ? { path: `node:${id}`, namespace: 'builtin-from-process' } : { path: a.path, external: true };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'builtin-from-process' }, (a: { path: string }) => ({
+      contents: builtinModuleSource(a.path, Object.keys(require(a.path) as object)),
+      loader: 'js',
+    }));
+  },
+};
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+function builtinModuleSource(id: string, exported: readonly string[]): string {
+  const lines = [
+    `const id = ${JSON.stringify(id)};`,
+    // Through a variable, so that the bundler leaves this call to the require shim.
+    'const m = process.getBuiltinModule ? process.getBuiltinModule(id) : require(id);',
+    'const pick = (k) => m[k];',
+    'export default m;',
+  ];
+  for (const k of exported) if (IDENTIFIER.test(k) && k !== 'default') lines.push(`export const ${k} = /* @__PURE__ */ pick(${JSON.stringify(k)});`);
+  return lines.join('\n');
+}
 
 export interface BuiltFunction {
   readonly name: string;
@@ -136,7 +181,6 @@ const exportPrefix = (chunk: string): string => `__${chunk.replace(/\W/g, '_')}_
 async function foldEntryChunks(esbuild: EsbuildModule, outName: string, outputs: Outputs, texts: Map<string, string>): Promise<Map<string, string>> {
   const entry = `${outName}.mjs`;
   const folded = chunksLoadedWith(`out/${entry}`, outputs);
-  if (folded.length === 0) return texts;
   const reexports = folded.map((c) => {
     const names = outputs[`out/${c}`]!.exports;
     return `export { ${names.map((n) => `${n} as ${exportPrefix(c)}${n}`).join(', ')} } from './${c}';`;
@@ -152,7 +196,7 @@ async function foldEntryChunks(esbuild: EsbuildModule, outName: string, outputs:
         b.onResolve({ filter: /^\.\/[^/]+\.mjs$/ }, (a) => (a.kind === 'dynamic-import' ? { path: a.path, external: true } : { path: a.path.slice(2), namespace: 'out' }));
         b.onLoad({ filter: /.*/, namespace: 'out' }, (a) => ({ contents: withoutShim(a.path), loader: 'js' }));
       },
-    }],
+    }, builtinFromProcess as never],
   });
   const out = new Map(texts);
   out.set(entry, r.outputFiles[0]!.text);
