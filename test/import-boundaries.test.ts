@@ -45,10 +45,49 @@ export function violations(files: readonly { file: string; imports: readonly str
   return out;
 }
 
+/**
+ * Files outside src/ that may import an adapter, each with why. Everything
+ * else in test/ and bench/ (the e2e tests, the contract suites, the
+ * benchmarks) reaches engines through the composition root, as the CLI does.
+ */
+export const ADAPTER_IMPORTS_OUTSIDE_SRC: Readonly<Record<string, string>> = {
+  'test/helpers/dynamo-engine.ts': 'makes the tables that deploy/lambda/template.yaml makes in an account, and engines on them for the DynamoDB contract suites',
+  'test/helpers/redis-queue.ts': 'a Redis queue with a takeover time short enough for a test; the takeover time is not a config key',
+  'bench/writer.ts': 'measures the SQLite delivery writer itself, below the ports',
+  'bench/index-drain.ts': 'measures the SQLite dedupe index\'s idle step itself, below the ports',
+};
+
+/** The rule for test/ and bench/: no adapter imports but the listed ones; a listed file that no longer needs it is named too. */
+export function outsideViolations(files: readonly { file: string; imports: readonly string[] }[], allowed: Readonly<Record<string, string>>): string[] {
+  const out: string[] = [];
+  for (const { file, imports } of files) {
+    const adapters = imports.filter((imp) => under(imp, 'adapters'));
+    if (adapters.length > 0 && allowed[file] === undefined) out.push(...adapters.map((imp) => `${file} imports ${imp}: tests and benchmarks reach engines through src/compose.ts`));
+    if (adapters.length === 0 && allowed[file] !== undefined) out.push(`${file} is allowed to import an adapter but no longer does: drop it from the list`);
+  }
+  return out;
+}
+
 test('imports follow the layers: core is pure, ports and layers never reach adapters or entry points, only compose.ts picks engines', () => {
   const files = sources(src).map((f) => ({ file: relative(src, f).split(sep).join('/'), imports: importsOf(f) }));
   assert.ok(files.length > 50, 'the sources were found');
   assert.deepEqual(violations(files), []);
+});
+
+test('tests and benchmarks reach engines through the composition root, but for the few listed adapter-level helpers', () => {
+  const files = ['test', 'bench'].flatMap((d) => sources(join(root, d))).map((f) => ({ file: relative(root, f).split(sep).join('/'), imports: importsOf(f) }));
+  assert.ok(files.some((f) => f.file.startsWith('test/e2e/')) && files.some((f) => f.file.startsWith('bench/')), 'the test and bench sources were found');
+  assert.deepEqual(outsideViolations(files, ADAPTER_IMPORTS_OUTSIDE_SRC), []);
+  const planted = [
+    { file: 'test/e2e/x.test.ts', imports: ['adapters/sqlite/delivery-store.js', 'compose.js'] },
+    { file: 'bench/y.ts', imports: ['compose.js'] },
+    { file: 'bench/z.ts', imports: ['adapters/sqlite/delivery-writer.js'] },
+    { file: 'test/helpers/w.ts', imports: ['ports/engine.js'] },
+  ];
+  assert.deepEqual(outsideViolations(planted, { 'bench/z.ts': 'why', 'test/helpers/w.ts': 'why' }), [
+    'test/e2e/x.test.ts imports adapters/sqlite/delivery-store.js: tests and benchmarks reach engines through src/compose.ts',
+    'test/helpers/w.ts is allowed to import an adapter but no longer does: drop it from the list',
+  ]);
 });
 
 test('the boundary check catches each kind of violation', () => {

@@ -61,8 +61,8 @@ function sameHex(expected: string, given: string, at: number): boolean {
   return diff === 0;
 }
 
-// HMAC-SHA256 as RFC 2104 builds it, from two calls of the one-shot hash: createHmac() costs 2.1-2.6 µs on
-// a 487-byte body, this 1.2-1.8 (`npm run bench:parts`). Both give hex: a Buffer digest costs a fresh
+// HMAC-SHA256 as RFC 2104 builds it, from two calls of the one-shot hash: cheaper than createHmac() on a
+// typical body (`npm run bench:parts` compares the two). Both give hex: a Buffer digest costs a fresh
 // ArrayBuffer per request. A test checks it against createHmac and RFC 4231's vectors.
 const BLOCK = 64;
 // Larger bodies (Meta batches up to 3 MB) use createHmac rather than a copy into a scratch buffer that large.

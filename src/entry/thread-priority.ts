@@ -16,10 +16,10 @@ const run = (cmd: string, args: string[]): boolean => spawnSync(cmd, args, { std
  * On Linux, scheduling policy, nice value and I/O priority are per thread
  * (NPTL). SCHED_IDLE is the strong form for the CPU: a waking edge thread
  * preempts an idle-class thread at once, where a niced thread can keep the
- * core for a scheduler slice. The idle I/O class matters as much: measured
- * here, a stream of synced writes beside the edge raised its p50 at 1,000
- * req/s from 0.7 to 5.8 ms, while a busy CPU at either priority left it
- * alone; the worker's checkpoints are such a stream. Node has no binding for
+ * core for a scheduler slice. The idle I/O class matters as much: a stream
+ * of synced writes beside the edge slows it far more than a busy CPU at
+ * either priority does (BENCHMARKS.md, event pipeline), and the worker's
+ * checkpoints are such a stream. Node has no binding for
  * sched_setscheduler or ioprio_set, so util-linux `chrt` and `ionice` set them
  * on this thread's id; without them, nice 10 is the fallback. Elsewhere these
  * calls would change the whole process, so nothing is done.

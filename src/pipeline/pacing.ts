@@ -6,10 +6,9 @@ import { SharedCounter } from '../core/shared-counter.js';
  *
  * Why the worker paces itself: at the CPU it already yields (idle class),
  * but its synced writes share the disk with the edge's, and each edge fsync
- * can wait behind them. Measured on a 400k-delivery backlog at 1,000 edge
- * req/s: edge p99 7.97 ms while the worker drained at full speed, 3.99 ms on
- * an empty gateway, and 4.9 ms when the worker rested as long as it had
- * worked whenever the edge had traffic (the drain still ran at 22.8k events/s).
+ * can wait behind them. Resting as long as it worked while the edge has
+ * traffic brings the edge's p99 during a drain close to an idle gateway's
+ * (BENCHMARKS.md, event pipeline).
  */
 export class EdgeActivity {
   private readonly counter: SharedCounter;

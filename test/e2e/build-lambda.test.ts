@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { buildLambda, type BuiltFunction } from '../../src/entry/cli/build-lambda.js';
-import { parseMessage } from '../../src/adapters/sqs/message.js';
+import { openDeliveryDecoder } from '../../src/compose.js';
+import { loadConfig } from '../../src/config/load.js';
 import { startSqs } from '../helpers/aws-local.js';
 import { SECRET, tempDir } from '../helpers/gateway.js';
 import { eventFor, sqsEventFor } from '../helpers/lambda-events.js';
@@ -69,7 +70,9 @@ test('the receiving zip, loaded alone in a fresh process, queues a signed delive
   const env = { WAHOOK_APP_SECRET: SECRET, WAHOOK_QUEUE_URL: queue, AWS_LAMBDA_FUNCTION_NAME: 'receive', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_ENDPOINT_URL_SQS: sqs.endpoint };
   const r = (await invokeUnpacked(dir, eventFor('function-url', { method: 'POST', path: '/webhook', query: '', headers: signedHeaders(body, SECRET), rawBody: body }), env)) as { statusCode: number; body: string };
   assert.deepEqual([r.statusCode, r.body], [200, '{"status":"received"}']);
-  assert.ok(Buffer.from(parseMessage(sqs.messages('bundle')[0]!.body).body!, 'base64').equals(body));
+  const [m] = sqs.messages('bundle');
+  const delivery = await openDeliveryDecoder(loadConfig({ env: { WAHOOK_QUEUE_URL: queue } }))!.decode({ id: m!.id, body: m!.body });
+  assert.ok(delivery.body.equals(body), 'the worker reads back the exact bytes');
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -5,7 +5,9 @@ import { createEngine } from '../../src/compose.js';
 import { loadConfig } from '../../src/config/load.js';
 import { handleWebhook, type HandleDeps, type WebhookRequest } from '../../src/edge/handle-webhook.js';
 import { cloudTextBody, signedHeaders } from '../helpers/payloads.js';
-import { SECRET, VERIFY_TOKEN, allDeliveries, tempDir } from '../helpers/gateway.js';
+import { receiveOptions } from '../../src/config/receive-options.js';
+import { SECRET, VERIFY_TOKEN, WASENDER_SECRET, allDeliveries, startGateway, tempDir } from '../helpers/gateway.js';
+import { http } from '../helpers/http.js';
 
 /** The request lifecycle a serverless host calls with the whole body: the same answers as the node:http edge. */
 test('handleWebhook: handshake, refusals with stable codes, 200 only once stored, duplicates, health', async () => {
@@ -68,6 +70,65 @@ test('handleWebhook (the Lambda path): a signed body with invalid UTF-8 is a 400
     assert.equal((await log.edgeCounters()).rejected.WAHOOK_ERR_PAYLOAD_NOT_UTF8, 1);
     await log.close();
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the node:http server and handleWebhook answer the same requests alike: status, body, content type and retry-after', async () => {
+  // Each host over a store of its own, so a re-delivery is judged by each alike.
+  const gw = await startGateway({ flags: { 'body-limit': '2048' } });
+  const dir = tempDir();
+  const config = loadConfig({
+    flags: { 'data-dir': dir, 'body-limit': '2048' },
+    env: { WAHOOK_APP_SECRET: SECRET, WAHOOK_VERIFY_TOKEN: VERIFY_TOKEN, WAHOOK_WASENDER_SECRET: WASENDER_SECRET },
+  });
+  const store = await createEngine(config).openDeliveryStore();
+  const deps: HandleDeps = { store, opts: receiveOptions(config), bodyLimitBytes: config.bodyLimitBytes, now: Date.now };
+  const body = Buffer.from(cloudTextBody('parity'));
+  const wasender = Buffer.from(JSON.stringify({ event: 'messages.upsert', timestamp: 1_800_000_000, data: { messages: { key: { id: 'W1', remoteJid: '1@s.whatsapp.net' }, message: { conversation: 'hi' } } } }));
+  const notUtf8 = Buffer.concat([body.subarray(0, 40), Buffer.from([0xc3, 0x28]), body.subarray(42)]);
+  const big = Buffer.alloc(4096, 0x20);
+  const cases: { name: string; method: string; path: string; query?: string; headers?: Record<string, string>; body?: Buffer }[] = [
+    { name: 'handshake', method: 'GET', path: '/webhook', query: `hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=7` },
+    { name: 'handshake, wrong token', method: 'GET', path: '/webhook', query: 'hub.mode=subscribe&hub.verify_token=no&hub.challenge=7' },
+    { name: 'healthz', method: 'GET', path: '/healthz' },
+    { name: 'readyz', method: 'GET', path: '/readyz' },
+    { name: 'unknown path', method: 'GET', path: '/nowhere' },
+    { name: 'wrong method', method: 'PUT', path: '/webhook', headers: { 'content-type': 'application/json' }, body },
+    { name: 'unknown tenant', method: 'POST', path: '/webhook/nobody', headers: signedHeaders(body, SECRET), body },
+    { name: 'not JSON', method: 'POST', path: '/webhook', headers: { ...signedHeaders(body, SECRET), 'content-type': 'text/plain' }, body },
+    { name: 'no signature', method: 'POST', path: '/webhook', headers: { 'content-type': 'application/json' }, body },
+    { name: 'wrong signature', method: 'POST', path: '/webhook', headers: signedHeaders(body, 'not-the-secret'), body },
+    { name: 'too large', method: 'POST', path: '/webhook', headers: signedHeaders(big, SECRET), body: big },
+    { name: 'not UTF-8', method: 'POST', path: '/webhook', headers: signedHeaders(notUtf8, SECRET), body: notUtf8 },
+    { name: 'not an envelope', method: 'POST', path: '/webhook', headers: signedHeaders(Buffer.from('{"a":1}'), SECRET), body: Buffer.from('{"a":1}') },
+    { name: 'stored', method: 'POST', path: '/webhook', headers: signedHeaders(body, SECRET), body },
+    { name: 're-delivery', method: 'POST', path: '/webhook', headers: signedHeaders(body, SECRET), body },
+    { name: 'WASender', method: 'POST', path: '/webhook/wasender', headers: { 'content-type': 'application/json', 'x-webhook-signature': WASENDER_SECRET }, body: wasender },
+  ];
+  try {
+    const statuses = new Set<number>();
+    for (const c of cases) {
+      const viaServer = await http(`${gw.url}${c.path}${c.query ? `?${c.query}` : ''}`, { method: c.method, headers: c.headers ?? {}, ...(c.body ? { body: c.body } : {}) });
+      const headers = Object.fromEntries(Object.entries({ ...c.headers, ...(c.body ? { 'content-length': String(c.body.length) } : {}) }).map(([k, v]) => [k.toLowerCase(), v]));
+      const viaHandler = (await handleWebhook({ method: c.method, path: c.path, query: c.query ?? '', headers, rawBody: c.body ?? null, peer: '127.0.0.1' }, deps)).response;
+      assert.deepEqual(
+        [viaHandler.status, viaHandler.body, viaHandler.headers['content-type'], viaHandler.headers['retry-after']],
+        [viaServer.status, viaServer.text, viaServer.headers['content-type'], viaServer.headers['retry-after']],
+        c.name,
+      );
+      statuses.add(viaServer.status);
+    }
+    assert.ok(statuses.size >= 6, `the cases reach many answers (${[...statuses].join(', ')})`);
+    const fromServer = await allDeliveries(gw.log);
+    await store.close();
+    const log = await createEngine(config).openDeliveryLog();
+    const fromHandler = await allDeliveries(log);
+    await log.close();
+    assert.deepEqual(fromHandler.map((d) => [d.tenant, d.provider, d.body.toString('base64')]), fromServer.map((d) => [d.tenant, d.provider, d.body.toString('base64')]));
+    assert.equal(fromServer.length, 2, 'the Cloud API delivery once, and the WASender one');
+  } finally {
+    await gw.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

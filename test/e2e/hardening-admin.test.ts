@@ -4,7 +4,7 @@ import { createServer as createHttpServer, request, type Server } from 'node:htt
 import { createServer as createTcpServer, connect, type Server as TcpServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { SqliteDeliveryStore } from '../../src/adapters/sqlite/delivery-store.js';
+import { createEngine } from '../../src/compose.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Provider, WahookEvent } from '../../src/core/events.js';
 import { normalize } from '../../src/core/normalize/index.js';
@@ -48,7 +48,7 @@ interface Booted { url: string; port: number; close(): Promise<void> }
 async function boot(flags: Record<string, unknown> = {}, env: Record<string, string> = {}): Promise<Booted> {
   const dataDir = tempDir('wahook-hardening-admin-');
   const config = loadConfig({ flags: { host: '127.0.0.1', port: '0', 'data-dir': dataDir, ...flags }, env: { WAHOOK_APP_SECRET: SECRET, ...env } });
-  const store = await SqliteDeliveryStore.open({ dataDir, busyTimeoutMs: config.storeBusyTimeoutMs });
+  const store = await createEngine(config).openDeliveryStore();
   const gateway = createGatewayServer({ config, store, logger: createLogger('silent'), extra: createAdminHandler({ config, data: adminData() }) });
   const { port } = await gateway.listen();
   return { url: `http://127.0.0.1:${port}`, port, close: async () => { await gateway.shutdown(); rmSync(dataDir, { recursive: true, force: true }); } };

@@ -2,8 +2,6 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createEngine } from '../../src/compose.js';
 import { loadConfig } from '../../src/config/load.js';
-import { createTables } from '../../src/adapters/dynamodb/index.js';
-import { Ddb } from '../../src/adapters/dynamodb/ddb.js';
 import { startReceiveContainer } from '../../src/entry/lambda/container.js';
 import { createReceiveHandler } from '../../src/entry/lambda/receive.js';
 import { drainOnce } from '../../src/pipeline/drain.js';
@@ -14,6 +12,7 @@ import { eventFor } from '../helpers/lambda-events.js';
 import { cloudTextBody, signedHeaders } from '../helpers/payloads.js';
 import { until } from '../helpers/pipeline.js';
 import { dropSchema, postgres, testSchema } from '../helpers/services.js';
+import { createDynamoTables } from '../helpers/dynamo-engine.js';
 
 /** A receiving function with no queue in front: each delivery is written straight to the engine's own delivery log, and a worker turns it into events. */
 let dynamo: LocalDynamo;
@@ -51,7 +50,7 @@ async function receiveAndDrain(env: Record<string, string>): Promise<void> {
 
 test('receiveHandler writes straight to DynamoDB when no queue is configured', async () => {
   const prefix = `direct${process.pid}-`;
-  await createTables(await Ddb.open(), prefix);
+  await createDynamoTables(prefix);
   await receiveAndDrain({ WAHOOK_DYNAMODB_TABLE_PREFIX: prefix });
 });
 

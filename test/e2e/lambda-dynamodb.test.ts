@@ -4,8 +4,6 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createEngine } from '../../src/compose.js';
 import { loadConfig } from '../../src/config/load.js';
-import { createTables } from '../../src/adapters/dynamodb/index.js';
-import { Ddb } from '../../src/adapters/dynamodb/ddb.js';
 import { startProcessContainer, startReceiveContainer } from '../../src/entry/lambda/container.js';
 import { createSqsHandler } from '../../src/entry/lambda/process.js';
 import { createReceiveHandler } from '../../src/entry/lambda/receive.js';
@@ -16,6 +14,7 @@ import { eventFor, sqsEventFor } from '../helpers/lambda-events.js';
 import { invokeUnpacked, unpack } from '../helpers/lambda-zip.js';
 import { cloudTextBody, signedHeaders } from '../helpers/payloads.js';
 import type { SqsDouble } from '../helpers/sqs-double.js';
+import { createDynamoTables } from '../helpers/dynamo-engine.js';
 
 let sqs: SqsDouble;
 let s3: LocalS3;
@@ -36,7 +35,7 @@ after(async () => {
 /** The whole Lambda deployment on local endpoints: a function URL event in, SQS, the processing function, DynamoDB. */
 test('receive, queue, process into DynamoDB; a redelivered batch changes nothing', async () => {
   const prefix = 'e2e-';
-  await createTables(await Ddb.open(), prefix);
+  await createDynamoTables(prefix);
   const env = { WAHOOK_APP_SECRET: SECRET, WAHOOK_QUEUE_URL: sqs.createQueue('dyn'), WAHOOK_LARGE_DELIVERY_BUCKET: BUCKET, WAHOOK_DYNAMODB_TABLE_PREFIX: prefix, AWS_LAMBDA_FUNCTION_NAME: 'wahook' };
   const receive = createReceiveHandler(startReceiveContainer(env));
   const process_ = createSqsHandler(startProcessContainer(env));
@@ -61,7 +60,7 @@ test('the processing zip, alone in a fresh process, writes its events to DynamoD
   writeFileSync(handlers, `import { appendFileSync } from 'node:fs';\nexport async function message(e) { appendFileSync(${JSON.stringify(calls)}, e.messageId + '\\n'); }\n`);
   const [, processZip] = await buildLambda({ outDir: out, handlers });
   const prefix = 'zip-';
-  await createTables(await Ddb.open(), prefix);
+  await createDynamoTables(prefix);
   const queue = sqs.createQueue('zip');
   const receive = createReceiveHandler(startReceiveContainer({ WAHOOK_APP_SECRET: SECRET, WAHOOK_QUEUE_URL: queue }));
   const body = cloudTextBody('bundled', 'wamid.zip1');

@@ -7,7 +7,8 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileMediaStorage } from '../../src/adapters/fs/media-storage.js';
+import { createMediaStorage } from '../../src/compose.js';
+import { loadConfig } from '../../src/config/load.js';
 import { hostRules } from '../../src/core/media/host-rules.js';
 import { storageKey } from '../../src/core/media/reference.js';
 import { fetchCloudMedia } from '../../src/pipeline/media/cloud-api.js';
@@ -18,7 +19,8 @@ const MB = 1024 * 1024;
 const [graphUrl, hostPort, token, warmId, mediaId] = process.argv.slice(2) as [string, string, string, string, string];
 const dir = tempDir('wahook-rss-');
 const http = new MediaHttp({ connectTimeoutMs: 5_000, readTimeoutMs: 30_000 });
-const storage = fileMediaStorage(join(dir, 'media'));
+// The default media store of a gateway on this data dir: files under its media/.
+const storage = await createMediaStorage(loadConfig({ flags: { 'data-dir': dir }, env: {} }));
 const tenant = { name: 'default', appSecrets: [], accessToken: token, graphUrl, graphVersion: 'v24.0' };
 const ctx = { http, hosts: hostRules([hostPort]), maxBytes: 200 * MB, stagingDir: join(dir, 'staging'), now: Date.now };
 

@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { test } from 'node:test';
-import { redisQueue } from '../../src/adapters/redis/index.js';
 import { createEngine } from '../../src/compose.js';
 import { loadConfig } from '../../src/config/load.js';
-import { redisQueueAddress } from '../../src/core/redis-url.js';
 import { createAdminData } from '../../src/dashboard/admin-data.js';
 import { defaultPrices } from '../../src/planner/shipped-prices.js';
 import { START } from '../../src/ports/delivery-log.js';
 import { TelemetryHub } from '../../src/telemetry/hub.js';
 import { SECRET, tempDir } from '../helpers/gateway.js';
 import { cloudTextBody } from '../helpers/payloads.js';
+import { quickTakeoverQueue } from '../helpers/redis-queue.js';
 import { ownRedis } from '../helpers/services.js';
 
 const gauge = (text: string, name: string): number => Number(text.split('\n').find((l) => l.startsWith(`${name} `))?.split(' ')[1]);
@@ -21,7 +20,7 @@ test('/metrics counts the deliveries a Redis queue moved to its dead-letter stre
   const dir = tempDir('wahook-dead-letters-');
   const queueUrl = `${redis.value.url}?key=dead-${process.pid}`;
   // Prepare: two workers that each die holding the same delivery, the second time past the limit of one delivery.
-  const queue = redisQueue({ address: redisQueueAddress(queueUrl)!, durability: 'strict', claimIdleMs: 200, maxDeliveries: 1 });
+  const queue = quickTakeoverQueue(queueUrl, { claimIdleMs: 200, maxDeliveries: 1 });
   const store = await queue.openDeliveryStore();
   await store.append({ tenant: 'default', provider: 'cloud_api', receivedAt: Date.now(), body: cloudTextBody('poison'), headers: {} });
   const first = await queue.openDeliveryLog();

@@ -19,7 +19,16 @@ export function localDynamoEngines(tag: string): () => Promise<ReturnType<typeof
   });
   return async () => {
     const prefix = `${tag}${process.pid}-${n++}-`;
-    await createTables(await Ddb.open(), prefix);
+    await createDynamoTables(prefix);
     return dynamodbEngine({ tablePrefix: prefix, deliveryRetentionDays: 30 });
   };
+}
+
+/**
+ * The engine's tables under `prefix`, as deploy/lambda/template.yaml makes
+ * them in an account, on the endpoint the environment names. A test that
+ * runs wahook through the composition root sets its tables up here.
+ */
+export async function createDynamoTables(prefix: string): Promise<void> {
+  await createTables(await Ddb.open(), prefix);
 }

@@ -14,8 +14,8 @@ export interface WireDelivery {
 
 /**
  * A batch as two transferable buffers and the few distinct tenant/provider
- * scopes. Structured-cloning one object per delivery cost the edge's event
- * loop 10% of its time at 20k deliveries/s (profiled), and cloning a body
+ * scopes. Structured-cloning one object per delivery costs the edge's event
+ * loop a share of its time that grows with the rate, and cloning a body
  * view copies its whole pooled backing buffer; transferring buffers moves
  * them without a copy.
  */

@@ -14,8 +14,8 @@ export const DELIVERIES_FILE = 'deliveries.db';
 export const WAL_CHECKPOINT_PAGES = 1000;
 export const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
-// As a latin1 ('binary') string, copied into pooled Buffer memory, the one-shot hash costs half of a Buffer
-// result, which is a fresh ArrayBuffer each time (`npm run bench:parts`: 0.74-0.80 against 1.27-1.51 µs).
+// As a latin1 ('binary') string, copied into pooled Buffer memory, the one-shot hash is cheaper than a Buffer
+// result, which is a fresh ArrayBuffer each time (`npm run bench:parts` compares the two).
 const hash = oneShotHash;
 const sha256: (b: Uint8Array) => Buffer = hash !== undefined
   ? (b) => Buffer.from(hash('sha256', b, 'binary'), 'latin1')

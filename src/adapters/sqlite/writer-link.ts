@@ -80,8 +80,7 @@ export async function threaded(dataDir: string, busyTimeoutMs: number): Promise<
     afterCommit: notHere,
     /**
      * Under load the event loop reaches the answers port only after a whole
-     * round of socket reads (measured: 150–240 µs after the answer was
-     * posted), and the batch behind it waits. Checking a shared counter on
+     * round of socket reads, and the batch behind it waits. Checking a shared counter on
      * every request takes the answer within one request's time.
      */
     poll: () => {
