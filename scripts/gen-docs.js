@@ -4,13 +4,14 @@
 import { writeFileSync } from 'node:fs';
 
 const { SCHEMA } = await import('../dist/src/config/schema.js');
+const { KEY_DOCS } = await import('../dist/src/config/schema-docs.js');
 const rows = SCHEMA.map((s) => {
   const def = s.default === undefined ? '' : Array.isArray(s.default) ? s.default.join(',') : String(s.default);
-  return `| \`${s.key}\` | ${s.type} | ${def === '' ? '—' : `\`${def}\``} | ${s.env ? `\`${s.env}\`` : '—'} | ${s.flag ? `\`--${s.flag}\`` : '—'} | ${s.secret ? 'yes' : ''} | ${s.doc} |`;
+  return `| \`${s.key}\` | ${s.type} | ${def === '' ? '—' : `\`${def}\``} | ${s.env ? `\`${s.env}\`` : '—'} | ${s.flag ? `\`--${s.flag}\`` : '—'} | ${s.secret ? 'yes' : ''} | ${KEY_DOCS[s.key]} |`;
 });
 export const CONFIG_MD = `# Configuration
 
-Generated from \`src/config/schema.ts\` by \`node scripts/gen-docs.js\`; a test fails when this file drifts.
+Generated from \`src/config/schema.ts\` and \`src/config/schema-docs.ts\` by \`node scripts/gen-docs.js\`; a test fails when this file drifts.
 
 Precedence, highest first: flags, environment, config file (\`--config\` or \`WAHOOK_CONFIG\`, JSON), \`--dev\` secrets, defaults.
 The config file uses the keys below (nested objects for dotted keys, e.g. \`{"worker": {"maxAttempts": 5}}\`) plus \`tenants\`:

@@ -182,7 +182,7 @@ function parseTenants(file: unknown, values: Record<string, unknown>): Record<st
       if (typeof t !== 'object' || t === null) throw invalid(key, 'expected an object');
       const o = t as Record<string, unknown>;
       const secrets = o.appSecrets ?? o.appSecret;
-      const appSecrets = coerce({ key: `${key}.appSecrets`, type: 'list', doc: '' }, secrets ?? [], '') as string[];
+      const appSecrets = coerce({ key: `${key}.appSecrets`, type: 'list' }, secrets ?? [], '') as string[];
       const graphUrl = optionalString(o.graphUrl, `${key}.graphUrl`);
       tenants[name] = {
         name,

@@ -4,6 +4,7 @@
  * read (the config schema, the planner's flag table), so they cannot drift.
  */
 import { SCHEMA } from '../../config/schema.js';
+import { KEY_DOCS } from '../../config/schema-docs.js';
 import { costFlagHelp } from '../../planner/index.js';
 
 const CONFIG_FLAGS = '  --data-dir D    data directory (default ./.wahook)\n  --config F      JSON config file\n';
@@ -19,7 +20,8 @@ function flagTable(rows: readonly [string, string][]): string {
 function serveHelp(): string {
   const rows = SCHEMA.filter((s) => s.flag !== undefined).map((s): [string, string] => {
     const value = s.type === 'bool' ? `--${s.flag} | --no-${s.flag}` : `--${s.flag} <${s.type === 'int' ? 'n' : s.type}>`;
-    const first = s.doc.split(/(?<=\.)\s/)[0] ?? s.doc;
+    const doc = KEY_DOCS[s.key] ?? '';
+    const first = doc.split(/(?<=\.)\s/)[0] ?? doc;
     const fallback = s.default === undefined || (Array.isArray(s.default) && s.default.length === 0) ? '' : ` Default: ${String(s.default)}.`;
     return [value, `${first}${fallback}`];
   });
