@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import { asGatewayError, errorResponse, RECEIVED, readyResponse, refusedRouteName, startRequest, type EdgeResponse, type WebhookRoute } from '../core/edge-request.js';
@@ -230,10 +231,19 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
 
   // A socket idle for twice the request timeout is closed outright (the 408 path runs first).
   server.timeout = config.requestTimeoutMs * 2;
-  // Each open connection costs memory whether or not it sends anything; past the cap node closes new ones at once.
-  server.maxConnections = config.maxConnections;
+  // Each open connection costs memory whether or not it sends anything; past the cap a new one is closed at once.
+  // Counted here rather than left to server.maxConnections: in a receiving process of `serve --processes N`, node's
+  // cluster sends a connection that process refuses back to the primary, which offers it again straight away, to
+  // the same process or another, in a loop that keeps a core busy in each and the connection open until a slot frees.
+  let connections = 0;
   let warnedAt = -Infinity;
-  server.on('drop', () => {
+  server.on('connection', (socket: Socket) => {
+    if (connections < config.maxConnections) {
+      connections++;
+      socket.once('close', () => connections--);
+      return;
+    }
+    socket.destroy();
     telemetry.edge({ route: 'connection', status: 503, code: 'WAHOOK_ERR_HTTP_CONNECTION_LIMIT', ms: 0, bytes: 0 });
     // Once a minute at most: a flood of new connections must not become a flood of log lines.
     const now = performance.now();

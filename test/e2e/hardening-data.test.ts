@@ -12,7 +12,7 @@ import { freePort, runWahook, spawnWahook, waitForHttp } from '../helpers/proces
 const posix = process.platform === 'win32' ? 'file modes are POSIX only' : false;
 const modeOf = (p: string): string => (statSync(p).mode & 0o777).toString(8);
 
-test('a new data dir is 0700 and every database file in it, -wal and -shm included, is 0600 under a 022 umask', { skip: posix }, async () => {
+test('a new data dir is 0700 and every file in it, -wal, -shm and the dedupe index marker included, is 0600 under a 022 umask', { skip: posix }, async () => {
   const previous = process.umask(0o022);
   const root = tempDir('wahook-modes-');
   try {
@@ -24,8 +24,11 @@ test('a new data dir is 0700 and every database file in it, -wal and -shm includ
       const events = await engine.openPipelineStores();
       const telemetry = await engine.openTelemetryStore();
       // While the stores are open every file SQLite made is on disk, the WAL and shared-memory files with them.
-      const files = readdirSync(dir).filter((f) => /\.db(-wal|-shm)?$/.test(f));
-      for (const f of ['deliveries.db', 'deliveries.db-wal', 'deliveries.db-shm', 'events.db', 'events.db-wal', 'telemetry.db']) assert.ok(files.includes(f), `${f} in ${files.join(', ')}`);
+      // Every file, not only the databases: a file that says nothing today may say something tomorrow.
+      const files = readdirSync(dir);
+      for (const f of ['deliveries.db', 'deliveries.db-wal', 'deliveries.db-shm', 'events.db', 'events.db-wal', 'telemetry.db', 'dedupe.db', 'dedupe.open']) {
+        assert.ok(files.includes(f), `${f} in ${files.join(', ')}`);
+      }
       assert.equal(modeOf(dir), '700', `data dir (writer thread: ${thread})`);
       for (const f of files) assert.equal(modeOf(join(dir, f)), '600', `${f} (writer thread: ${thread})`);
       await telemetry.close();

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openDeliveryDecoder } from '../../src/compose.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -9,7 +11,7 @@ import { createReceiveHandler, type ReceiveHandler } from '../../src/entry/lambd
 import type { LambdaHttpResult } from '../../src/entry/lambda/http-event.js';
 import { startS3, startSqs, type LocalS3 } from '../helpers/aws-local.js';
 import { loadFixture } from '../helpers/fixtures.js';
-import { SECRET, VERIFY_TOKEN, WASENDER_SECRET } from '../helpers/gateway.js';
+import { SECRET, tempDir, VERIFY_TOKEN, WASENDER_SECRET } from '../helpers/gateway.js';
 import { eventFor, type Source } from '../helpers/lambda-events.js';
 import { cloudTextBody, signedHeaders } from '../helpers/payloads.js';
 import type { SqsDouble } from '../helpers/sqs-double.js';
@@ -154,5 +156,29 @@ describe('receiveHandler behind every HTTP front door of a Lambda', () => {
     assert.deepEqual([r.statusCode, codeOf(r)], [500, 'WAHOOK_ERR_CONFIG_INVALID']);
     await assert.rejects(startReceiveContainer(env({ AWS_LAMBDA_FUNCTION_NAME: 'receive' })), (e) => (e as { code: string }).code === 'WAHOOK_ERR_CONFIG_INVALID');
     await assert.rejects(startReceiveContainer(env({ WAHOOK_QUEUE_URL: 'amqp://localhost/q' })), (e) => (e as { code: string }).code === 'WAHOOK_ERR_CONFIG_INVALID');
+  });
+
+  test('a receiving function binds no address, so insecureSkipSignature takes the second key there whatever host says', async () => {
+    const dir = tempDir('wahook-lambda-insecure-');
+    const file = join(dir, 'config.json');
+    const url = sqs.createQueue('insecure');
+    const unsigned = cloudTextBody('unsigned');
+    const post = eventFor('http-api', { method: 'POST', path: '/webhook', query: '', headers: { 'content-type': 'application/json' }, rawBody: unsigned });
+    try {
+      writeFileSync(file, JSON.stringify({ insecureSkipSignature: true }));
+      for (const host of [{}, { WAHOOK_HOST: '127.0.0.1' }]) {
+        await assert.rejects(startReceiveContainer({ WAHOOK_CONFIG: file, WAHOOK_QUEUE_URL: url, ...host }), (e) => {
+          const { code, message } = e as { code: string; message: string };
+          return code === 'WAHOOK_ERR_CONFIG_INVALID' && /"insecureSkipSignature".*(beyond-loopback|BeyondLoopback)/.test(message);
+        }, JSON.stringify(host));
+      }
+      assert.equal(sqs.messages('insecure').length, 0);
+      writeFileSync(file, JSON.stringify({ insecureSkipSignature: true, insecureSkipSignatureBeyondLoopback: true }));
+      const meant = createReceiveHandler(startReceiveContainer({ WAHOOK_CONFIG: file, WAHOOK_QUEUE_URL: url }));
+      assert.equal((await meant(post)).statusCode, 200, 'with both keys the operator said so');
+      assert.equal(sqs.messages('insecure').length, 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

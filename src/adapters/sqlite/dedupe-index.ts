@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import { LayeredBloom } from '../../core/layered-bloom.js';
@@ -141,7 +141,8 @@ export class DedupeIndex {
     this.path = join(dataDir, 'dedupe.db');
     this.dirtyMarker = join(dataDir, 'dedupe.open');
     const unclean = existsSync(this.dirtyMarker);
-    writeFileSync(this.dirtyMarker, '');
+    // Empty, but made like every other file in the data dir: for its owner alone.
+    createPrivate(this.dirtyMarker);
     this.verify = deliveries.prepare('SELECT 1 FROM deliveries WHERE id = ? AND tenant = ? AND provider = ? AND digest = ?').pluck();
     this.oldestDelivery = deliveries.prepare('SELECT min(id) FROM deliveries').pluck();
     this.attach(unclean);
