@@ -71,6 +71,17 @@ export async function startGatewayTelemetry(config: Config): Promise<{ hub: Tele
   };
 }
 
+type Recipient = Pick<Worker, 'isConnected' | 'send'> | undefined;
+
+/**
+ * Sends every connected process the message. A process killed since
+ * isConnected() answered breaks the pipe: the callback takes that error,
+ * which Node would otherwise emit as an 'error' event and crash the primary.
+ */
+export function broadcast(workers: readonly Recipient[], message: unknown): void {
+  for (const w of workers) if (w?.isConnected()) w.send(message as never, undefined, undefined, () => undefined);
+}
+
 /** In the primary: takes the receiving processes' reports and sends each of them the whole gateway's view. */
 function mergeGatewayTelemetry(hub: TelemetryHub, logger: Logger): { stop(): void } {
   const gateway = new GatewayTelemetry(hub);
@@ -85,7 +96,7 @@ function mergeGatewayTelemetry(hub: TelemetryHub, logger: Logger): { stop(): voi
     if (busy) return;
     busy = true;
     void gateway.view(Date.now()).then((view) => {
-      for (const w of Object.values(cluster.workers ?? {})) if (w?.isConnected()) w.send(view);
+      broadcast(Object.values(cluster.workers ?? {}), view);
     }).catch((e: unknown) => logger.warn({ err: e }, 'gateway telemetry not merged')).finally(() => { busy = false; });
   }, REPORT_INTERVAL_MS);
   timer.unref();

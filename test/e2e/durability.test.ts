@@ -82,3 +82,20 @@ test('SIGTERM drains in-flight requests and exits 0', async () => {
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+test('a SIGTERM that arrives while the worker is still starting drains and exits 0, instead of ending the process by default', async () => {
+  const dataDir = tempDir();
+  const port = await freePort();
+  const env = { WAHOOK_APP_SECRET: SECRET, WAHOOK_DATA_DIR: dataDir, PORT: String(port), WAHOOK_HOST: '127.0.0.1' };
+  const server = spawnWahook(['serve'], env);
+  try {
+    // The edge answers as soon as it listens; the worker starts after it.
+    await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+    server.child.kill('SIGTERM');
+    const { code, signal } = await server.exited;
+    assert.deepEqual({ code, signal }, { code: 0, signal: null }, server.stderr());
+  } finally {
+    server.child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});

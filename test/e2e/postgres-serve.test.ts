@@ -74,7 +74,7 @@ test('serve --processes 2 on PostgreSQL: two receiving processes on one port, a 
     } finally {
       server.child.kill('SIGTERM');
       const { code } = await server.exited;
-      assert.equal(code, 0);
+      assert.equal(code, 0, server.stderr());
       assert.deepEqual(childrenOf(server.child.pid!), []);
       assert.doesNotMatch(server.stderr(), /killing them/, 'every edge process stops on its own once drained');
     }

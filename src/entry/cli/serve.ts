@@ -39,14 +39,24 @@ export async function serveCommand(config: Config, logger: Logger, err: (s: stri
     if (gateway?.reloadTls() === false && config.tlsCert === undefined) logger.info('SIGHUP: nothing to reload (no tlsCert)');
   };
   process.on('SIGHUP', reload);
+  // Taken from the start: a SIGTERM while the store opens or the worker starts would otherwise end the process
+  // by default, without draining what was already accepted.
+  let signalled: (signal: string) => void = () => undefined;
+  const stopSignal = new Promise<string>((resolve) => (signalled = resolve));
+  const onTerm = (): void => signalled('SIGTERM');
+  const onInt = (): void => signalled('SIGINT');
+  process.once('SIGTERM', onTerm);
+  process.once('SIGINT', onInt);
   try {
-    return await serveUntilStopped(config, logger, err, hooks, (g) => (gateway = g));
+    return await serveUntilStopped(config, logger, err, hooks, (g) => (gateway = g), stopSignal);
   } finally {
     process.off('SIGHUP', reload);
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onInt);
   }
 }
 
-async function serveUntilStopped(config: Config, logger: Logger, err: (s: string) => void, hooks: ServeHooks, started: (g: GatewayServer) => void): Promise<number> {
+async function serveUntilStopped(config: Config, logger: Logger, err: (s: string) => void, hooks: ServeHooks, started: (g: GatewayServer) => void, stopSignal: Promise<string>): Promise<number> {
   assertServable(config);
   if (config.insecureSkipSignature) logger.warn('signature verification is OFF (--insecure-skip-signature): never use this in production');
   const dirWarning = dataDirWarning(config.dataDir);
@@ -79,14 +89,7 @@ async function serveUntilStopped(config: Config, logger: Logger, err: (s: string
   const extra = await hooks.start?.(config, logger);
   logger.info({ host: config.host, port, https: config.tlsCert !== undefined, dataDir: config.dataDir, tenants: Object.keys(config.tenants) }, 'wahook listening');
   announceDev(config, port, err);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string): void => {
-      logger.info({ signal }, 'draining');
-      resolve();
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  logger.info({ signal: await stopSignal }, 'draining');
   await gateway.shutdown();
   await extra?.stop();
   await hooks.stop?.();
