@@ -89,8 +89,14 @@ function mergeGatewayTelemetry(hub: TelemetryHub, logger: Logger): { stop(): voi
     if (isEdgeReport(m)) gateway.absorb(w.id, m);
   };
   const onExit = (w: Worker): void => gateway.retire(w.id);
+  // A process started to replace one that died would answer with its own counters, near zero, until the next
+  // round; a scraper reads that drop as a counter reset. It gets the gateway's figures as soon as it listens.
+  const onListening = (w: Worker): void => {
+    void gateway.view(Date.now()).then((view) => broadcast([w], view), (e: unknown) => logger.warn({ err: e }, 'gateway telemetry not merged'));
+  };
   cluster.on('message', onMessage);
   cluster.on('exit', onExit);
+  cluster.on('listening', onListening);
   let busy = false;
   const timer = setInterval(() => {
     if (busy) return;
@@ -105,6 +111,7 @@ function mergeGatewayTelemetry(hub: TelemetryHub, logger: Logger): { stop(): voi
       clearInterval(timer);
       cluster.off('message', onMessage);
       cluster.off('exit', onExit);
+      cluster.off('listening', onListening);
     },
   };
 }
