@@ -49,6 +49,8 @@ export class SqsDeliveryLog implements DeliveryLog {
   async read(from: Checkpoint, limit: number, filter: LogFilter = {}): Promise<LogPage> {
     if (filter.since !== undefined || filter.until !== undefined || filter.tenant !== undefined || filter.upTo !== undefined) throw unsupported('filter or replay past deliveries');
     const deliveries: StoredDelivery[] = [];
+    // Every message carries its headers, but a read answers them only when asked, as every delivery log does.
+    const withHeaders = filter.withHeaders === true;
     // The first receive long-polls; while full pages come back, more are taken without waiting.
     for (let wait = this.opts.waitSeconds; deliveries.length < limit; wait = 0) {
       const max = Math.min(10, limit - deliveries.length);
@@ -56,7 +58,8 @@ export class SqsDeliveryLog implements DeliveryLog {
       const messages = r.Messages ?? [];
       for (const m of messages) {
         try {
-          deliveries.push(await this.decoder.decode({ id: m.MessageId, body: m.Body ?? '' }));
+          const d = await this.decoder.decode({ id: m.MessageId, body: m.Body ?? '' });
+          deliveries.push(withHeaders ? d : { ...d, headers: {} });
           this.held.set(m.MessageId, m.ReceiptHandle);
         } catch {
           this.undecodable++;
