@@ -108,14 +108,17 @@ export class HttpClient {
    * `timeoutMs` bounds the whole exchange: a keep-alive connection that a
    * NAT or a frozen Lambda container left half-open would otherwise wait
    * for an answer for ever. A timeout is reported like a reset, so it is
-   * retried.
+   * retried. The request is written first and the rest set up while it
+   * travels (no answer can be read before this call returns); `whileSent`
+   * runs then too, for work the answer will need.
    */
-  async post(url: URL, headers: Readonly<Record<string, string>>, body: string, timeoutMs = 30_000): Promise<HttpAnswer> {
+  async post(url: URL, headers: Readonly<Record<string, string>>, body: string, timeoutMs = 30_000, whileSent?: () => void): Promise<HttpAnswer> {
     const origin = `${url.protocol}//${url.host}`;
     const socket = this.idle.get(origin)?.pop() ?? (await this.takeEarly(origin)) ?? (await this.connect(url));
     socket.ref();
     const head = [`POST ${url.pathname}${url.search} HTTP/1.1`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
     return new Promise((resolve, reject) => {
+      socket.write(head + body);
       const reader = new AnswerReader();
       const timer = setTimeout(() => done(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
       const done = (e: Error | null, r?: { answer: HttpAnswer; reusable: boolean }): void => {
@@ -144,7 +147,7 @@ export class HttpClient {
       const onEnd = (): void => read(null, true);
       const onError = (e: Error): void => done(e);
       socket.on('data', onData).on('end', onEnd).on('error', onError).on('close', onEnd);
-      socket.write(head + body);
+      whileSent?.();
     });
   }
 

@@ -73,8 +73,10 @@ export class SqsApi {
     const timeoutMs = Number(input.WaitTimeSeconds ?? 0) * 1000 + REQUEST_TIMEOUT_MS;
     for (let attempt = 1; ; attempt++) {
       try {
-        const out = await this.once<T>(op, input.QueueUrl, body, timeoutMs);
-        checkDigests(op, input, out);
+        let expected: ReadonlyMap<string, string> | undefined;
+        // The digests of what was sent are computed while the request travels, not after the answer.
+        const out = await this.once<T>(op, input.QueueUrl, body, timeoutMs, () => (expected ??= sentDigests(op, input)));
+        checkDigests(op, out, expected ?? sentDigests(op, input));
         return out;
       } catch (e) {
         if (attempt >= this.maxAttempts || !retryable(e)) throw e;
@@ -84,14 +86,14 @@ export class SqsApi {
     }
   }
 
-  private async once<T>(op: string, queueUrl: string, body: string, timeoutMs: number): Promise<T> {
+  private async once<T>(op: string, queueUrl: string, body: string, timeoutMs: number, whileSent: () => void): Promise<T> {
     const url = this.endpointFor(queueUrl);
     const headers = signRequest({
       method: 'POST', url, body, region: this.regionFor(queueUrl), service: 'sqs', credentials: await this.credentials(), now: new Date(),
       headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AmazonSQS.${op}` },
     });
     headers['content-length'] = String(Buffer.byteLength(body));
-    const res = await this.http.post(url, headers, body, timeoutMs);
+    const res = await this.http.post(url, headers, body, timeoutMs, whileSent);
     if (res.status >= 200 && res.status < 300) return (res.body === '' ? {} : JSON.parse(res.body)) as T;
     throw errorOf(res.status, res.body, res.headers['x-amzn-query-error']);
   }
@@ -121,18 +123,24 @@ function retryable(e: unknown): boolean {
 
 interface Sent { Id?: string; MessageId?: string; MD5OfMessageBody?: string }
 
+/** The MD5 of each message body sent, by batch entry id ('' for SendMessage); empty for other operations. */
+function sentDigests(op: string, input: Record<string, unknown>): ReadonlyMap<string, string> {
+  if (op === 'SendMessage') return new Map([['', md5(String(input.MessageBody))]]);
+  if (op === 'SendMessageBatch') return new Map((input.Entries as { Id: string; MessageBody: string }[]).map((e) => [e.Id, md5(e.MessageBody)]));
+  return new Map();
+}
+
 /** What SQS stored must be what was sent: the SDK checks the same digests. */
-function checkDigests(op: string, input: Record<string, unknown>, out: unknown): void {
+function checkDigests(op: string, out: unknown, sent: ReadonlyMap<string, string>): void {
   const mismatch = (): never => {
     throw new SqsError('InvalidChecksum', `SQS ${op}: the MD5 of a stored message body does not match what was sent`, 0);
   };
   if (op === 'SendMessage') {
     const o = out as Sent;
-    if (o.MD5OfMessageBody !== undefined && o.MD5OfMessageBody !== md5(String(input.MessageBody))) mismatch();
+    if (o.MD5OfMessageBody !== undefined && o.MD5OfMessageBody !== sent.get('')) mismatch();
   } else if (op === 'SendMessageBatch') {
-    const sent = new Map((input.Entries as { Id: string; MessageBody: string }[]).map((e) => [e.Id, e.MessageBody]));
     for (const ok of (out as { Successful?: Sent[] }).Successful ?? []) {
-      if (ok.MD5OfMessageBody !== undefined && ok.MD5OfMessageBody !== md5(sent.get(ok.Id!) ?? '')) mismatch();
+      if (ok.MD5OfMessageBody !== undefined && ok.MD5OfMessageBody !== (sent.get(ok.Id!) ?? md5(''))) mismatch();
     }
   }
 }
