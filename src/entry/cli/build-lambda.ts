@@ -93,6 +93,27 @@ function builtinModuleSource(id: string, exported: readonly string[]): string {
   return lines.join('\n');
 }
 
+/**
+ * wahook's own modules do nothing when imported but define things, so one
+ * whose exports a function never uses is left out whole. Without this,
+ * esbuild keeps the top-level statements it cannot prove pure (a `new Set`
+ * of message types, a spread table) of every module an import chain
+ * touches, and each cold start parses and runs them.
+ */
+/** The compiled sources' folder (this file is in its entry/cli). */
+const ownRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+const ownModulesPure = (root: string) => ({
+  name: 'own-modules-pure',
+  setup(build: { onResolve: Function }): void {
+    build.onResolve({ filter: /^\.\.?\// }, (a: { path: string; resolveDir: string; kind: string }) => {
+      if (a.kind !== 'import-statement') return undefined;
+      const path = resolve(a.resolveDir, a.path);
+      return path.startsWith(root) ? { path, sideEffects: false } : undefined;
+    });
+  },
+});
+
 export interface BuiltFunction {
   readonly name: string;
   readonly zipPath: string;
@@ -139,7 +160,7 @@ async function bundle(esbuild: EsbuildModule, entry: string, outName = 'index'):
     mainFields: ['module', 'main'],
     outdir: 'out', outExtension: { '.js': '.mjs' }, chunkNames: `${outName}-[hash]`,
     minify: true, treeShaking: true, legalComments: 'none', write: false, metafile: true,
-    banner: { js: REQUIRE_SHIM }, plugins: [leaveOut as never], logLevel: 'silent',
+    banner: { js: REQUIRE_SHIM }, plugins: [leaveOut as never, ownModulesPure(ownRoot) as never], logLevel: 'silent',
   });
   const outputs = r.metafile.outputs;
   const files = await foldEntryChunks(esbuild, outName, outputs, new Map(r.outputFiles.map((f) => [basename(f.path), f.text])));
