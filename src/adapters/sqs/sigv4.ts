@@ -33,6 +33,8 @@ const hmac = (key: string | Buffer, data: string): Buffer => createHmac('sha256'
 const encode = (s: string): string => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 function canonicalQuery(url: URL): string {
+  // The JSON protocol posts to `/`: no query, and no URLSearchParams to build for it.
+  if (url.search === '') return '';
   return [...url.searchParams].map(([k, v]) => [encode(k), encode(v)] as const)
     .sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0))
     .map(([k, v]) => `${k}=${v}`).join('&');

@@ -45,6 +45,15 @@ describe('SigV4 signing', () => {
     assert.equal(ours.authorization, sdk.headers.authorization);
     assert.equal(ours['x-amz-security-token'], 'token/with+odd=chars');
   });
+
+  test('a query string is signed sorted and encoded, as the SDK\'s signer does', async () => {
+    const url = new URL('https://sqs.eu-west-1.amazonaws.com/123456789012/q?Version=2012-11-05&Action=ReceiveMessage&b=x%20y&a=1*');
+    const now = new Date('2026-03-01T10:20:30Z');
+    const ours = signRequest({ method: 'GET', url, headers: {}, body: '', region: 'eu-west-1', service: 'sqs', credentials: KEYS, now });
+    const sdk = await new SignatureV4({ credentials: KEYS, region: 'eu-west-1', service: 'sqs', sha256: NodeSha256 as never, applyChecksum: false })
+      .sign({ method: 'GET', protocol: 'https:', hostname: url.hostname, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: { host: url.host }, body: '' }, { signingDate: now });
+    assert.equal(ours.authorization, sdk.headers.authorization);
+  });
 });
 
 describe('SqsApi against the SQS test double', () => {
