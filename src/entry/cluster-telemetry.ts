@@ -9,15 +9,37 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import { createEngine } from '../compose.js';
 import { EdgeReporter, isEdgeReport, REPORT_INTERVAL_MS } from '../telemetry/edge-report.js';
-import { GatewayTelemetry, isGatewayView } from '../telemetry/gateway-view.js';
+import { GatewayTelemetry, isGatewayView, isViewAnswer, isViewRequest, type GatewayView, type ViewAnswer, type ViewRequest } from '../telemetry/gateway-view.js';
 import { TelemetryHub } from '../telemetry/hub.js';
 import { MergedTelemetry } from '../telemetry/merged-source.js';
 import { rollupSaver } from '../telemetry/rollup-saver.js';
 import { createLogger } from './logger.js';
 
+/** How long a scrape waits for the primary's figures before it answers with the last ones sent. */
+const VIEW_ANSWER_TIMEOUT_MS = 1000;
+/** How long the primary answers scrapes with one merged view. */
+const VIEW_REUSE_MS = 100;
+
 /** In a receiving process: reports to the primary, and answers with what the primary merged. */
 export function joinGatewayTelemetry(hub: TelemetryHub): { source: MergedTelemetry; leave(): Promise<void> } {
-  const source = new MergedTelemetry(hub);
+  const asked = new Map<number, (view: GatewayView | null) => void>();
+  let nextId = 0;
+  const ask = (): Promise<GatewayView | null> => new Promise((resolve) => {
+    if (!process.connected) return resolve(null);
+    const id = nextId++;
+    const timer = setTimeout(() => settle(null), VIEW_ANSWER_TIMEOUT_MS);
+    const settle = (view: GatewayView | null): void => {
+      clearTimeout(timer);
+      asked.delete(id);
+      resolve(view);
+    };
+    asked.set(id, settle);
+    const request: ViewRequest = { t: 'wahook:view-request', id };
+    process.send!(request, undefined, undefined, (e: Error | null) => {
+      if (e) settle(null);
+    });
+  });
+  const source = new MergedTelemetry(hub, ask);
   const reporter = new EdgeReporter(hub);
   const send = async (final: boolean): Promise<void> => {
     const report = await reporter.report(Date.now(), final);
@@ -31,6 +53,7 @@ export function joinGatewayTelemetry(hub: TelemetryHub): { source: MergedTelemet
   timer.unref();
   const onMessage = (m: unknown): void => {
     if (isGatewayView(m)) source.accept(m);
+    else if (isViewAnswer(m)) asked.get(m.id)?.(m.view);
   };
   process.on('message', onMessage);
   return {
@@ -38,6 +61,7 @@ export function joinGatewayTelemetry(hub: TelemetryHub): { source: MergedTelemet
     leave: async () => {
       clearInterval(timer);
       process.off('message', onMessage);
+      for (const settle of [...asked.values()]) settle(null);
       await sending;
       await send(true).catch(() => {});
     },
@@ -85,8 +109,20 @@ export function broadcast(workers: readonly Recipient[], message: unknown): void
 /** In the primary: takes the receiving processes' reports and sends each of them the whole gateway's view. */
 function mergeGatewayTelemetry(hub: TelemetryHub, logger: Logger): { stop(): void } {
   const gateway = new GatewayTelemetry(hub);
+  // Scrapes in a burst share one view: it is merged at most once per VIEW_REUSE_MS.
+  let latest: { at: number; view: Promise<GatewayView> } | undefined;
+  const current = (): Promise<GatewayView> => {
+    const now = Date.now();
+    if (latest === undefined || now - latest.at > VIEW_REUSE_MS) latest = { at: now, view: gateway.view(now) };
+    return latest.view;
+  };
   const onMessage = (w: Worker, m: unknown): void => {
-    if (isEdgeReport(m)) gateway.absorb(w.id, m);
+    if (isEdgeReport(m)) {
+      gateway.absorb(w.id, m);
+      latest = undefined;
+    } else if (isViewRequest(m)) {
+      current().then((view) => broadcast([w], { t: 'wahook:view-answer', id: m.id, view } satisfies ViewAnswer), (e: unknown) => logger.warn({ err: e }, 'gateway telemetry not merged'));
+    }
   };
   const onExit = (w: Worker): void => gateway.retire(w.id);
   // A process started to replace one that died would answer with its own counters, near zero, until the next

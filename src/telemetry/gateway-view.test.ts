@@ -132,3 +132,22 @@ test('the primary rolls up one minute for the gateway: every process\'s deliveri
   assert.ok(saved.logBytes >= 120);
   assert.ok(saved.sampledMs < 60_000, 'the time it ran, once');
 });
+
+test('a scrape answered by a process that holds an older view still gets the primary\'s figures: counters never step back between processes', async () => {
+  const { gateway, a, b } = await twoReported(4, 6);
+  const older = await gateway.view(Date.now());
+  a.deliver(5, 1);
+  gateway.absorb(1, await a.reporter.report(Date.now(), true));
+  const ask = async () => gateway.view(Date.now());
+  // Process A got this round's view, process B not yet: it still holds the one before.
+  const first = new MergedTelemetry(a.hub, ask);
+  first.accept(await gateway.view(Date.now()));
+  const second = new MergedTelemetry(b.hub, ask);
+  second.accept(older);
+  assert.equal(stored(await first.exposition(STORE)), 15);
+  assert.equal(stored(await second.exposition(STORE)), 15);
+  // The primary not answering: the view last sent is the fallback.
+  const cut = new MergedTelemetry(b.hub, async () => null);
+  cut.accept(older);
+  assert.equal(stored(await cut.exposition(STORE)), 10);
+});

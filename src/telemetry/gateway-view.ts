@@ -16,6 +16,26 @@ export function isGatewayView(m: unknown): m is GatewayView {
   return typeof m === 'object' && m !== null && (m as { t?: unknown }).t === 'wahook:gateway-view';
 }
 
+/** A receiving process asks the primary for the gateway's figures as they are now (to answer a scrape). */
+export interface ViewRequest {
+  readonly t: 'wahook:view-request';
+  readonly id: number;
+}
+
+export interface ViewAnswer {
+  readonly t: 'wahook:view-answer';
+  readonly id: number;
+  readonly view: GatewayView;
+}
+
+export function isViewRequest(m: unknown): m is ViewRequest {
+  return typeof m === 'object' && m !== null && (m as { t?: unknown }).t === 'wahook:view-request';
+}
+
+export function isViewAnswer(m: unknown): m is ViewAnswer {
+  return typeof m === 'object' && m !== null && (m as { t?: unknown }).t === 'wahook:view-answer';
+}
+
 interface Reporter extends EdgeProcessFigures {
   readonly metrics: readonly MetricJson[];
 }
