@@ -2,7 +2,8 @@
  * The cluster IPC behind one view of `serve --processes N`. About once a
  * second every receiving process sends the primary a report (EdgeReport),
  * and the primary sends every receiving process the merged figures
- * (GatewayView). Both run on timers: a request never waits on either.
+ * (GatewayView). Both run on timers; only a `/metrics` scrape waits, for
+ * one round trip that asks the primary for the figures as they stand.
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
@@ -109,27 +110,31 @@ export function broadcast(workers: readonly Recipient[], message: unknown): void
 /** In the primary: takes the receiving processes' reports and sends each of them the whole gateway's view. */
 function mergeGatewayTelemetry(hub: TelemetryHub, logger: Logger): { stop(): void } {
   const gateway = new GatewayTelemetry(hub);
-  // Scrapes in a burst share one view: it is merged at most once per VIEW_REUSE_MS.
+  // The rounds, the scrapes and a new process share one merge: it is made at most once per VIEW_REUSE_MS,
+  // and again as soon as a report or an exit changes what it covers.
   let latest: { at: number; view: Promise<GatewayView> } | undefined;
-  const current = (): Promise<GatewayView> => {
+  const merged = (): Promise<GatewayView> => {
     const now = Date.now();
     if (latest === undefined || now - latest.at > VIEW_REUSE_MS) latest = { at: now, view: gateway.view(now) };
     return latest.view;
   };
+  const sendMerged = (to: readonly Recipient[], message: (view: GatewayView) => unknown): Promise<void> =>
+    merged().then((view) => broadcast(to, message(view)), (e: unknown) => logger.warn({ err: e }, 'gateway telemetry not merged'));
   const onMessage = (w: Worker, m: unknown): void => {
     if (isEdgeReport(m)) {
       gateway.absorb(w.id, m);
       latest = undefined;
     } else if (isViewRequest(m)) {
-      current().then((view) => broadcast([w], { t: 'wahook:view-answer', id: m.id, view } satisfies ViewAnswer), (e: unknown) => logger.warn({ err: e }, 'gateway telemetry not merged'));
+      void sendMerged([w], (view) => ({ t: 'wahook:view-answer', id: m.id, view }) satisfies ViewAnswer);
     }
   };
-  const onExit = (w: Worker): void => gateway.retire(w.id);
+  const onExit = (w: Worker): void => {
+    gateway.retire(w.id);
+    latest = undefined;
+  };
   // A process started to replace one that died would answer with its own counters, near zero, until the next
   // round; a scraper reads that drop as a counter reset. It gets the gateway's figures as soon as it listens.
-  const onListening = (w: Worker): void => {
-    void gateway.view(Date.now()).then((view) => broadcast([w], view), (e: unknown) => logger.warn({ err: e }, 'gateway telemetry not merged'));
-  };
+  const onListening = (w: Worker): void => void sendMerged([w], (view) => view);
   cluster.on('message', onMessage);
   cluster.on('exit', onExit);
   cluster.on('listening', onListening);
@@ -137,9 +142,7 @@ function mergeGatewayTelemetry(hub: TelemetryHub, logger: Logger): { stop(): voi
   const timer = setInterval(() => {
     if (busy) return;
     busy = true;
-    void gateway.view(Date.now()).then((view) => {
-      broadcast(Object.values(cluster.workers ?? {}), view);
-    }).catch((e: unknown) => logger.warn({ err: e }, 'gateway telemetry not merged')).finally(() => { busy = false; });
+    void sendMerged(Object.values(cluster.workers ?? {}), (view) => view).finally(() => { busy = false; });
   }, REPORT_INTERVAL_MS);
   timer.unref();
   return {
