@@ -325,12 +325,15 @@ export function loadConfig(src: ConfigSources): Config {
  * tenant's check, so beyond loopback it takes a second, explicit flag: one
  * development flag left in a deployment must not open a public gateway.
  */
-export function assertServable(config: Config): void {
+export function assertServable(config: Config, listensOn: string | null = config.host): void {
   if (config.insecureSkipSignature) {
-    if (!isLoopbackHost(config.host) && !config.insecureSkipSignatureBeyondLoopback) {
+    // `null`: no address of its own (a Lambda's URL), so whoever can reach the URL can deliver, whatever `host` says.
+    if ((listensOn === null || !isLoopbackHost(listensOn)) && !config.insecureSkipSignatureBeyondLoopback) {
       throw invalid(
         'insecureSkipSignature',
-        `refused on host ${config.host}, which other machines can reach: listen on 127.0.0.1, or also pass --insecure-skip-signature-beyond-loopback`,
+        listensOn === null
+          ? 'a receiving function answers whoever can reach its URL, whatever host says; also set insecureSkipSignatureBeyondLoopback if every tenant\'s check is meant to be off'
+          : `refused on host ${listensOn}, which other machines can reach: listen on 127.0.0.1, or also pass --insecure-skip-signature-beyond-loopback`,
       );
     }
     return;

@@ -41,11 +41,8 @@ export interface ReceiveContainer {
 /** @example const container = await startReceiveContainer(process.env); */
 export async function startReceiveContainer(env: Env): Promise<ReceiveContainer> {
   const config = await configFrom(env);
-  // A function binds no address: `host` says nothing about who can reach its URL, so loopback cannot stand in for the second key.
-  if (config.insecureSkipSignature && !config.insecureSkipSignatureBeyondLoopback) {
-    throw invalid('insecureSkipSignature', 'a receiving function answers whoever can reach its URL, whatever host says; also set insecureSkipSignatureBeyondLoopback if every tenant\'s check is meant to be off');
-  }
-  assertServable(config);
+  // A function binds no address: `host` says nothing about who can reach its URL.
+  assertServable(config, null);
   if (inLambda(env) && config.queueUrl === undefined && config.engine === 'sqlite') {
     throw invalid('queueUrl (env WAHOOK_QUEUE_URL)', 'a Lambda keeps no disk between containers; deliveries need a queue or a shared store: set WAHOOK_QUEUE_URL=sqs://…, WAHOOK_DYNAMODB_TABLE_PREFIX or DATABASE_URL');
   }
