@@ -171,31 +171,35 @@ function optionalString(v: unknown, key: string): string | undefined {
   return v;
 }
 
-function parseTenants(file: unknown, values: Record<string, unknown>): Record<string, TenantConfig> {
+/** The config file's `tenants` section. */
+function fileTenants(raw: unknown): Record<string, TenantConfig> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw invalid('tenants', 'expected an object keyed by tenant name');
   const tenants: Record<string, TenantConfig> = {};
-  const raw = (file as { tenants?: unknown } | undefined)?.tenants;
-  if (raw !== undefined) {
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw invalid('tenants', 'expected an object keyed by tenant name');
-    for (const [name, t] of Object.entries(raw)) {
-      const key = `tenants.${name}`;
-      if (!TENANT_NAME.test(name) || RESERVED.has(name)) throw invalid(key, 'tenant names are 1-63 letters, digits, _ or -, and not "wasender"');
-      if (typeof t !== 'object' || t === null) throw invalid(key, 'expected an object');
-      const o = t as Record<string, unknown>;
-      const secrets = o.appSecrets ?? o.appSecret;
-      const appSecrets = coerce({ key: `${key}.appSecrets`, type: 'list' }, secrets ?? [], '') as string[];
-      const graphUrl = optionalString(o.graphUrl, `${key}.graphUrl`);
-      tenants[name] = {
-        name,
-        appSecrets,
-        verifyToken: optionalString(o.verifyToken, `${key}.verifyToken`),
-        wasenderSecret: optionalString(o.wasenderSecret, `${key}.wasenderSecret`),
-        accessToken: optionalString(o.accessToken, `${key}.accessToken`),
-        graphUrl: graphUrl === undefined ? undefined : httpUrl(graphUrl, `${key}.graphUrl`),
-        graphVersion: optionalString(o.graphVersion, `${key}.graphVersion`),
-        wasenderApiKey: optionalString(o.wasenderApiKey, `${key}.wasenderApiKey`),
-      };
-    }
+  for (const [name, t] of Object.entries(raw)) {
+    const key = `tenants.${name}`;
+    if (!TENANT_NAME.test(name) || RESERVED.has(name)) throw invalid(key, 'tenant names are 1-63 letters, digits, _ or -, and not "wasender"');
+    if (typeof t !== 'object' || t === null) throw invalid(key, 'expected an object');
+    const o = t as Record<string, unknown>;
+    const secrets = o.appSecrets ?? o.appSecret;
+    const appSecrets = coerce({ key: `${key}.appSecrets`, type: 'list' }, secrets ?? [], '') as string[];
+    const graphUrl = optionalString(o.graphUrl, `${key}.graphUrl`);
+    tenants[name] = {
+      name,
+      appSecrets,
+      verifyToken: optionalString(o.verifyToken, `${key}.verifyToken`),
+      wasenderSecret: optionalString(o.wasenderSecret, `${key}.wasenderSecret`),
+      accessToken: optionalString(o.accessToken, `${key}.accessToken`),
+      graphUrl: graphUrl === undefined ? undefined : httpUrl(graphUrl, `${key}.graphUrl`),
+      graphVersion: optionalString(o.graphVersion, `${key}.graphVersion`),
+      wasenderApiKey: optionalString(o.wasenderApiKey, `${key}.wasenderApiKey`),
+    };
   }
+  return tenants;
+}
+
+function parseTenants(file: unknown, values: Record<string, unknown>): Record<string, TenantConfig> {
+  const raw = (file as { tenants?: unknown } | undefined)?.tenants;
+  const tenants = raw === undefined ? {} : fileTenants(raw);
   const appSecrets = values.appSecrets as string[];
   const envTenant = appSecrets.length > 0 || values.verifyToken !== undefined || values.wasenderSecret !== undefined || values.accessToken !== undefined || values.wasenderApiKey !== undefined;
   if (envTenant || Object.keys(tenants).length === 0) {
@@ -311,7 +315,7 @@ export function loadConfig(src: ConfigSources): Config {
     throw invalid(config.tlsCert === undefined ? 'tlsCert' : 'tlsKey', 'HTTPS needs both a certificate and its key (--tls-cert and --tls-key)');
   }
   // Parsed here only to refuse a malformed range at start; each host builds its policy from the lists.
-  sourcePolicy(config.trustedProxies, config.webhookAllowCidrs);
+  if (config.trustedProxies.length > 0 || config.webhookAllowCidrs.length > 0) sourcePolicy(config.trustedProxies, config.webhookAllowCidrs);
   if (config.engine === 'dynamodb' && config.dynamodbTablePrefix === undefined) throw invalid('dynamodbTablePrefix', 'the dynamodb engine needs WAHOOK_DYNAMODB_TABLE_PREFIX');
   if (config.queueUrl !== undefined && queueKind(config.queueUrl) === null) {
     throw invalid('queueUrl', 'expected sqs://<host>/<account id>/<queue name>, an https://sqs.… queue URL, or redis://[user:password@]host[:port][/db][?key=<prefix>&group=<name>] (rediss:// for TLS)');

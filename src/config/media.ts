@@ -66,7 +66,8 @@ export function mediaStore(url: string | undefined, dataDir: string): MediaStore
 /** The media section of the config from resolved key values; `auto` decided here, once. */
 export function mediaConfig(v: Record<string, unknown>, dataDir: string, tenants: Readonly<Record<string, TenantConfig>>): MediaConfig {
   const hosts = v['media.hosts'] as string[];
-  hostRules(hosts);
+  // Parsed here only to refuse a malformed entry at start; an empty list means the built-in hosts, which need no check.
+  if (hosts.length > 0) hostRules(hosts);
   const url = v['media.url'] as string | undefined;
   const mode = v['media.enabled'] as 'auto' | 'on' | 'off';
   const tokens = Object.values(tenants).some((t) => t.accessToken !== undefined);

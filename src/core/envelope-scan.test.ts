@@ -19,14 +19,21 @@ function parsed(provider: Provider, body: Uint8Array): 'envelope' | 'other' | 'n
   return (provider === 'cloud_api' ? isCloudApiEnvelope(v) : isWasenderEnvelope(v)) ? 'envelope' : 'other';
 }
 
-function checked(provider: Provider, body: Uint8Array): string {
+function checkedWith(provider: Provider, body: Uint8Array, scan?: typeof isEnvelopeCertainly): string {
   try {
-    checkEnvelope(provider, body);
+    checkEnvelope(provider, body, scan);
     return 'envelope';
   } catch (e) {
     assert.ok(isGatewayError(e));
     return e.code;
   }
+}
+
+/** checkEnvelope's answer, which must be the same with the scan (a server) and without it (a function). */
+function checked(provider: Provider, body: Uint8Array): string {
+  const scanned = checkedWith(provider, body, isEnvelopeCertainly);
+  assert.equal(checkedWith(provider, body), scanned, 'with and without the scan');
+  return scanned;
 }
 
 const b = (s: string): Buffer => Buffer.from(s, 'utf8');

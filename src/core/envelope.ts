@@ -1,6 +1,5 @@
 import { GatewayError } from './errors.js';
 import type { Provider } from './events.js';
-import { isEnvelopeCertainly } from './envelope-scan.js';
 
 /**
  * Shape checks done on the hot path: just enough to refuse what can never be
@@ -51,15 +50,18 @@ export function parseEnvelope(provider: Provider, rawBody: Uint8Array): unknown 
   return parsed;
 }
 
+/** A check of the bytes that may only answer "certainly an envelope"; anything else goes to JSON.parse. */
+export type EnvelopeScan = (provider: Provider, rawBody: Uint8Array) => boolean;
+
 /**
  * The edge's check: the same answer as parseEnvelope, without building the
- * parsed value when a scan of the bytes is sure (see envelope-scan.ts).
+ * parsed value when `scan` is sure (see envelope-scan.ts).
  *
  * @example
- * checkEnvelope('cloud_api', body) // throws WAHOOK_ERR_PAYLOAD_NOT_JSON or _NOT_ENVELOPE
+ * checkEnvelope('cloud_api', body, isEnvelopeCertainly) // throws WAHOOK_ERR_PAYLOAD_NOT_JSON or _NOT_ENVELOPE
  */
-export function checkEnvelope(provider: Provider, rawBody: Uint8Array): void {
-  if (isEnvelopeCertainly(provider, rawBody)) return;
+export function checkEnvelope(provider: Provider, rawBody: Uint8Array, scan?: EnvelopeScan): void {
+  if (scan?.(provider, rawBody) === true) return;
   // JSON.parse takes any depth, but JSON.stringify and structuredClone of 100,000 levels throw, so such a
   // delivery, once stored, could never be forwarded or handled. Real envelopes are about ten levels deep.
   if (nestsDeeperThan(rawBody, MAX_NESTING)) throw new GatewayError('WAHOOK_ERR_PAYLOAD_NOT_ENVELOPE', `Body nests arrays and objects deeper than ${MAX_NESTING} levels; no webhook envelope does`);

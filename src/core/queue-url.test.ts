@@ -20,6 +20,9 @@ test('SQS queue URLs in sqs:// and https://sqs.… form; other schemes are left 
 test('Redis queue URLs: redis:// and rediss://, a database number, and only the key and group parameters', () => {
   assert.equal(queueKind('redis://localhost:6379/0'), 'redis');
   assert.equal(queueKind('rediss://user:pw@redis.example.com?key=acme&group=w'), 'redis');
+  // The scheme in any case, as URLs have it.
+  assert.equal(queueKind('REDIS://localhost:6379/0'), 'redis');
+  assert.equal(queueKind('Rediss://localhost'), 'redis');
   assert.deepEqual(redisQueueAddress('rediss://u:p%40ss@[::1]:6380/3?key=acme&group=edge.1'), {
     host: '::1', port: 6380, db: 3, tls: true, username: 'u', password: 'p@ss', key: 'acme', group: 'edge.1',
   });

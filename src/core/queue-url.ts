@@ -29,7 +29,8 @@ function parse(url: string): URL | null {
  * queueKind('ftp://example.com/q') // null
  */
 export function queueKind(url: string): QueueKind | null {
-  if (redisQueueAddress(url) !== null) return 'redis';
+  const scheme = url.slice(0, url.indexOf(':')).toLowerCase();
+  if (scheme === 'redis' || scheme === 'rediss') return redisQueueAddress(url) !== null ? 'redis' : null;
   const u = parse(url);
   if (u === null || !SQS_PATH.test(u.pathname) || u.search !== '' || u.hash !== '') return null;
   if (u.protocol === 'sqs:') return 'sqs';

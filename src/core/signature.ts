@@ -72,7 +72,9 @@ export const ONE_SHOT_MAX_BYTES = SCRATCH_BODY_BYTES;
 let scratch: Buffer | undefined;
 
 interface PreparedKey {
-  readonly object: KeyObject;
+  readonly bytes: Buffer;
+  /** Made on first use: only a body past the one-shot path or a streamed one needs it, and making it costs a cold start. */
+  object?: KeyObject;
   /** The key XOR ipad, one block. */
   readonly inner: Buffer;
   /** The key XOR opad, one block, then room for the inner digest. */
@@ -81,6 +83,7 @@ interface PreparedKey {
 
 // Preparing a key from its string on every request is measurable at thousands of requests a second.
 const keys = new Map<string, PreparedKey>();
+const seenOnce = new Set<string>();
 function keyFor(secret: string): PreparedKey {
   let k = keys.get(secret);
   if (k === undefined) {
@@ -93,7 +96,7 @@ function keyFor(secret: string): PreparedKey {
       inner[i] = 0x36 ^ raw[i]!;
       outer[i] = 0x5c ^ raw[i]!;
     }
-    k = { object: createSecretKey(bytes), inner, outer };
+    k = { bytes, inner, outer };
     keys.set(secret, k);
   }
   return k;
@@ -101,7 +104,8 @@ function keyFor(secret: string): PreparedKey {
 
 /** The prepared key of `secret`, for a streaming HMAC. */
 export function hmacKey(secret: string): KeyObject {
-  return keyFor(secret).object;
+  const k = keyFor(secret);
+  return (k.object ??= createSecretKey(k.bytes));
 }
 
 /**
@@ -111,13 +115,21 @@ export function hmacKey(secret: string): KeyObject {
  * hmacSha256Hex(Buffer.from('{}'), 'secret') // same as createHmac('sha256', 'secret').update('{}').digest('hex')
  */
 export function hmacSha256Hex(body: Uint8Array, secret: string): string {
+  if (!keys.has(secret) && !seenOnce.has(secret)) {
+    // A key is prepared on its second use: a process that verifies one delivery (a function's cold start)
+    // would spend more preparing it, and starting the one-shot hash, than createHmac costs once.
+    if (seenOnce.size > 64) seenOnce.clear();
+    seenOnce.add(secret);
+    return createHmac('sha256', secret).update(body).digest('hex');
+  }
+  if (oneShotHash === undefined || body.length > SCRATCH_BODY_BYTES) return createHmac('sha256', hmacKey(secret)).update(body).digest('hex');
   const key = keyFor(secret);
-  if (oneShotHash === undefined || body.length > SCRATCH_BODY_BYTES) return createHmac('sha256', key.object).update(body).digest('hex');
   scratch ??= Buffer.alloc(BLOCK + SCRATCH_BODY_BYTES);
   scratch.set(key.inner, 0);
   scratch.set(body, BLOCK);
-  const inner = oneShotHash('sha256', scratch.subarray(0, BLOCK + body.length), 'binary');
-  key.outer.write(inner, BLOCK, 32, 'latin1');
+  // Hex both ways: crypto.hash checks any other encoding name through a slower path of Node's, compiled on first use.
+  const inner = oneShotHash('sha256', scratch.subarray(0, BLOCK + body.length), 'hex');
+  key.outer.write(inner, BLOCK, 32, 'hex');
   return oneShotHash('sha256', key.outer, 'hex');
 }
 

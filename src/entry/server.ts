@@ -6,6 +6,7 @@ import type { Config } from '../config/load.js';
 import { asGatewayError, errorResponse, RECEIVED, readyResponse, refusedRouteName, startRequest, type EdgeResponse, type WebhookRoute } from '../core/edge-request.js';
 import { GatewayError, type ErrorCode } from '../core/errors.js';
 import { BodyHmac } from '../core/body-hmac.js';
+import { isEnvelopeCertainly } from '../core/envelope-scan.js';
 import { acceptDelivery, type ReceiveOptions, type Route } from '../core/receive.js';
 import { ONE_SHOT_MAX_BYTES } from '../core/signature.js';
 import type { DeliveryStore } from '../ports/delivery-log.js';
@@ -72,7 +73,7 @@ function announcesBody(req: IncomingMessage): boolean {
 export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
   const { config, store, logger } = deps;
   const telemetry = deps.telemetry ?? NO_TELEMETRY;
-  const opts: ReceiveOptions = receiveOptions(config);
+  const opts: ReceiveOptions = { ...receiveOptions(config), scanEnvelope: isEnvelopeCertainly };
   let inFlight = 0;
   let draining = false;
   let drained: (() => void) | null = null;

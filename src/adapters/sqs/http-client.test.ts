@@ -97,6 +97,28 @@ describe('HttpClient, the keep-alive HTTP/1.1 client the SQS adapter calls throu
     client.close();
   });
 
+  test('the status line and the connection and transfer-encoding lists are read as HTTP/1.1 defines them', async () => {
+    const client = new HttpClient();
+    // HTTP/1.0 and a status without a reason phrase; `Connection: keep-alive, Close` (any case) ends the connection.
+    raw.answer = (s) => void s.write('HTTP/1.0 201\r\nConnection: keep-alive, Close\r\ncontent-length: 2\r\n\r\n{}');
+    const count = raw.connections.length;
+    const first = await client.post(raw.url, { 'content-length': '0' }, '');
+    assert.deepEqual([first.status, first.body], [201, '{}']);
+    // A transfer-encoding list ending in chunked is chunked; a `closed` token is not `close`, so the connection is kept.
+    raw.answer = (s) => void s.write('HTTP/1.1 200 OK\r\nconnection: closed\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n');
+    const second = await client.post(raw.url, { 'content-length': '0' }, '');
+    assert.deepEqual([second.status, second.body], [200, 'ok']);
+    assert.equal(raw.connections.length, count + 2, 'the first answer said close: a new connection for the second');
+    const third = await client.post(raw.url, { 'content-length': '0' }, '');
+    assert.equal(third.status, 200);
+    assert.equal(raw.connections.length, count + 2, 'the second kept its connection');
+    for (const line of ['HTTP/2 200 OK', 'HTTP/1.1 20 OK', 'HTTP/1.1 2000 OK', 'HTTP/1.2 200 OK', 'ICY 200 OK']) {
+      raw.answer = (s) => void s.write(`${line}\r\ncontent-length: 0\r\n\r\n`);
+      await assert.rejects(client.post(raw.url, { 'content-length': '0' }, ''), (e: Error & { code?: string }) => e.code === 'ECONNRESET' && /not an HTTP\/1\.1 answer/.test(e.message), line);
+    }
+    client.close();
+  });
+
   test('a connection that closes before the answer is an error coded like a reset socket; an idle one the server closed is replaced', async () => {
     const client = new HttpClient();
     raw.answer = (s) => s.end('HTTP/1.1 200 OK\r\ncontent-len');

@@ -18,10 +18,22 @@ interface Parsed {
   readonly bodyStart: number;
 }
 
+/** `HTTP/1.x NNN …`'s status, or NaN. */
+function statusOf(line: string): number {
+  const ok = line.startsWith('HTTP/1.') && (line[7] === '0' || line[7] === '1') && line[8] === ' ' && (line.length === 12 || line[12] === ' ');
+  const code = line.slice(9, 12);
+  return ok && code.length === 3 && code >= '100' && code <= '999' ? Number(code) : NaN;
+}
+
+/** Whether a comma-separated header value lists `token` (any case). */
+function lists(value: string | undefined, token: string): boolean {
+  return value !== undefined && value.split(',').some((t) => t.trim().toLowerCase() === token);
+}
+
 function parseHead(buf: Buffer, end: number): Parsed {
   const lines = buf.subarray(0, end).toString('latin1').split('\r\n');
-  const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '');
-  if (m === null) throw connectionError(`not an HTTP/1.1 answer: ${JSON.stringify(lines[0]?.slice(0, 40))}`);
+  const status = statusOf(lines[0] ?? '');
+  if (Number.isNaN(status)) throw connectionError(`not an HTTP/1.1 answer: ${JSON.stringify(lines[0]?.slice(0, 40))}`);
   const headers: Record<string, string> = {};
   for (const line of lines.slice(1)) {
     const colon = line.indexOf(':');
@@ -30,7 +42,7 @@ function parseHead(buf: Buffer, end: number): Parsed {
     const value = line.slice(colon + 1).trim();
     headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
   }
-  return { status: Number(m[1]), headers, bodyStart: end + HEAD_END.length };
+  return { status, headers, bodyStart: end + HEAD_END.length };
 }
 
 /** The body of a chunked answer once every chunk has arrived, else null. */
@@ -75,18 +87,24 @@ class AnswerReader {
       this.bytes += chunk.length;
     }
     const h = this.head;
-    const keep = !/\bclose\b/i.test(h.headers.connection ?? '');
+    // String checks rather than regular expressions: each of those is compiled on its first use, at a cold start.
+    const keep = !lists(h.headers.connection, 'close');
     const done = (body: Buffer, reusable: boolean) => ({ answer: { status: h.status, headers: h.headers, body: body.toString('utf8') }, reusable });
-    if (/\bchunked\b/i.test(h.headers['transfer-encoding'] ?? '')) {
-      const body = dechunk(Buffer.concat(this.parts));
+    if (lists(h.headers['transfer-encoding'], 'chunked')) {
+      const body = dechunk(this.joined());
       return body === null ? null : done(body, keep);
     }
     if (h.headers['content-length'] !== undefined) {
       const length = Number(h.headers['content-length']);
-      return this.bytes >= length ? done(Buffer.concat(this.parts).subarray(0, length), keep && this.bytes === length) : null;
+      return this.bytes >= length ? done(this.joined().subarray(0, length), keep && this.bytes === length) : null;
     }
     if (h.status === 204 || h.status === 304) return done(Buffer.alloc(0), keep);
-    return closed ? done(Buffer.concat(this.parts), false) : null;
+    return closed ? done(this.joined(), false) : null;
+  }
+
+  /** The body's parts as one buffer; most answers arrive in one. */
+  private joined(): Buffer {
+    return this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
   }
 }
 

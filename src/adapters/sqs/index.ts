@@ -6,7 +6,6 @@ import type { DeliveryStoreHooks } from '../../ports/engine.js';
 import type { DeliveryDecoder } from '../../ports/queued-delivery.js';
 import { LargeDeliveries } from './claim-check.js';
 import { SqsDeliveryDecoder } from './decoder.js';
-import { SqsDeliveryLog } from './delivery-log.js';
 import { SqsApi } from './sqs-api.js';
 import { SqsBatchWriter } from './writer.js';
 
@@ -48,7 +47,11 @@ export function sqsQueue(o: SqsQueueOptions): SqsQueue {
       sqsClient().preconnect(url);
       return new GroupCommit(new SqsBatchWriter(sqsClient(), url, isFifoQueue(url), large), hooks.onCommit);
     },
-    openDeliveryLog: async () => new SqsDeliveryLog(sqsClient(), url, decoder(), { waitSeconds: o.waitSeconds, visibilitySeconds: o.visibilitySeconds ?? 30 }),
+    // Only a worker reads the queue; a receiving function never loads the read side.
+    openDeliveryLog: async () => {
+      const { SqsDeliveryLog } = await import('./delivery-log.js');
+      return new SqsDeliveryLog(sqsClient(), url, decoder(), { waitSeconds: o.waitSeconds, visibilitySeconds: o.visibilitySeconds ?? 30 });
+    },
     openDecoder: decoder,
   };
 }

@@ -27,17 +27,25 @@ async function fromSecretsManager(id: string): Promise<string | undefined> {
   return r.SecretString;
 }
 
+type SecretRef = { readonly name: string; readonly ref: string; readonly kind: 'ssm' | 'secretsmanager'; readonly id: string };
+
+function refOf(name: string, ref: string | undefined): SecretRef | null {
+  if (ref === undefined) return null;
+  if (ref.startsWith('ssm:')) return { name, ref, kind: 'ssm', id: ref.slice(4) };
+  if (ref.startsWith('secretsmanager:')) return { name, ref, kind: 'secretsmanager', id: ref.slice(15) };
+  return null;
+}
+
 /**
- * The environment with every secret reference replaced by its value.
+ * The environment with every secret reference replaced by its value; the
+ * environment itself when it holds no reference.
  * @example await resolveSecretRefs({ WAHOOK_APP_SECRET: 'ssm:/wahook/app-secret' }) // { WAHOOK_APP_SECRET: '<the parameter value>' }
  */
-export async function resolveSecretRefs(env: Env): Promise<Record<string, string | undefined>> {
+export async function resolveSecretRefs(env: Env): Promise<Env> {
+  const refs = SECRET_ENV_NAMES.map((name) => refOf(name, env[name])).filter((r) => r !== null);
+  if (refs.length === 0) return env;
   const out: Record<string, string | undefined> = { ...env };
-  await Promise.all(SECRET_ENV_NAMES.map(async (name) => {
-    const ref = env[name];
-    if (ref === undefined) return;
-    const [kind, id] = ref.startsWith('ssm:') ? ['ssm', ref.slice(4)] : ref.startsWith('secretsmanager:') ? ['secretsmanager', ref.slice(15)] : [null, ''];
-    if (kind === null) return;
+  await Promise.all(refs.map(async ({ name, ref, kind, id }) => {
     let value: string | undefined;
     try {
       value = kind === 'ssm' ? await fromSsm(id) : await fromSecretsManager(id);
