@@ -1,12 +1,14 @@
 /**
  * Cold start and warm duration of the receiving function, against a bare
- * handler and the same flow as Express wrapped by serverless-http. Each is
- * a bundle (esbuild, minified) loaded by a fresh node process with nothing
- * else in reach; cold start is that process's time from its own start to
- * the answer of its first event (a signed Cloud API delivery through a
- * function URL event), with the SQS test double answering SendMessage on
- * loopback. The three run interleaved, round by round. Warm duration is
- * the time per event of many events in one process.
+ * handler, the least any receiving function does (bench/servers/lambda-floor.ts)
+ * and the same flow as Express wrapped by serverless-http. Each is a bundle
+ * (esbuild, minified) loaded by a fresh node process with nothing else in
+ * reach; cold start is that process's time from its own start to the answer
+ * of its first event (a signed Cloud API delivery through a function URL
+ * event), with the SQS test double answering SendMessage on loopback. They
+ * run interleaved, round by round. Warm duration is the time per event of
+ * many events in one process. bench/lambda-instructions.ts counts the same
+ * cold starts in instructions.
  *
  *   npm run bench:lambda -- --runs 30 --warm 2000
  *
@@ -15,40 +17,20 @@
  * cold start with its INIT part, loading the bundle, and its first event).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { buildLambda } from '../src/entry/cli/build-lambda.js';
-import { signCloudApi } from '../src/core/signature.js';
-import { cloudTextMessage } from '../src/loadgen/payloads.js';
 import { packageRoot } from '../src/planner/shipped-prices.js';
 import { startSqsDouble } from '../test/helpers/sqs-double.js';
-import { unpack } from '../test/helpers/lambda-zip.js';
-import { eventFor } from '../test/helpers/lambda-events.js';
+import { prepareLambdaBundles } from './lambda-setup.js';
 import { arg, median } from './lib.js';
 
-const SECRET = 'bench-app-secret';
 const runs = arg('runs', 30);
 const warm = arg('warm', 2000);
 const root = packageRoot();
 
 const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 const round = (x: number): number => Math.round(x * 100) / 100;
-
-function eventAt(i: number): unknown {
-  const body = cloudTextMessage({ id: `wamid.bench.${process.pid}.${i}`, from: '16505551234', text: `bench ${i}`, name: 'Bench', nowSec: Math.floor(Date.now() / 1000) });
-  return eventFor('function-url', { method: 'POST', path: '/webhook', query: '', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signCloudApi(body, SECRET) }, rawBody: body });
-}
-
-/** A bundle of one of the bench's own handlers, built the way build-lambda builds wahook's. */
-async function bundleHandler(source: string, dir: string): Promise<void> {
-  await build({
-    entryPoints: [join(root, 'bench', 'servers', source)], bundle: true, platform: 'node', target: 'node20', format: 'esm', minify: true,
-    outfile: join(dir, 'index.mjs'), logLevel: 'silent',
-    banner: { js: "import{createRequire as __r}from'node:module';const require=__r(import.meta.url);" },
-  });
-}
 
 const RUNNER = `import { readFileSync } from 'node:fs';
 const events = JSON.parse(readFileSync('./events.json', 'utf8'));
@@ -85,26 +67,10 @@ async function main(): Promise<void> {
   const sqs = await startSqsDouble({ maxMessageBytes: 262_144 });
   const work = mkdtempSync(join(tmpdir(), 'wahook-bench-lambda-'));
   try {
-    const built = await buildLambda({ outDir: join(work, 'zips') });
-    const dirs = { wahook: unpack(built[0]!.zipPath), bare: join(work, 'bare'), express: join(work, 'express') };
-    mkdirSync(dirs.bare);
-    mkdirSync(dirs.express);
-    await bundleHandler('lambda-bare.ts', dirs.bare);
-    await bundleHandler('lambda-express.ts', dirs.express);
-    const events = Array.from({ length: 256 }, (_, i) => eventAt(i));
-    for (const dir of Object.values(dirs)) {
-      writeFileSync(join(dir, 'runner.mjs'), RUNNER);
-      writeFileSync(join(dir, 'events.json'), JSON.stringify(events));
-    }
     const queue = sqs.createQueue('bench');
-    const aws = { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_ENDPOINT_URL_SQS: sqs.endpoint, AWS_LAMBDA_FUNCTION_NAME: 'bench' };
-    const env = {
-      wahook: { ...aws, WAHOOK_APP_SECRET: SECRET, WAHOOK_QUEUE_URL: queue },
-      bare: aws,
-      express: { ...aws, APP_SECRET: SECRET, QUEUE_URL: queue.replace('sqs://', 'http://') },
-    };
-    const names = ['wahook', 'bare', 'express'] as const;
-    const cold: Record<(typeof names)[number], number[]> = { wahook: [], bare: [], express: [] };
+    const { dirs, env, built } = await prepareLambdaBundles(work, sqs.endpoint, queue, RUNNER);
+    const names = ['wahook', 'bare', 'floor', 'express'] as const;
+    const cold: Record<(typeof names)[number], number[]> = { wahook: [], bare: [], floor: [], express: [] };
     const split = { initMs: [] as number[], firstInvokeMs: [] as number[] };
     for (let i = 0; i < runs; i++) {
       for (const name of names) {
@@ -129,9 +95,9 @@ async function main(): Promise<void> {
       runs,
       warmInvocations: warm,
       zipBytes: Object.fromEntries(built.map((b) => [b.name, b.zipBytes])),
-      coldStartMs: { wahook: summary(cold.wahook), bare: summary(cold.bare), express: summary(cold.express) },
+      coldStartMs: { wahook: summary(cold.wahook), bare: summary(cold.bare), floor: summary(cold.floor), express: summary(cold.express) },
       coldStartSplitMs: { initMs: round(median(split.initMs)), firstInvokeMs: round(median(split.firstInvokeMs)) },
-      coldStartRatio: { toBare: round(median(cold.wahook) / median(cold.bare)), expressToBare: round(median(cold.express) / median(cold.bare)) },
+      coldStartRatio: { toBare: round(median(cold.wahook) / median(cold.bare)), floorToBare: round(median(cold.floor) / median(cold.bare)), expressToBare: round(median(cold.express) / median(cold.bare)) },
       warmMs: { wahook: summary(warmRuns.wahook.times), express: summary(warmRuns.express.times) },
       conditions: 'fresh node process per cold start, bundle loaded from a directory with no node_modules; SQS SendMessage answered by the test double on loopback; function URL events',
     };
