@@ -35,6 +35,7 @@ export const CODES = {
   WAHOOK_ERR_DISK_FULL: { httpStatus: 503, retryable: true, message: 'The data dir\'s filesystem has less free space than the reserve the gateway keeps (storeMinFreeMb); deliveries are refused until space is freed, retry after the Retry-After delay' },
   WAHOOK_ERR_SHUTTING_DOWN: { httpStatus: 503, retryable: true, message: 'The gateway is shutting down; retry later' },
   WAHOOK_ERR_ADMIN_UNAUTHORIZED: { httpStatus: 401, retryable: false, message: 'A valid admin bearer token is required' },
+  WAHOOK_ERR_METRICS_UNAVAILABLE: { httpStatus: 503, retryable: true, message: 'The main process did not send the gateway\'s figures in time; the scrape is refused rather than answered with figures older than another receiving process may have served' },
   WAHOOK_ERR_ADMIN_REVEAL_DENIED: { httpStatus: 403, retryable: false, message: 'Full phone numbers are only returned to a request that carries the admin token as a bearer' },
   WAHOOK_ERR_CONFIG_INVALID: { httpStatus: 500, retryable: false, message: 'Configuration is invalid' },
   WAHOOK_ERR_CLI_USAGE: { httpStatus: 400, retryable: false, message: 'Invalid command-line usage' },

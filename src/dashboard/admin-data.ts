@@ -65,7 +65,7 @@ export function createAdminData(
   const exposition = new Cached(async () => {
     const s = await current.get();
     return measured.exposition({ queueDepth: s.state.queueDepth, oldestPendingAgeSeconds: pendingAgeMs(s, Date.now()) / 1000, deadLetters: s.state.jobs.dead, queueDeadLetters: s.edge.deadLettered ?? 0 });
-  }, SAMPLE_MAX_AGE_MS);
+  }, measured.expositionMaxAgeMs ?? SAMPLE_MAX_AGE_MS);
   return {
     async live(): Promise<LiveSnapshot> {
       const s = await current.get();

@@ -9,6 +9,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import { createEngine } from '../compose.js';
+import { GatewayError } from '../core/errors.js';
 import { EdgeReporter, isEdgeReport, REPORT_INTERVAL_MS } from '../telemetry/edge-report.js';
 import { GatewayTelemetry, isGatewayView, isViewAnswer, isViewRequest, type GatewayView, type ViewAnswer, type ViewRequest } from '../telemetry/gateway-view.js';
 import { TelemetryHub } from '../telemetry/hub.js';
@@ -16,8 +17,8 @@ import { MergedTelemetry } from '../telemetry/merged-source.js';
 import { rollupSaver } from '../telemetry/rollup-saver.js';
 import { createLogger } from './logger.js';
 
-/** How long a scrape waits for the primary's figures before it answers with the last ones sent. */
-const VIEW_ANSWER_TIMEOUT_MS = 1000;
+/** How long a scrape waits for the primary's figures before it is refused; well inside Prometheus' default scrape timeout (10 s). */
+const VIEW_ANSWER_TIMEOUT_MS = 5000;
 /** How long the primary answers scrapes with one merged view. */
 const VIEW_REUSE_MS = 100;
 
@@ -25,10 +26,14 @@ const VIEW_REUSE_MS = 100;
 export function joinGatewayTelemetry(hub: TelemetryHub): { source: MergedTelemetry; leave(): Promise<void> } {
   const asked = new Map<number, (view: GatewayView | null) => void>();
   let nextId = 0;
-  const ask = (): Promise<GatewayView | null> => new Promise((resolve) => {
+  const ask = (): Promise<GatewayView | null> => new Promise((resolve, reject) => {
+    // No primary to ask (it is gone, the gateway is stopping): the view last sent is all there is.
     if (!process.connected) return resolve(null);
     const id = nextId++;
-    const timer = setTimeout(() => settle(null), VIEW_ANSWER_TIMEOUT_MS);
+    const timer = setTimeout(() => {
+      asked.delete(id);
+      reject(new GatewayError('WAHOOK_ERR_METRICS_UNAVAILABLE'));
+    }, VIEW_ANSWER_TIMEOUT_MS);
     const settle = (view: GatewayView | null): void => {
       clearTimeout(timer);
       asked.delete(id);

@@ -9,6 +9,7 @@ import { metric } from '../../test/helpers/prometheus.js';
 import { EdgeReporter } from './edge-report.js';
 import { GatewayTelemetry } from './gateway-view.js';
 import { TelemetryHub } from './hub.js';
+import { GatewayError } from '../core/errors.js';
 import { MergedTelemetry } from './merged-source.js';
 
 const STORE = { queueDepth: 7, oldestPendingAgeSeconds: 1.5, deadLetters: 2, queueDeadLetters: 0 };
@@ -146,8 +147,29 @@ test('a scrape answered by a process that holds an older view still gets the pri
   second.accept(older);
   assert.equal(stored(await first.exposition(STORE)), 15);
   assert.equal(stored(await second.exposition(STORE)), 15);
-  // The primary not answering: the view last sent is the fallback.
+  // No primary to ask (the gateway is stopping): the view last sent is all there is.
   const cut = new MergedTelemetry(b.hub, async () => null);
   cut.accept(older);
   assert.equal(stored(await cut.exposition(STORE)), 10);
+  // The primary not answering in time: the scrape is refused, not answered with the older view.
+  const stalled = new MergedTelemetry(b.hub, async () => { throw new GatewayError('WAHOOK_ERR_METRICS_UNAVAILABLE'); });
+  stalled.accept(older);
+  await assert.rejects(stalled.exposition(STORE), (e: unknown) => (e as GatewayError).code === 'WAHOOK_ERR_METRICS_UNAVAILABLE');
+});
+
+test('a receiving process keeps the newest view it was given, whatever order views arrive in, and renders each view once', async () => {
+  const { gateway, a, b } = await twoReported(4, 6);
+  const older = await gateway.view(Date.now());
+  a.deliver(5, 1);
+  gateway.absorb(1, await a.reporter.report(Date.now(), true));
+  const newer = await gateway.view(Date.now());
+  assert.ok(newer.seq > older.seq);
+  const m = new MergedTelemetry(b.hub);
+  m.accept(newer);
+  // A round's view that was on its way while a scrape fetched a newer one.
+  m.accept(older);
+  const first = await m.exposition(STORE);
+  assert.equal(stored(first), 15);
+  assert.equal(await m.exposition(STORE), first, 'the same view and store reading: the same text');
+  assert.equal(m.expositionMaxAgeMs, 0, 'no answer is kept to be given again by the admin routes');
 });

@@ -7,6 +7,8 @@ import type { EdgeProcessFigures, LiveTraffic, MetricJson } from './source.js';
 /** What the primary sends every receiving process about once a second: the whole gateway's figures. */
 export interface GatewayView {
   readonly t: 'wahook:gateway-view';
+  /** Counts the primary's merges: a later view has a higher number. */
+  readonly seq: number;
   /** Every process's metrics merged, without the store's gauges (the answering process adds its own reading). */
   readonly metrics: readonly MetricJson[];
   readonly live: LiveTraffic;
@@ -57,6 +59,7 @@ export class GatewayTelemetry {
   private retired: MetricJson[] = [];
   /** Ids retired already: a report still on its way from one adds its traffic, but must not bring its counters back (they would count twice). */
   private readonly gone = new Set<number>();
+  private merges = 0;
 
   constructor(private readonly hub: TelemetryHub) {}
 
@@ -93,6 +96,6 @@ export class GatewayTelemetry {
     const metrics = mergeMetrics([this.retired, ...reporters.map((r) => r.metrics), own]);
     // A second is whole once every process has reported it: the last one may still be on its way.
     const live = this.hub.recorder.live(now - 1000);
-    return { t: 'wahook:gateway-view', metrics, live: { ...live, processes: reporters.map(({ pid, stored, rejected }) => ({ pid, stored, rejected })) } };
+    return { t: 'wahook:gateway-view', seq: ++this.merges, metrics, live: { ...live, processes: reporters.map(({ pid, stored, rejected }) => ({ pid, stored, rejected })) } };
   }
 }

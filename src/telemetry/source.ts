@@ -41,5 +41,11 @@ export interface LiveTraffic {
 export interface TelemetrySource {
   /** Prometheus text exposition of everything measured, with the store's gauges as given. */
   exposition(store: StoreGauges): Promise<string>;
+  /**
+   * How long an exposition may be answered again (SAMPLE_MAX_AGE_MS when absent). A process's own figures may:
+   * a later answer is never lower. One of several processes answering for the gateway may not: another one's
+   * answer may be newer, and a scraper that saw it would read the older one as a counter reset.
+   */
+  readonly expositionMaxAgeMs?: number;
   liveTraffic(now: number): LiveTraffic;
 }
