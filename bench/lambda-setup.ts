@@ -18,20 +18,27 @@ const SECRET = 'bench-app-secret';
 
 export type Handler = 'wahook' | 'bare' | 'express' | 'floor';
 
-/** The comparison handlers' sources, in bench/servers. */
-const SOURCES: Record<Exclude<Handler, 'wahook'>, string> = { bare: 'lambda-bare.ts', express: 'lambda-express.ts', floor: 'lambda-floor.ts' };
+/** The comparison handlers' sources, in bench/servers; Express's CommonJS packages call require(), the others nothing. */
+const SOURCES: Record<Exclude<Handler, 'wahook'>, { file: string; require: boolean }> = {
+  bare: { file: 'lambda-bare.ts', require: false },
+  express: { file: 'lambda-express.ts', require: true },
+  floor: { file: 'lambda-floor.ts', require: false },
+};
 
 function eventAt(i: number): unknown {
   const body = cloudTextMessage({ id: `wamid.bench.${process.pid}.${i}`, from: '16505551234', text: `bench ${i}`, name: 'Bench', nowSec: Math.floor(Date.now() / 1000) });
   return eventFor('function-url', { method: 'POST', path: '/webhook', query: '', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signCloudApi(body, SECRET) }, rawBody: body });
 }
 
-/** A bundle of one of the bench's own handlers, built the way build-lambda builds wahook's. */
-async function bundleHandler(source: string, dir: string): Promise<void> {
+/**
+ * A bundle of one of the bench's own handlers, built the way build-lambda builds wahook's. Only a bundle whose
+ * packages call require() gets one: importing node:module for it would cost a bare handler a few percent.
+ */
+async function bundleHandler(source: { file: string; require: boolean }, dir: string): Promise<void> {
   await build({
-    entryPoints: [join(packageRoot(), 'bench', 'servers', source)], bundle: true, platform: 'node', target: 'node20', format: 'esm', minify: true,
+    entryPoints: [join(packageRoot(), 'bench', 'servers', source.file)], bundle: true, platform: 'node', target: 'node20', format: 'esm', minify: true,
     outfile: join(dir, 'index.mjs'), logLevel: 'silent',
-    banner: { js: "import{createRequire as __r}from'node:module';const require=__r(import.meta.url);" },
+    ...(source.require ? { banner: { js: "import{createRequire as __r}from'node:module';const require=__r(import.meta.url);" } } : {}),
   });
 }
 
@@ -50,7 +57,7 @@ export interface LambdaBundles {
 export async function prepareLambdaBundles(work: string, endpoint: string, queue: string, runner: string): Promise<LambdaBundles> {
   const built = await buildLambda({ outDir: join(work, 'zips') });
   const dirs = { wahook: unpack(built[0]!.zipPath), bare: join(work, 'bare'), express: join(work, 'express'), floor: join(work, 'floor') };
-  for (const [name, source] of Object.entries(SOURCES) as [Exclude<Handler, 'wahook'>, string][]) {
+  for (const [name, source] of Object.entries(SOURCES) as [Exclude<Handler, 'wahook'>, { file: string; require: boolean }][]) {
     mkdirSync(dirs[name]);
     await bundleHandler(source, dirs[name]);
   }
