@@ -18,11 +18,12 @@ interface Parsed {
   readonly bodyStart: number;
 }
 
+const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
+
 /** `HTTP/1.x NNN …`'s status, or NaN. */
 function statusOf(line: string): number {
   const ok = line.startsWith('HTTP/1.') && (line[7] === '0' || line[7] === '1') && line[8] === ' ' && (line.length === 12 || line[12] === ' ');
-  const code = line.slice(9, 12);
-  return ok && code.length === 3 && code >= '100' && code <= '999' ? Number(code) : NaN;
+  return ok && isDigit(line[9]) && isDigit(line[10]) && isDigit(line[11]) ? Number(line.slice(9, 12)) : NaN;
 }
 
 /** Whether a comma-separated header value lists `token` (any case). */
