@@ -28,7 +28,6 @@ const runs = arg('runs', 3);
 const RUNNER = `import { readFileSync } from 'node:fs';
 const events = JSON.parse(readFileSync('./events.json', 'utf8'));
 const { handler } = await import('./index.mjs');
-const loaded = performance.now();
 const first = await handler(events[0], { getRemainingTimeInMillis: () => 30000 });
 if (first.statusCode !== 200) process.exit(3);
 process.kill(process.pid, 'SIGKILL');
