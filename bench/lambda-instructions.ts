@@ -26,9 +26,9 @@ const runs = arg('runs', 3);
 
 // Ends the process at its first answer: what comes after (exit, teardown) is the same for every handler and no part of a cold start.
 const RUNNER = `import { readFileSync } from 'node:fs';
-const events = JSON.parse(readFileSync('./events.json', 'utf8'));
+const event = JSON.parse(readFileSync('./event.json', 'utf8'));
 const { handler } = await import('./index.mjs');
-const first = await handler(events[0], { getRemainingTimeInMillis: () => 30000 });
+const first = await handler(event, { getRemainingTimeInMillis: () => 30000 });
 if (first.statusCode !== 200) process.exit(3);
 process.kill(process.pid, 'SIGKILL');
 `;
