@@ -60,11 +60,15 @@ export function edgeOnly(config: Config): Config {
   return { ...config, worker: { ...config.worker, enabled: false } };
 }
 
-function waitForStop(): Promise<string> {
-  return new Promise((resolve) => {
+/** Resolves with what stops the cluster: a signal, or the reason given to `stop`. */
+function stopTrigger(): { stopped: Promise<string>; stop(reason: string): void } {
+  let stop: (reason: string) => void = () => {};
+  const stopped = new Promise<string>((resolve) => {
+    stop = resolve;
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
+  return { stopped, stop };
 }
 
 async function stopAll(children: ReadonlySet<Worker>, graceMs: number, logger: Logger): Promise<void> {
@@ -104,6 +108,7 @@ export async function startCluster(config: Config, processes: number): Promise<n
   await (await createEngine(config).openDeliveryLog()).close();
   const { hub: measured, logger, close: closeTelemetry } = await startGatewayTelemetry(config);
   cluster.setupPrimary({ exec: process.argv[1], args: process.argv.slice(2) });
+  const trigger = stopTrigger();
   let stopping = false;
   let failedToStart: number | null = null;
   const fork = (): Promise<void> =>
@@ -121,14 +126,16 @@ export async function startCluster(config: Config, processes: number): Promise<n
         const listened = listening.delete(w);
         resolve();
         if (stopping) return;
-        // A process that never got to listen will not do better the next time: stop rather than loop.
-        if (!listened) {
-          failedToStart = code ?? 1;
+        // One that ended by itself before it listened will not do better the next time: stop rather than loop.
+        // One killed by a signal while it started (an operator, the OOM killer) failed at nothing: it is replaced.
+        if (!listened && signal === null) {
+          failedToStart = code || 1;
           stopping = true;
-          process.emit('SIGTERM');
+          logger.error({ pid: w.process.pid, code }, 'edge process exited before it listened; stopping the cluster');
+          trigger.stop('a receiving process failed to start');
           return;
         }
-        logger.error({ pid: w.process.pid, code, signal }, 'edge process exited; starting another in 1 s');
+        logger.error({ pid: w.process.pid, code, signal, listened }, 'edge process exited; starting another in 1 s');
         setTimeout(() => void (stopping ? undefined : fork()), 1000).unref();
       });
     });
@@ -142,8 +149,7 @@ export async function startCluster(config: Config, processes: number): Promise<n
   }
   const worker = config.worker.enabled ? await runWorker(config, logger, observeWorker((m) => measured.worker(m))) : undefined;
   logger.info({ processes, port: config.port, worker: config.worker.enabled }, 'wahook cluster running');
-  const signal = failedToStart !== null ? 'a receiving process failed to start' : await waitForStop();
-  logger.info({ signal }, 'draining the edge processes');
+  logger.info({ because: await trigger.stopped }, 'draining the edge processes');
   stopping = true;
   await stopAll(children, config.shutdownTimeoutMs + 5000, logger);
   process.off('SIGHUP', forwardHup);

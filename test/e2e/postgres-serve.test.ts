@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../helpers/gateway.js';
 import { http } from '../helpers/http.js';
@@ -79,6 +80,51 @@ test('serve --processes 2 on PostgreSQL: two receiving processes on one port, a 
       assert.doesNotMatch(server.stderr(), /killing them/, 'every edge process stops on its own once drained');
     }
   } finally {
+    await pg.cleanup();
+  }
+});
+
+test('serve --processes 2 on PostgreSQL: a receiving process killed while it starts is started again, and the gateway stays up', { skip: db.ok ? false : db.reason }, async () => {
+  if (!db.ok) return;
+  const pg = await postgresServeEnv(db.value, 'pg-secret');
+  try {
+    const server = spawnWahook(['serve', '--processes', '2'], pg.env);
+    let victim: number | undefined;
+    try {
+      // Caught within milliseconds of its fork, long before it has loaded and listens.
+      await until(() => childrenOf(server.child.pid!).length === 2, 10_000, 'two edge processes');
+      victim = Math.max(...childrenOf(server.child.pid!));
+      process.kill(victim, 'SIGKILL');
+      await until(() => { const now = childrenOf(server.child.pid!); return now.length === 2 && !now.includes(victim!); }, 10_000, 'a new edge process');
+      await waitForHttp(`http://127.0.0.1:${pg.port}/healthz`);
+      const body = cloudTextBody('after the kill', 'wamid.killed.start');
+      assert.equal((await http(`http://127.0.0.1:${pg.port}/webhook`, { body, headers: signedHeaders(body, 'pg-secret') })).status, 200);
+    } finally {
+      server.child.kill('SIGTERM');
+      const { code } = await server.exited;
+      assert.equal(code, 0, server.stderr());
+    }
+    assert.match(server.stderr(), new RegExp(`"pid":${victim},"code":null,"signal":"SIGKILL".*edge process exited; starting another in 1 s`));
+    assert.doesNotMatch(server.stderr(), /stopping the cluster/);
+  } finally {
+    await pg.cleanup();
+  }
+});
+
+test('serve --processes 2 on PostgreSQL: a receiving process that exits by itself before it listens stops the cluster with its code, and says so', { skip: db.ok ? false : db.reason }, async () => {
+  if (!db.ok) return;
+  const pg = await postgresServeEnv(db.value, 'pg-secret');
+  const dir = tempDir();
+  try {
+    // Every receiving process ends with code 7 as it starts; the main process loads the same file and goes on.
+    const preload = join(dir, 'edge-exits.cjs');
+    writeFileSync(preload, "if (require('node:cluster').isWorker) process.exit(7);\n");
+    const r = await runWahook(['serve', '--processes', '2'], { ...pg.env, NODE_OPTIONS: `--require ${preload}` });
+    assert.equal(r.code, 7, r.stderr);
+    assert.match(r.stderr, /"code":7,.*edge process exited before it listened; stopping the cluster/);
+    assert.doesNotMatch(r.stderr, /starting another/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
     await pg.cleanup();
   }
 });
