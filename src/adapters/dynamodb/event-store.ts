@@ -18,9 +18,12 @@ const PARALLEL_CONVERSATIONS = 8;
  * (`attribute_not_exists`), so an event seen before is a duplicate whatever
  * worker or Lambda sees it again. DynamoDB has no transaction as large as a
  * batch, so `ingest` is a sequence of idempotent writes instead of one
- * commit: a worker that dies halfway leaves nothing a second ingest of the
- * same deliveries would not complete, and the checkpoint, written last and
- * only from where it was, moves once.
+ * commit. An event is written `open`, then its message or session row and
+ * its jobs, and is closed last: an ingest that died between those writes
+ * (a throttled write, a Lambda timing out) leaves it open, and the next
+ * ingest of the same delivery finishes it at the number it was first given
+ * instead of taking it for a duplicate, so no job is lost. The checkpoint,
+ * written last and only from where it was, moves once.
  */
 export class DynamoEventStore implements EventStore {
   constructor(private readonly ddb: Ddb, private readonly t: TableNames, private readonly jobs: DynamoJobQueue) {}
@@ -69,12 +72,29 @@ export class DynamoEventStore implements EventStore {
     return num(r || undefined, 'value')! - n + 1;
   }
 
-  private async insertEvent(e: WahookEvent, seq: number, req: IngestRequest, now: number): Promise<boolean> {
+  /**
+   * Writes an event and what follows from it. True for the ingest that closes it: of two ingests of the same
+   * event at once (an SQS message delivered twice), both may write what follows, which changes nothing the
+   * second time, and only one closes it, so it is counted once.
+   */
+  private async insertEvent(e: WahookEvent, fresh: number, req: IngestRequest, now: number): Promise<boolean> {
+    const key = eventKey(e.tenant, e.key);
     const item = {
-      ...eventKey(e.tenant, e.key), gpk: S('E'), gsk: N(seq), tenant: S(e.tenant), key: S(e.key), kind: S(e.kind), type: S(e.type),
-      ts: N(e.timestamp), deliveryId: S(String(e.deliveryId)), json: S(JSON.stringify(e)),
+      ...key, gpk: S('E'), gsk: N(fresh), tenant: S(e.tenant), key: S(e.key), kind: S(e.kind), type: S(e.type),
+      ts: N(e.timestamp), deliveryId: S(String(e.deliveryId)), json: S(JSON.stringify(e)), open: N(1),
     };
-    if (!(await this.ddb.put(this.t.events, item, true))) return false;
+    let seq = fresh;
+    if (!(await this.ddb.put(this.t.events, item, true))) {
+      const first = await this.ddb.get(this.t.events, key);
+      if (first?.open === undefined) return false;
+      seq = num(first, 'gsk')!;
+    }
+    await this.followFrom(e, seq, req, now);
+    return (await this.ddb.update(this.t.events, key, updateOf({ open: undefined }), { expr: 'attribute_exists(#o)', names: { '#o': 'open' } })) !== false;
+  }
+
+  /** The message or session row and the jobs of an event: each write idempotent, so an open event can be finished again. */
+  private async followFrom(e: WahookEvent, seq: number, req: IngestRequest, now: number): Promise<void> {
     if (e.kind === 'message' && e.messageId !== undefined) {
       await this.ddb.update(this.t.events, messageKey(e.tenant, e.messageId), updateOf(
         { type: S(e.type), ts: N(e.timestamp), gsk: N(e.timestamp), gpk: S('M'), tenant: S(e.tenant), messageId: S(e.messageId), ...(e.contact ? { contact: S(e.contact) } : {}) },
@@ -89,7 +109,6 @@ export class DynamoEventStore implements EventStore {
     }
     // Each job goes in the lane its target asks for: the conversation's, or the event's own (media).
     for (const r of routesFor(req.targets, e)) await this.jobs.outbox(seq, r.target, r.lane, e, now);
-    return true;
   }
 
   private async bump(name: string, n: number): Promise<void> {

@@ -27,16 +27,20 @@ function toJob(j: Item): Job {
 export class DynamoJobQueue implements JobQueue {
   constructor(private readonly ddb: Ddb, private readonly t: TableNames) {}
 
-  /** Queues a job (once per event and target) and makes its lane if there is none; the event store calls it as it inserts events. */
+  /**
+   * Queues a job (once per event and target) and makes its lane if there is none; the event store calls it as it
+   * inserts events. The lane is made even when the job was there already: a writer that died between the two left
+   * a job no lane would ever reach. The count comes last; it is a figure to show, not what claims go by.
+   */
   async outbox(seq: number, target: string, conversation: string, event: WahookEvent, now: number): Promise<boolean> {
     const job = {
       ...jobKey(target, conversation, seq), seq: N(seq), target: S(target), conversation: S(conversation), attempts: N(0), state: N(PENDING),
       runAt: N(now), updatedAt: N(now), tenant: S(event.tenant), key: S(event.key), event: S(JSON.stringify(event)),
     };
-    if (!(await this.ddb.put(this.t.jobs, job, true))) return false;
-    await this.ddb.update(this.t.jobs, COUNTS_KEY, updateOf({}, { add: { pending: 1 } }));
+    const fresh = await this.ddb.put(this.t.jobs, job, true);
     await this.ensureLane(target, conversation, seq, now);
-    return true;
+    if (fresh) await this.ddb.update(this.t.jobs, COUNTS_KEY, updateOf({}, { add: { pending: 1 } }));
+    return fresh;
   }
 
   private async ensureLane(target: string, conversation: string, head: number, runAt: number): Promise<void> {
@@ -73,8 +77,12 @@ export class DynamoJobQueue implements JobQueue {
           expr: '#runAt = :old AND #head = :head', names: { '#runAt': 'runAt', '#head': 'head' }, values: { ':old': lane.runAt!, ':head': lane.head! },
         });
         if (won === false) continue;
-        const job = await this.ddb.get(this.t.jobs, jobKey(target, conversation, num(lane, 'head')!));
+        const head = num(lane, 'head')!;
+        const job = await this.ddb.get(this.t.jobs, jobKey(target, conversation, head));
         if (job !== undefined && num(job, 'state') === PENDING) jobs.push(toJob(job));
+        // Its head finished (or went to the dead letters) but the lane was not moved on, by a worker that died in
+        // between: move it now, or the conversation's later jobs would wait on it for ever.
+        else await this.advanceLane(target, conversation, head);
       }
       start = page.LastEvaluatedKey;
     } while (start !== undefined && jobs.length < limit);
