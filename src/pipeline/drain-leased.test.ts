@@ -7,13 +7,16 @@ import { drainOnce } from './drain.js';
 const body = Buffer.from('{"object":"whatsapp_business_account","entry":[]}');
 const d: StoredDelivery = { id: 'm1', tenant: 'default', provider: 'cloud_api', receivedAt: 1, bytes: body.length, headers: {}, body };
 
-/** A leased log (a queue) that records what was acknowledged. */
-function leasedLog(): DeliveryLog & { acked: string[] } {
+/** A leased log (a queue) that records what was acknowledged and what was given back. */
+function leasedLog(): DeliveryLog & { acked: string[]; released: string[] } {
   const acked: string[] = [];
+  const released: string[] = [];
   return {
     acked,
+    released,
     read: async (from) => ({ deliveries: [d], next: from }),
     ack: async (page: LogPage) => { acked.push(...page.deliveries.map((x) => x.id)); },
+    release: async (page: LogPage) => { released.push(...page.deliveries.map((x) => x.id)); },
     latest: async () => [],
     backlog: async () => null,
     edgeCounters: async () => ({ received: 0, stored: 0, duplicates: 0, rejected: {} }),
@@ -31,11 +34,11 @@ const store = (fail: boolean): EventStore => ({
   close: async () => {},
 });
 
-test('a leased page is acknowledged only after its ingest commits; a failed ingest leaves it to come back', async () => {
+test('a leased page is acknowledged only after its ingest commits; a failed ingest gives it back to come again', async () => {
   const ok = leasedLog();
   assert.equal((await drainOnce(ok, store(false), 10, [])).deliveries, 1);
-  assert.deepEqual(ok.acked, ['m1']);
+  assert.deepEqual([ok.acked, ok.released], [['m1'], []]);
   const down = leasedLog();
-  await assert.rejects(drainOnce(down, store(true), 10, []));
-  assert.deepEqual(down.acked, []);
+  await assert.rejects(drainOnce(down, store(true), 10, []), /store down/);
+  assert.deepEqual([down.acked, down.released], [[], ['m1']]);
 });

@@ -59,7 +59,14 @@ export async function replay(
 async function drainLeased(log: DeliveryLog, store: EventStore, batchSize: number, targets: readonly JobTargetSpec[]): Promise<DrainResult> {
   const page = await log.read(START, batchSize);
   if (page.deliveries.length === 0) return { deliveries: 0, inserted: 0, duplicates: 0, applied: true, byKind: {} };
-  const r = await store.ingest(planIngest(page.deliveries, targets));
+  let r: IngestResult;
+  try {
+    r = await store.ingest(planIngest(page.deliveries, targets));
+  } catch (e) {
+    // Not held while the store is down: another read (or this one, later) takes the page again.
+    await log.release?.(page).catch(() => undefined);
+    throw e;
+  }
   await log.ack!(page);
   return { ...r, deliveries: page.deliveries.length };
 }

@@ -112,5 +112,11 @@ export interface DeliveryLog {
    * @example const page = await log.read(START, 10); await store.ingest(planIngest(page.deliveries, targets)); await log.ack?.(page);
    */
   ack?(page: LogPage): Promise<void>;
+  /**
+   * Gives a page back unacknowledged (its ingest failed): the log stops
+   * holding it and lets another read take it at once, rather than keeping
+   * its lease alive. A log without it lets the lease run out instead.
+   */
+  release?(page: LogPage): Promise<void>;
   close(): Promise<void>;
 }

@@ -72,17 +72,29 @@ export class SqsDeliveryLog implements DeliveryLog {
   }
 
   async ack(page: LogPage): Promise<void> {
-    const entries = page.deliveries.flatMap((d, i) => {
-      const receipt = this.held.get(d.id);
-      this.held.delete(d.id);
-      return receipt === undefined ? [] : [{ Id: String(i), ReceiptHandle: receipt }];
-    });
+    const entries = this.letGo(page);
     await Promise.all(chunks(entries, 10).map(async (call) => {
       const r = await this.sqs.call<BatchFailures>('DeleteMessageBatch', { QueueUrl: this.queueUrl, Entries: call });
       // Not deleted: the message comes back and is ingested again, which changes nothing.
       if ((r.Failed ?? []).length > 0) throw new Error(`SQS did not delete ${r.Failed!.length} message(s): ${r.Failed![0]!.Code}`);
     }));
+  }
+
+  /** Its visibility set to 0: the next receive gets it. If that call fails, it comes back when its timeout ends. */
+  async release(page: LogPage): Promise<void> {
+    const entries = this.letGo(page).map((e) => ({ ...e, VisibilityTimeout: 0 }));
+    await Promise.all(chunks(entries, 10).map((call) => this.sqs.call('ChangeMessageVisibilityBatch', { QueueUrl: this.queueUrl, Entries: call }).catch(() => undefined)));
+  }
+
+  /** Stops holding a page's messages (no more renewals) and answers their receipts. */
+  private letGo(page: LogPage): { Id: string; ReceiptHandle: string }[] {
+    const entries = page.deliveries.flatMap((d, i) => {
+      const receipt = this.held.get(d.id);
+      this.held.delete(d.id);
+      return receipt === undefined ? [] : [{ Id: String(i), ReceiptHandle: receipt }];
+    });
     if (this.held.size === 0) this.stopHeartbeat();
+    return entries;
   }
 
   private startHeartbeat(): void {

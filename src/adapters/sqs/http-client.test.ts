@@ -145,6 +145,23 @@ describe('HttpClient, the keep-alive HTTP/1.1 client the SQS adapter calls throu
     client.close();
   });
 
+  test('a peer that takes the connection and never finishes the TLS handshake is given up after the timeout, coded as a timeout, also for a preconnect', async () => {
+    const mute = createServer(() => undefined);
+    await new Promise<void>((r) => mute.listen(0, '127.0.0.1', r));
+    const url = new URL(`https://127.0.0.1:${(mute.address() as { port: number }).port}/`);
+    try {
+      const client = new HttpClient();
+      const started = Date.now();
+      await assert.rejects(client.post(url, { 'content-length': '0' }, '', 300), (e: Error & { code?: string }) => e.code === 'ETIMEDOUT' && /no connection within 300 ms/.test(e.message));
+      assert.ok(Date.now() - started < 5_000, 'not left waiting');
+      client.preconnect(url, 300);
+      await assert.rejects(client.post(url, { 'content-length': '0' }, '', 300), (e: Error & { code?: string }) => e.code === 'ETIMEDOUT', 'the stalled preconnect is dropped and the request times out on its own');
+      client.close();
+    } finally {
+      mute.close();
+    }
+  });
+
   test('preconnect opens the connection the first request then uses', async () => {
     const client = new HttpClient();
     const count = raw.connections.length;

@@ -117,6 +117,9 @@ class AnswerReader {
  * known length, and an answer with a length, chunks, or the connection's
  * end. Idle connections do not hold a process open.
  */
+/** How long a connection made ahead of its first request may take; that request then connects itself. */
+const PRECONNECT_TIMEOUT_MS = 10_000;
+
 export class HttpClient {
   private readonly idle = new Map<string, Socket[]>();
   private readonly open = new Set<Socket>();
@@ -133,7 +136,7 @@ export class HttpClient {
    */
   async post(url: URL, headers: Readonly<Record<string, string>>, body: string, timeoutMs = 30_000, whileSent?: () => void): Promise<HttpAnswer> {
     const origin = `${url.protocol}//${url.host}`;
-    const socket = this.idle.get(origin)?.pop() ?? (await this.takeEarly(origin)) ?? (await this.connect(url));
+    const socket = this.idle.get(origin)?.pop() ?? (await this.takeEarly(origin)) ?? (await this.connect(url, timeoutMs));
     socket.ref();
     const head = [`POST ${url.pathname}${url.search} HTTP/1.1`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
     return new Promise((resolve, reject) => {
@@ -176,10 +179,10 @@ export class HttpClient {
    * work. A failure here is dropped: that request connects again and
    * reports its own error.
    */
-  preconnect(url: URL): void {
+  preconnect(url: URL, timeoutMs = PRECONNECT_TIMEOUT_MS): void {
     const origin = `${url.protocol}//${url.host}`;
     if ((this.idle.get(origin)?.length ?? 0) > 0 || this.early.has(origin)) return;
-    this.early.set(origin, this.connect(url).then((socket) => {
+    this.early.set(origin, this.connect(url, timeoutMs).then((socket) => {
       socket.unref();
       return socket;
     }, () => null));
@@ -193,7 +196,12 @@ export class HttpClient {
     return socket === null || socket.destroyed ? null : socket;
   }
 
-  private async connect(url: URL): Promise<Socket> {
+  /**
+   * A peer that takes the TCP connection and never finishes the handshake
+   * (TLS above all) is given up after `timeoutMs` of silence, reported like
+   * a reset so that the call is retried on a new connection.
+   */
+  private async connect(url: URL, timeoutMs: number): Promise<Socket> {
     const https = url.protocol === 'https:';
     const port = Number(url.port || (https ? 443 : 80));
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -203,8 +211,15 @@ export class HttpClient {
     this.open.add(socket);
     socket.once('close', () => this.forget(socket));
     await new Promise<void>((resolve, reject) => {
-      socket.once(ready, () => {
+      const stalled = (): void => {
         socket.off('error', reject);
+        socket.destroy();
+        reject(Object.assign(new Error(`no connection within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
+      };
+      socket.setTimeout(timeoutMs, stalled);
+      socket.once(ready, () => {
+        socket.setTimeout(0);
+        socket.off('timeout', stalled).off('error', reject);
         resolve();
       });
       socket.once('error', reject);

@@ -140,6 +140,38 @@ describe('SqsApi settings and checks', () => {
     }
   });
 
+  test('a 2xx that does not prove the message stored (no body, no message id, no MD5, a batch entry left out) is an error, never a sent message', async () => {
+    const md5 = (x: string): string => createHash('md5').update(x).digest('hex');
+    const answers: [string, (b: Record<string, unknown>) => unknown][] = [
+      ['an empty body', () => undefined],
+      ['an empty object', () => ({})],
+      ['no MD5', () => ({ MessageId: 'm1' })],
+      ['no message id', (b) => ({ MD5OfMessageBody: md5(String(b.MessageBody)) })],
+    ];
+    for (const [what, answer] of answers) {
+      const srv = await recorder(answer);
+      try {
+        const api = new SqsApi({ env: env(srv.endpoint) });
+        await assert.rejects(api.call('SendMessage', { QueueUrl: 'http://127.0.0.1/123456789012/q', MessageBody: 'x' }), (e) => e instanceof SqsError && e.name === 'InvalidChecksum', what);
+        await api.close();
+      } finally {
+        await srv.close();
+      }
+    }
+    const partial = await recorder((b) => {
+      const [first] = b.Entries as { Id: string; MessageBody: string }[];
+      return { Successful: [{ Id: first!.Id, MessageId: 'm1', MD5OfMessageBody: md5(first!.MessageBody) }], Failed: [] };
+    });
+    try {
+      const api = new SqsApi({ env: env(partial.endpoint) });
+      const entries = [{ Id: '0', MessageBody: 'a' }, { Id: '1', MessageBody: 'b' }];
+      await assert.rejects(api.call('SendMessageBatch', { QueueUrl: 'http://127.0.0.1/123456789012/q', Entries: entries }), (e) => e instanceof SqsError && /entry 1 is neither/.test(e.message));
+      await api.close();
+    } finally {
+      await partial.close();
+    }
+  });
+
   test('without keys in the environment the fallback chain answers; expiring credentials are fetched again', async () => {
     let calls = 0;
     const soon = (): Promise<AwsCredentials> => Promise.resolve({ ...KEYS, sessionToken: `t${++calls}`, expiration: new Date(Date.now() + 60_000) });

@@ -130,17 +130,29 @@ function sentDigests(op: string, input: Record<string, unknown>): ReadonlyMap<st
   return new Map();
 }
 
-/** What SQS stored must be what was sent: the SDK checks the same digests. */
+/**
+ * What SQS stored must be what was sent, and an answer must prove it: a
+ * message id and the MD5 of the body it stored (as the SDK checks), and in
+ * a batch an outcome for every entry. A 2xx without them (a proxy, a wrong
+ * endpoint) is not a queued delivery, so it must never become a 200.
+ */
 function checkDigests(op: string, out: unknown, sent: ReadonlyMap<string, string>): void {
-  const mismatch = (): never => {
-    throw new SqsError('InvalidChecksum', `SQS ${op}: the MD5 of a stored message body does not match what was sent`, 0);
+  const unproven = (why: string): never => {
+    throw new SqsError('InvalidChecksum', `SQS ${op}: ${why}`, 0);
   };
-  if (op === 'SendMessage') {
-    const o = out as Sent;
-    if (o.MD5OfMessageBody !== undefined && o.MD5OfMessageBody !== sent.get('')) mismatch();
-  } else if (op === 'SendMessageBatch') {
-    for (const ok of (out as { Successful?: Sent[] }).Successful ?? []) {
-      if (ok.MD5OfMessageBody !== undefined && ok.MD5OfMessageBody !== (sent.get(ok.Id!) ?? md5(''))) mismatch();
+  const check = (o: Sent, expected: string | undefined): void => {
+    if (typeof o.MessageId !== 'string' || o.MessageId === '') unproven('the answer names no message id');
+    if (o.MD5OfMessageBody !== expected) unproven('the MD5 of a stored message body does not match what was sent');
+  };
+  if (op === 'SendMessage') check(out as Sent, sent.get(''));
+  else if (op === 'SendMessageBatch') {
+    const o = out as { Successful?: Sent[]; Failed?: { Id?: string }[] };
+    const answered = new Set<string>();
+    for (const ok of o.Successful ?? []) {
+      check(ok, sent.get(String(ok.Id)));
+      answered.add(String(ok.Id));
     }
+    for (const f of o.Failed ?? []) answered.add(String(f.Id));
+    for (const id of sent.keys()) if (!answered.has(id)) unproven(`entry ${id} is neither in Successful nor in Failed`);
   }
 }

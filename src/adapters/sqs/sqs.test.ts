@@ -158,6 +158,27 @@ describe('the hybrid worker\'s read side', () => {
     await store.close();
   });
 
+  test('a page given back (its ingest failed) is received again at once and no longer renewed', async () => {
+    const url = sqs.createQueue('given-back');
+    const q = sqsQueue({ url, waitSeconds: 1, visibilitySeconds: 1 });
+    const store = await q.openDeliveryStore();
+    await store.append(delivery('store down'));
+    const log = await q.openDeliveryLog();
+    const page = await log.read(START, 10);
+    assert.equal(page.deliveries.length, 1);
+    await log.release!(page);
+    const renewals = sqs.calls.get('ChangeMessageVisibilityBatch') ?? 0;
+    const again = await log.read(START, 10);
+    assert.deepEqual(again.deliveries.map((d) => d.id), page.deliveries.map((d) => d.id), 'the same message, without waiting out its timeout');
+    await log.release!(again);
+    const calls = sqs.calls.get('ChangeMessageVisibilityBatch') ?? 0;
+    await new Promise((r) => setTimeout(r, 800));
+    assert.equal(sqs.calls.get('ChangeMessageVisibilityBatch') ?? 0, calls, 'nothing held, nothing renewed');
+    assert.equal(calls, renewals + 1);
+    await log.close();
+    await store.close();
+  });
+
   test('the backlog is the queue\'s depth, waiting and in flight, marked approximate, with no receive time', async () => {
     const url = sqs.createQueue('depth');
     const q = sqsQueue({ url, waitSeconds: 1 });
