@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { StoredDelivery } from '../ports/delivery-log.js';
 import type { EventStore, IngestRequest } from '../ports/event-store.js';
-import { ingestQueued } from './queue-batch.js';
+import type { JobRunner } from './jobs.js';
+import { ingestQueued, runReadyJobs } from './queue-batch.js';
 
 const delivery = (id: string, text: string): StoredDelivery => {
   const body = Buffer.from(JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: 'w', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { phone_number_id: '1' }, messages: [{ from: '1', id: `wamid.${id}`, timestamp: '1', type: 'text', text: { body: text } }] } }] }] }));
@@ -33,4 +34,20 @@ test('a batch is one commit; when it fails, each delivery is tried alone and onl
   assert.deepEqual([...r.failed], ['b']);
   assert.deepEqual(store.commits, [['a'], ['c']]);
   assert.equal(r.inserted, 2);
+});
+
+test('the wait for running jobs ends with the time left, less the reserve, so the function answers before its timeout', async () => {
+  let clock = 10_000;
+  let ticks = 0;
+  const hung = new Promise<void>(() => undefined);
+  const runner = { tick: async () => ++ticks, idle: () => hung } as unknown as JobRunner;
+  const started = Date.now();
+  const n = await runReadyJobs(runner, () => clock - (Date.now() - started), 9_850);
+  assert.equal(n, 1, 'one tick, then the wait gives up');
+  assert.ok(Date.now() - started < 2_000);
+  clock = 1_000;
+  assert.equal(await runReadyJobs(runner, () => clock, 2_000), 0, 'nothing started with less than the reserve left');
+  const done = { tick: async () => (ticks++ < 3 ? 1 : 0), idle: async () => undefined } as unknown as JobRunner;
+  ticks = 0;
+  assert.equal(await runReadyJobs(done, () => Number.POSITIVE_INFINITY, 2_000), 3, 'without a deadline, until none is ready');
 });

@@ -46,6 +46,10 @@ export async function ingestQueued(deliveries: readonly StoredDelivery[], store:
  * Runs ready jobs (the batch's, and retries that fell due) until none is
  * ready or the time left runs short. A job that fails keeps its own retries
  * and dead letter; it never fails the delivery, which is already stored.
+ * The wait for running jobs ends with the time left (less `reserveMs`): a
+ * function that timed out would fail its whole batch, though every event
+ * in it is stored. A job still running then is left to its lease, which
+ * runs out and lets it run again.
  */
 export async function runReadyJobs(runner: JobRunner, timeLeftMs: () => number, reserveMs: number): Promise<number> {
   let started = 0;
@@ -53,7 +57,18 @@ export async function runReadyJobs(runner: JobRunner, timeLeftMs: () => number, 
     const n = await runner.tick();
     if (n === 0) break;
     started += n;
-    await runner.idle();
+    if (!(await settlesWithin(runner.idle(), timeLeftMs() - reserveMs))) break;
   }
   return started;
+}
+
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  if (!Number.isFinite(ms)) return p.then(() => true);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, ms))));
+  try {
+    return await Promise.race([p.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -5,9 +5,10 @@ import { after, before, describe, test } from 'node:test';
 import { createEngine } from '../../src/compose.js';
 import { loadConfig } from '../../src/config/load.js';
 import { startProcessContainer, startReceiveContainer } from '../../src/entry/lambda/container.js';
-import { createSqsHandler, type SqsHandler } from '../../src/entry/lambda/process.js';
+import { createSqsHandler, type SqsEventLike, type SqsHandler } from '../../src/entry/lambda/process.js';
 import { createReceiveHandler, type ReceiveHandler } from '../../src/entry/lambda/receive.js';
 import { startS3, startSqs, type LocalS3 } from '../helpers/aws-local.js';
+import { loadFixture } from '../helpers/fixtures.js';
 import { SECRET, tempDir } from '../helpers/gateway.js';
 import { eventFor, sqsEventFor } from '../helpers/lambda-events.js';
 import { signedHeaders } from '../helpers/payloads.js';
@@ -127,5 +128,18 @@ describe('sqsHandler: the server\'s pipeline for each SQS record', () => {
     const broken = createSqsHandler(startProcessContainer({ WAHOOK_APP_SECRET: SECRET }));
     const r = await broken(sqsEventFor('lambda/sqs-standard-attributes.json', [{ id: 'a', body: 'x' }, { id: 'b', body: 'y' }]));
     assert.deepEqual(r.batchItemFailures, [{ itemIdentifier: 'a' }, { itemIdentifier: 'b' }]);
+  });
+
+  test('a scheduled event (EventBridge, no records) runs the jobs that are due, also when no delivery comes', async () => {
+    await post(envelope({ messages: [text('wamid.sched', '222', 200)] }));
+    const calls = (): string[] => readFileSync(join(dir, 'calls.txt'), 'utf8').trim().split('\n');
+    // Too little time left for any job: the record is stored, its job waits.
+    const m = sqs.messages(QUEUE).at(-1)!;
+    const r = await process_(sqsEventFor('lambda/sqs-standard-attributes.json', [{ id: m.id, body: m.body }]), { getRemainingTimeInMillis: () => 1_000 });
+    assert.deepEqual(r, { batchItemFailures: [] });
+    assert.ok(!calls().includes('wamid.sched'));
+    const tick = await process_(loadFixture('lambda/eventbridge-schedule.json') as SqsEventLike, { getRemainingTimeInMillis: () => 60_000 });
+    assert.deepEqual(tick, { batchItemFailures: [] });
+    assert.ok(calls().includes('wamid.sched'), 'the scheduled run ran it');
   });
 });

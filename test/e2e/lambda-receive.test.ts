@@ -8,6 +8,7 @@ import type { StoredDelivery } from '../../src/ports/delivery-log.js';
 import type { DeliveryDecoder } from '../../src/ports/queued-delivery.js';
 import { startReceiveContainer } from '../../src/entry/lambda/container.js';
 import { createReceiveHandler, type ReceiveHandler } from '../../src/entry/lambda/receive.js';
+import { restartable } from '../../src/entry/lambda/restartable.js';
 import type { LambdaHttpResult } from '../../src/entry/lambda/http-event.js';
 import { startS3, startSqs, type LocalS3 } from '../helpers/aws-local.js';
 import { loadFixture } from '../helpers/fixtures.js';
@@ -156,6 +157,25 @@ describe('receiveHandler behind every HTTP front door of a Lambda', () => {
     assert.deepEqual([r.statusCode, codeOf(r)], [500, 'WAHOOK_ERR_CONFIG_INVALID']);
     await assert.rejects(startReceiveContainer(env({ AWS_LAMBDA_FUNCTION_NAME: 'receive' })), (e) => (e as { code: string }).code === 'WAHOOK_ERR_CONFIG_INVALID');
     await assert.rejects(startReceiveContainer(env({ WAHOOK_QUEUE_URL: 'amqp://localhost/q' })), (e) => (e as { code: string }).code === 'WAHOOK_ERR_CONFIG_INVALID');
+  });
+
+  test('a container whose start failed (secrets throttled) is started again by a later request, which is then queued', async () => {
+    const url = sqs.createQueue('restarted');
+    let starts = 0;
+    let clock = 0;
+    const start = () => (++starts === 1 ? Promise.reject(new Error('ThrottlingException: Rate exceeded')) : startReceiveContainer(env({ WAHOOK_QUEUE_URL: url })));
+    const restarted = createReceiveHandler(restartable(start, 1_000, () => clock));
+    const body = cloudTextBody('after a failed start');
+    const post = () => restarted(eventFor('function-url', { method: 'POST', path: '/webhook', query: '', headers: signedHeaders(body, SECRET), rawBody: body }));
+    assert.equal((await post()).statusCode, 500);
+    clock = 500;
+    assert.equal((await post()).statusCode, 500, 'not started again within a second of the last attempt');
+    assert.equal(starts, 1);
+    clock = 1_500;
+    assert.equal((await post()).statusCode, 200);
+    assert.deepEqual([starts, sqs.messages('restarted').length], [2, 1]);
+    assert.equal((await post()).statusCode, 200, 'and kept');
+    assert.equal(starts, 2);
   });
 
   test('a receiving function binds no address, so insecureSkipSignature takes the second key there whatever host says', async () => {

@@ -90,6 +90,9 @@ test('the template holds what the deployment promises', { skip: lint ? false : '
   assert.deepEqual(source.Properties.FunctionResponseTypes, ['ReportBatchItemFailures']);
   assert.ok(source.Properties.BatchSize >= 1 && source.Properties.BatchSize <= 10);
   assert.deepEqual(process_.ReservedConcurrentExecutions, { Ref: 'ProcessConcurrency' });
+  assert.equal(process_.Events.DueJobs.Type, 'Schedule', 'due retries run without waiting for a delivery');
+  assert.match(process_.Events.DueJobs.Properties.Schedule, /^rate\(\d+ minutes?\)$/);
+  assert.ok(Number(process_.Environment.Variables.WAHOOK_HANDLER_TIMEOUT_MS) + 2_000 <= process_.Timeout * 1000, 'a handler times out before the function does');
 
   const queue = r.DeliveryQueue.Properties;
   assert.deepEqual(queue.RedrivePolicy.deadLetterTargetArn, { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] });

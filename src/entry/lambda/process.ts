@@ -10,8 +10,9 @@ export interface SqsRecordLike {
   readonly eventSourceARN?: string;
   readonly attributes?: { readonly MessageGroupId?: string };
 }
+/** An SQS event; a scheduled event has no `Records`. */
 export interface SqsEventLike {
-  readonly Records: readonly SqsRecordLike[];
+  readonly Records?: readonly SqsRecordLike[];
 }
 export interface BatchResponse {
   batchItemFailures: { itemIdentifier: string }[];
@@ -34,16 +35,17 @@ const RESERVE_MS = 2_000;
  * queue's maxReceiveCount it rests in the dead-letter queue. On a FIFO
  * queue a failed record fails the records after it in its message group,
  * which keeps the group in order (Lambda docs, "Handling errors for an SQS
- * event source").
- * @example export const handler = createSqsHandler(startProcessContainer(process.env));
+ * event source"). An event with no records (the template's schedule) only
+ * runs the jobs that are due: retries, and jobs whose lease ran out.
+ * @example export const handler = createSqsHandler(restartable(() => startProcessContainer(process.env)));
  */
-export function createSqsHandler(container: Promise<ProcessContainer>): SqsHandler {
-  container.catch(() => undefined);
+export function createSqsHandler(container: Promise<ProcessContainer> | (() => Promise<ProcessContainer>)): SqsHandler {
+  const ready = typeof container === 'function' ? container : (container.catch(() => undefined), () => container);
   return async (event, context) => {
     const records = Array.isArray(event?.Records) ? event.Records : [];
     let c: ProcessContainer;
     try {
-      c = await container;
+      c = await ready();
     } catch (e) {
       // Not configured: nothing can be processed; every record goes back to the queue.
       logLine('error', 'not configured', { code: asGatewayError(e).code, error: (e as Error).message });

@@ -10,11 +10,11 @@ export type ReceiveHandler = (event: unknown) => Promise<LambdaHttpResult>;
  * The receiving function: the server's request path behind any HTTP front
  * door of a Lambda. The same handshake, checks, error codes and bodies; a
  * 200 only once the delivery is queued.
- * @example export const handler = createReceiveHandler(startReceiveContainer(process.env));
+ * @example export const handler = createReceiveHandler(restartable(() => startReceiveContainer(process.env)));
  */
-export function createReceiveHandler(container: Promise<ReceiveContainer>): ReceiveHandler {
+export function createReceiveHandler(container: Promise<ReceiveContainer> | (() => Promise<ReceiveContainer>)): ReceiveHandler {
   // A container that failed to start answers every request with its error rather than crashing the runtime.
-  container.catch(() => undefined);
+  const ready = typeof container === 'function' ? container : (container.catch(() => undefined), () => container);
   return async (event) => {
     let http: LambdaHttpRequest;
     try {
@@ -26,7 +26,7 @@ export function createReceiveHandler(container: Promise<ReceiveContainer>): Rece
     }
     let c: ReceiveContainer;
     try {
-      c = await container;
+      c = await ready();
     } catch (e) {
       const err = asGatewayError(e);
       logLine('error', 'not configured', { code: err.code, error: err.message });
