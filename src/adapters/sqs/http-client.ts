@@ -211,18 +211,21 @@ export class HttpClient {
     this.open.add(socket);
     socket.once('close', () => this.forget(socket));
     await new Promise<void>((resolve, reject) => {
-      const stalled = (): void => {
-        socket.off('error', reject);
+      const failed = (e: Error): void => {
+        clearTimeout(stalled);
+        reject(e);
+      };
+      const stalled = setTimeout(() => {
+        socket.off('error', failed);
         socket.destroy();
         reject(Object.assign(new Error(`no connection within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
-      };
-      socket.setTimeout(timeoutMs, stalled);
+      }, timeoutMs);
       socket.once(ready, () => {
-        socket.setTimeout(0);
-        socket.off('timeout', stalled).off('error', reject);
+        clearTimeout(stalled);
+        socket.off('error', failed);
         resolve();
       });
-      socket.once('error', reject);
+      socket.once('error', failed);
     });
     // An idle connection the peer resets must not become an uncaught error; it is dropped and a new one made.
     socket.on('error', () => socket.destroy());
