@@ -61,13 +61,14 @@ export class SqsDeliveryLog implements DeliveryLog {
           const d = await this.decoder.decode({ id: m.MessageId, body: m.Body ?? '' });
           deliveries.push(withHeaders ? d : { ...d, headers: {} });
           this.held.set(m.MessageId, m.ReceiptHandle);
+          // Renewed from the first one held: a long read (bodies fetched from S3) must not outlast its leases.
+          this.startHeartbeat();
         } catch {
           this.undecodable++;
         }
       }
       if (messages.length < max) break;
     }
-    if (this.held.size > 0) this.startHeartbeat();
     return { deliveries, next: from };
   }
 

@@ -100,13 +100,15 @@ export class SqsBatchWriter implements BatchWriter<QueuedRow> {
     }
     calls.push(current);
     const ids: string[] = [];
-    await Promise.all(calls.map(async (call) => {
+    const send = async (call: BatchEntry[]): Promise<void> => {
       const r = await this.sqs.call<BatchResult>('SendMessageBatch', { QueueUrl: this.queueUrl, Entries: call });
       for (const ok of r.Successful ?? []) ids[Number(ok.Id)] = ok.MessageId;
-      await Promise.all((r.Failed ?? []).map(async (f) => {
-        ids[Number(f.Id)] = await this.sendOne(entries[Number(f.Id)]!);
-      }));
-    }));
+      for (const f of r.Failed ?? []) ids[Number(f.Id)] = await this.sendOne(entries[Number(f.Id)]!);
+    };
+    // On a FIFO queue calls go one after another, so a later call cannot overtake an earlier one in a group, and an
+    // entry SQS failed is sent again before the next call (it can still land after its own call's other entries).
+    if (this.fifo) for (const call of calls) await send(call);
+    else await Promise.all(calls.map(send));
     return ids;
   }
 

@@ -27,6 +27,11 @@ test('each published event shape becomes the same request: method, path, every q
   assert.equal(rest.request.headers['x-forwarded-for'], '54.240.196.186, 54.182.214.83');
   assert.equal(Buffer.from(rest.request.rawBody!).toString(), '{\r\n\t"a": 1\r\n}');
 
+  // An HTTP API sending payload 1.0 has the REST shape and a version, and keeps a named stage in `path`.
+  const v1 = (path: string, stage: string) => fromLambdaEvent({ ...fixture('apigw-v1-rest'), version: '1.0', path, requestContext: { ...(fixture('apigw-v1-rest').requestContext as object), stage } }).request.path;
+  assert.deepEqual([v1('/prod/webhook', 'prod'), v1('/webhook', '$default'), v1('/prod', 'prod'), v1('/production/webhook', 'prod')], ['/webhook', '/webhook', '/', '/production/webhook']);
+  assert.equal(fromLambdaEvent({ ...fixture('apigw-v1-rest'), path: '/prod/webhook' }).request.path, '/prod/webhook', 'a REST API\'s path never holds its stage');
+
   const alb = fromLambdaEvent(fixture('alb-single-value'));
   assert.deepEqual([alb.source, alb.request.query, alb.request.headers['x-myheader']], ['alb', 'key=hello', '123']);
   const multi = fromLambdaEvent({ ...fixture('alb-multi-value'), multiValueQueryStringParameters: { k: ['a%20b', 'c'] }, multiValueHeaders: { 'X-Twice': ['1', '2'] } });

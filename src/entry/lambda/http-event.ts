@@ -8,7 +8,8 @@ import type { WebhookRequest } from '../../edge/handle-webhook.js';
  * shape the source expects. The shapes differ in small ways that matter:
  * - API Gateway HTTP API (payload 2.0) and function URLs: `rawPath`,
  *   `rawQueryString` as sent, lower-case headers with repeats comma-joined;
- *   an HTTP API stage other than `$default` prefixes the path.
+ *   an HTTP API stage other than `$default` prefixes the path (also in
+ *   its payload 1.0, which is otherwise the REST API's shape).
  * - API Gateway REST API (1.0): `headers` keeps the last value of a repeated
  *   header and `multiValueHeaders` all of them, in the case sent; query
  *   values arrive decoded.
@@ -125,7 +126,8 @@ export function fromLambdaEvent(event: unknown): LambdaHttpRequest {
       source: 'rest-api',
       request: {
         method: event.httpMethod.toUpperCase(),
-        path: str(event.path, 'path'),
+        // An HTTP API sending payload 1.0 (`version` '1.0') keeps a named stage in `path`; a REST API never does.
+        path: event.version === '1.0' ? withoutStage(str(event.path, 'path'), ctx.stage) : str(event.path, 'path'),
         query: queryOf(event.queryStringParameters, event.multiValueQueryStringParameters, true),
         headers: headersOf(event.headers, event.multiValueHeaders),
         rawBody: bodyOf(event.body, event.isBase64Encoded),
