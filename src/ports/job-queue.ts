@@ -14,6 +14,14 @@ export interface Job {
   readonly conversation: string;
   readonly attempts: number;
   readonly event: WahookEvent;
+  /**
+   * When the claim's lease on the job's lane ends, where a queue keeps it on
+   * the lane: `complete` and `fail` then move the lane on only while that
+   * lease is still the lane's, so a worker that finishes after its lease ran
+   * out (a frozen Lambda, a long pause) cannot let the conversation's next
+   * job start beside the one another worker took over.
+   */
+  readonly leasedUntil?: number;
 }
 
 export interface DeadLetter {

@@ -13,9 +13,15 @@ const jobKey = (target: string, conversation: string, seq: number) => ({ pk: S(`
 /** The `ready` index orders lanes by due time, then by name. */
 const readyAt = (runAt: number, target: string, conversation: string): AttributeValue => S(`${pad(runAt)}#${target}|${conversation}`);
 
-function toJob(j: Item): Job {
-  return { seq: num(j, 'seq')!, target: str(j, 'target')!, conversation: str(j, 'conversation')!, attempts: num(j, 'attempts')!, event: JSON.parse(str(j, 'event')!) as WahookEvent };
+function toJob(j: Item, leasedUntil?: number): Job {
+  return {
+    seq: num(j, 'seq')!, target: str(j, 'target')!, conversation: str(j, 'conversation')!, attempts: num(j, 'attempts')!, event: JSON.parse(str(j, 'event')!) as WahookEvent,
+    ...(leasedUntil === undefined ? {} : { leasedUntil }),
+  };
 }
+
+/** A lane write that holds only while the lane is still under the lease given (none: it always holds). */
+const underLease = (lease: number | undefined) => (lease === undefined ? undefined : { expr: '#runAt = :lease', names: { '#runAt': 'runAt' }, values: { ':lease': N(lease) } });
 
 /**
  * Jobs in DynamoDB, one partition per lane (target and conversation): the
@@ -79,10 +85,10 @@ export class DynamoJobQueue implements JobQueue {
         if (won === false) continue;
         const head = num(lane, 'head')!;
         const job = await this.ddb.get(this.t.jobs, jobKey(target, conversation, head));
-        if (job !== undefined && num(job, 'state') === PENDING) jobs.push(toJob(job));
+        if (job !== undefined && num(job, 'state') === PENDING) jobs.push(toJob(job, now + leaseMs));
         // Its head finished (or went to the dead letters) but the lane was not moved on, by a worker that died in
         // between: move it now, or the conversation's later jobs would wait on it for ever.
-        else await this.advanceLane(target, conversation, head);
+        else await this.advanceLane(target, conversation, head, now + leaseMs);
       }
       start = page.LastEvaluatedKey;
     } while (start !== undefined && jobs.length < limit);
@@ -98,11 +104,11 @@ export class DynamoJobQueue implements JobQueue {
   }
 
   async complete(job: Job): Promise<void> {
-    // A job whose lease ran out and that another worker finished first is already gone: the lane is theirs.
     const done = await this.ddb.delete(this.t.jobs, jobKey(job.target, job.conversation, job.seq), { expr: '#s = :p', names: { '#s': 'state' }, values: { ':p': N(PENDING) } });
-    if (!done) return;
+    // Already finished by a worker whose lease had run out: the lane, if still under this claim, is this one's to move on.
+    if (!done) return job.leasedUntil === undefined ? undefined : this.advanceLane(job.target, job.conversation, job.seq, job.leasedUntil);
     await this.ddb.update(this.t.jobs, COUNTS_KEY, updateOf({}, { add: { pending: -1 } }));
-    await this.advanceLane(job.target, job.conversation, job.seq);
+    await this.advanceLane(job.target, job.conversation, job.seq, job.leasedUntil);
   }
 
   async fail(job: Job, error: string, retryAt: number | null, now: number): Promise<void> {
@@ -113,14 +119,15 @@ export class DynamoJobQueue implements JobQueue {
       const dead = await this.ddb.update(this.t.jobs, key, updateOf({ state: N(DEAD), lastError: message, updatedAt: N(now), dpk: S('DEAD'), dsk: N(job.seq) }, { add: { attempts: 1 } }), pending);
       if (dead === false) return;
       await this.ddb.update(this.t.jobs, COUNTS_KEY, updateOf({}, { add: { pending: -1, dead: 1 } }));
-      await this.advanceLane(job.target, job.conversation, job.seq);
+      await this.advanceLane(job.target, job.conversation, job.seq, job.leasedUntil);
     } else if ((await this.ddb.update(this.t.jobs, key, updateOf({ runAt: N(retryAt), lastError: message, updatedAt: N(now) }, { add: { attempts: 1 } }), pending)) !== false) {
-      await this.setHead(job.target, job.conversation, job.seq, retryAt);
+      await this.setHead(job.target, job.conversation, job.seq, retryAt, job.leasedUntil);
     }
   }
 
-  private async setHead(target: string, conversation: string, head: number, runAt: number): Promise<void> {
-    await this.ddb.update(this.t.jobs, laneKey(target, conversation), updateOf({ target: S(target), conversation: S(conversation), head: N(head), runAt: N(runAt), rpk: S('READY'), rsk: readyAt(runAt, target, conversation) }));
+  /** Points the lane at `head`, due at `runAt`; with a lease, only while the lane is still under it (else its holder moves it). */
+  private async setHead(target: string, conversation: string, head: number, runAt: number, lease?: number): Promise<void> {
+    await this.ddb.update(this.t.jobs, laneKey(target, conversation), updateOf({ target: S(target), conversation: S(conversation), head: N(head), runAt: N(runAt), rpk: S('READY'), rsk: readyAt(runAt, target, conversation) }), underLease(lease));
   }
 
   private async oldestPending(target: string, conversation: string): Promise<Item | undefined> {
@@ -136,10 +143,13 @@ export class DynamoJobQueue implements JobQueue {
    * queued while the lane was being dropped would be left without a lane, so
    * after dropping it the lane is looked at once more.
    */
-  private async advanceLane(target: string, conversation: string, finished: number): Promise<void> {
+  private async advanceLane(target: string, conversation: string, finished: number, lease?: number): Promise<void> {
     const next = await this.oldestPending(target, conversation);
-    if (next !== undefined) return this.setHead(target, conversation, num(next, 'seq')!, num(next, 'runAt')!);
-    await this.ddb.delete(this.t.jobs, laneKey(target, conversation), { expr: '#h = :h', names: { '#h': 'head' }, values: { ':h': N(finished) } });
+    if (next !== undefined) return this.setHead(target, conversation, num(next, 'seq')!, num(next, 'runAt')!, lease);
+    const held = underLease(lease);
+    await this.ddb.delete(this.t.jobs, laneKey(target, conversation), {
+      expr: `#h = :h${held ? ` AND ${held.expr}` : ''}`, names: { '#h': 'head', ...held?.names }, values: { ':h': N(finished), ...held?.values },
+    });
     const late = await this.oldestPending(target, conversation);
     if (late !== undefined) await this.ensureLane(target, conversation, num(late, 'seq')!, num(late, 'runAt')!);
   }

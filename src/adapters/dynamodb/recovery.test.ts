@@ -84,3 +84,19 @@ test('a lane whose finished head was never moved on (its worker died in between)
   const [second] = await s.healthy.jobs.claim(later, 10, 60_000);
   assert.ok(second?.event.key.includes('second'), 'and the conversation\'s next job is claimed');
 });
+
+test('a worker that finishes after its lease ran out does not start the conversation\'s next job beside the one another worker took over', async () => {
+  const s = await stores(await Ddb.open());
+  await s.events.ingest(planIngest([message('slow', '400'), message('next', '400')], [{ name: 'handler' }]));
+  const t0 = Date.now();
+  const [late] = await s.jobs.claim(t0, 10, 1_000);
+  assert.ok(late?.event.key.includes('slow'));
+  // A's lease runs out (a frozen Lambda); B takes the same job over.
+  const [again] = await s.healthy.jobs.claim(t0 + 2_000, 10, 60_000);
+  assert.equal(again?.seq, late!.seq);
+  await s.jobs.complete(late!);
+  assert.deepEqual(await s.healthy.jobs.claim(t0 + 3_000, 10, 60_000), [], 'B still holds the lane: nothing else of the conversation starts');
+  await s.healthy.jobs.complete(again!);
+  const [second] = await s.healthy.jobs.claim(t0 + 4_000, 10, 60_000);
+  assert.ok(second?.event.key.includes('next'), 'B, still holding the lane, moves it on when it finishes');
+});
