@@ -41,7 +41,7 @@ export const KEY_DOCS: Readonly<Record<string, string>> = {
   'handlers': 'Path of a module exporting event handlers.',
   'forwardUrl': 'POST every event to this URL, signed with Standard Webhooks headers.',
   'forwardSecret': 'Standard Webhooks secret (whsec_<base64>) for forwarded events.',
-  'forwardTimeoutMs': 'Timeout of one forwarding POST.',
+  'forwardTimeoutMs': 'Timeout of one forwarding POST; never more than `worker.handlerTimeoutMs`, the limit of the job it runs in.',
   'graphUrl': 'Base URL of the Graph API, where Cloud API media ids are resolved (a tenant in the config file may set its own).',
   'graphVersion': 'Graph API version in media requests (a tenant may set its own).',
   'accessToken': 'Cloud API access token of the default tenant, for its media. Sent only to graphUrl and to the media URL the Graph API returns, never to another host.',

@@ -2,6 +2,7 @@ import { windowOpenUntil } from '../core/contact-window.js';
 import type { DeliveryRef, WahookEvent } from '../core/events.js';
 import type { JobTargetSpec } from '../core/job-routing.js';
 import { normalize } from '../core/normalize/index.js';
+import { parseStorableJson, toStorableText } from '../core/storable-text.js';
 import type { Checkpoint, StoredDelivery } from '../ports/delivery-log.js';
 import type { ContactUpdate, IngestRequest, MessageStatusUpdate, NormalizedDelivery, StatusReport } from '../ports/event-store.js';
 
@@ -10,17 +11,17 @@ export function normalizeDelivery(d: StoredDelivery): NormalizedDelivery {
   const text = d.body.toString('utf8');
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    body = parseStorableJson(text);
   } catch {
     // Only possible for deliveries accepted before a validation change; keep them as unknown, never drop.
-    body = text;
+    body = toStorableText(text);
   }
   const { events, contacts } = normalize(ref, body);
   // A payload nested too deeply to walk (the normaliser's last resort) cannot be serialised either; keep its
   // text so the event can be stored and the worker moves on instead of failing this batch forever.
   if (events.length === 1 && events[0]!.key === `${ref.provider}:unknown:delivery:${ref.deliveryId}`) {
     const { raw: _raw, ...rest } = events[0]!;
-    return { ref, events: [{ ...rest, rawText: text } as (typeof events)[number]], contacts: [] };
+    return { ref, events: [{ ...rest, rawText: toStorableText(text) } as (typeof events)[number]], contacts: [] };
   }
   return { ref, events, contacts };
 }

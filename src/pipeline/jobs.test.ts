@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { WahookEvent } from '../core/events.js';
 import type { Job, JobQueue } from '../ports/job-queue.js';
 import { Alarm } from './alarm.js';
-import { JobRunner } from './jobs.js';
+import { failureMessage, JobRunner } from './jobs.js';
 
 const job = (seq: number, conversation: string): Job => ({
   seq, target: 'handler', conversation, attempts: 0,
@@ -241,4 +241,34 @@ test('a conversation a slot reaches once the lease has no room left is not start
   assert.deepEqual(ran, [1, 2], 'c would start past the 30,000 ms a run may start jobs in');
   // c goes back to the queue at once, under this claim's lease, rather than waiting for the lease to end.
   assert.deepEqual(q.log, ['complete 1', 'complete 2', `release 3 leased until ${options.leaseMs} at 30001`]);
+});
+
+test('a handler that rejects with anything, even a value whose every conversion throws, is a recorded failure and frees its slot', async () => {
+  const failures: string[] = [];
+  let claims = 0;
+  const queue: JobQueue = {
+    async claim(_now, limit) {
+      claims++;
+      return claims <= 2 && limit > 0 ? [job(claims, `c${claims}`)] : [];
+    },
+    async complete() {},
+    async fail(_j, message) { failures.push(message); },
+    ...idleParts,
+  };
+  const hostile = new Proxy({}, { get() { throw new Error('no'); }, getPrototypeOf() { throw new Error('no'); } });
+  const rejections = [Object.create(null), hostile];
+  const runner = new JobRunner(queue, { handler: async () => { throw rejections.shift(); } }, { ...options, concurrency: 1 });
+  assert.equal(await runner.tick(), 1);
+  await runner.idle();
+  assert.equal(await runner.tick(), 1, 'the slot is free again');
+  await runner.idle();
+  assert.equal(failures.length, 2);
+  assert.deepEqual(failures, ['[object Object]', '[object]']);
+});
+
+test('a failure message keeps its code or name, and what no store can keep (NUL, lone surrogates) becomes U+FFFD', () => {
+  assert.equal(failureMessage(Object.assign(new Error('down'), { code: 'WAHOOK_ERR_FORWARD_FAILED' })), 'WAHOOK_ERR_FORWARD_FAILED: down');
+  assert.equal(failureMessage(new TypeError('x\u0000y\ud800')), 'TypeError: x\uFFFDy\uFFFD');
+  assert.equal(failureMessage('plain'), 'plain');
+  assert.equal(failureMessage({ toString() { throw new Error('no'); } }), '[object Object]');
 });

@@ -1,4 +1,5 @@
 import { backoffMs } from '../core/backoff.js';
+import { toStorableText } from '../core/storable-text.js';
 import type { ClaimScope, Job, JobQueue } from '../ports/job-queue.js';
 
 export type JobTarget = (job: Job) => Promise<void>;
@@ -115,7 +116,7 @@ export class JobRunner {
       const lanes = slot.map((run) => laneOf(run[0]!));
       for (const lane of lanes) this.busy.add(lane);
       this.handlers++;
-      const p = this.runSlot(slot, now).finally(() => {
+      const p = this.runSlot(slot, now).catch((e: unknown) => this.opts.onQueueError?.(e)).finally(() => {
         for (const lane of lanes) this.busy.delete(lane);
         this.running.delete(p);
         this.opts.onRelease?.();
@@ -171,15 +172,19 @@ export class JobRunner {
    */
   private async runSlot(runs: readonly Job[][], claimedAt: number): Promise<void> {
     const saves: Promise<void>[] = [];
-    for (const [i, run] of runs.entries()) {
-      if (saves.length > 0 && !this.roomLeft(claimedAt)) {
-        saves.push(this.giveBack(runs.slice(i).map((r) => r[0]!), claimedAt));
-        break;
+    try {
+      for (const [i, run] of runs.entries()) {
+        if (saves.length > 0 && !this.roomLeft(claimedAt)) {
+          saves.push(this.giveBack(runs.slice(i).map((r) => r[0]!), claimedAt));
+          break;
+        }
+        saves.push(this.save(await this.run(run, claimedAt)));
       }
-      saves.push(this.save(await this.run(run, claimedAt)));
+    } finally {
+      // Whatever happened in the slot, it is free again: a slot lost here would stop the claims for good.
+      this.handlers--;
+      this.opts.onRelease?.();
     }
-    this.handlers--;
-    this.opts.onRelease?.();
     await Promise.all(saves);
   }
 
@@ -244,16 +249,48 @@ export class JobRunner {
       await withTimeout(Promise.resolve().then(() => target(job)), this.opts.timeoutMs);
       return null;
     } catch (e) {
-      const code = (e as { code?: unknown } | null)?.code;
-      // A dead letter names the stable code when there is one, so the reason can be looked up in docs/errors.md.
-      const label = typeof code === 'string' && code.startsWith('WAHOOK_ERR_') ? code : (e as Error | null)?.name;
-      const message = e instanceof Error ? `${label}: ${e.message}` : String(e);
+      const message = failureMessage(e);
       const attempt = job.attempts + 1;
       // An error that says it cannot succeed (a GatewayError's flag, or any error carrying the same field) is not retried:
       // retries would only hold the conversation behind it until maxAttempts.
-      const final = attempt >= this.opts.maxAttempts || (e as { retryable?: unknown } | null)?.retryable === false;
+      const final = attempt >= this.opts.maxAttempts || retryableOf(e) === false;
       const retryAt = final ? null : now() + backoffMs(job.attempts, { baseMs: this.opts.backoffBaseMs, maxMs: this.opts.backoffMaxMs }, this.opts.random ?? Math.random);
       return { message, retryAt };
     }
+  }
+}
+
+/**
+ * What a failed job records. A handler may reject with anything, also a value whose every property or
+ * string conversion throws; the message is then the value's kind. NUL and lone surrogates, which
+ * PostgreSQL's text refuses (the failure could then never be recorded), become U+FFFD.
+ */
+export function failureMessage(e: unknown): string {
+  let message: string;
+  try {
+    const code = (e as { code?: unknown } | null)?.code;
+    // A dead letter names the stable code when there is one, so the reason can be looked up in docs/errors.md.
+    const label = typeof code === 'string' && code.startsWith('WAHOOK_ERR_') ? code : (e as Error | null)?.name;
+    message = e instanceof Error ? `${label}: ${e.message}` : String(e);
+  } catch {
+    message = kindOf(e);
+  }
+  return toStorableText(message);
+}
+
+function kindOf(e: unknown): string {
+  try {
+    return Object.prototype.toString.call(e);
+  } catch {
+    // A proxy whose every trap throws, even the one that names its kind.
+    return `[${typeof e}]`;
+  }
+}
+
+function retryableOf(e: unknown): unknown {
+  try {
+    return (e as { retryable?: unknown } | null)?.retryable;
+  } catch {
+    return undefined;
   }
 }

@@ -29,8 +29,10 @@ export async function buildTargets(config: Config): Promise<Targets> {
     };
   }
   if (config.forwardUrl !== undefined && config.forwardSecret !== undefined) {
-    const { forwardUrl, forwardSecret, forwardTimeoutMs } = config;
-    run.forward = (job) => forwardEvent(forwardUrl, forwardSecret, job.event, forwardTimeoutMs, Math.floor(Date.now() / 1000));
+    const { forwardUrl, forwardSecret } = config;
+    // Never longer than the job's own limit: a POST the runner gave up on would still arrive, maybe after the next event's.
+    const timeoutMs = Math.min(config.forwardTimeoutMs, config.worker.handlerTimeoutMs);
+    run.forward = (job) => forwardEvent(forwardUrl, forwardSecret, job.event, timeoutMs, Math.floor(Date.now() / 1000));
   }
   return { specs: targetSpecs(config), run };
 }

@@ -195,6 +195,28 @@ export function pipelineStoresContract(engine: string, fixture: () => Promise<Pi
       }
     });
 
+    test('a delivery whose JSON escapes NUL or a lone surrogate is stored with the rest of its batch, each such character as U+FFFD', async () => {
+      const f = await fixture();
+      const s = await f.open();
+      try {
+        const odd = { from: '777', id: 'wamid.nul', timestamp: '1', type: 'text', text: { body: 'a\u0000b\ud800c\udc00d \ud83d\ude00' } };
+        const batch = [
+          delivery(envelope({ contacts: [{ wa_id: '777', profile: { name: 'N\u0000' } }], messages: [odd] })),
+          delivery(envelope({ messages: [text('wamid.after', '778', 2)] })),
+        ];
+        const r = await s.events.ingest(planIngest(batch, handler));
+        assert.equal(r.inserted, 2);
+        const q = await f.openQuery();
+        const stored = (await q.events({})).find((e) => e.messageId === 'wamid.nul')!;
+        assert.equal(stored.text, 'a\uFFFDb\uFFFDc\uFFFDd \ud83d\ude00', 'a pair is kept; NUL and lone halves are replaced');
+        assert.equal((await s.jobs.claim(Date.now(), 10, 60_000)).length, 2, 'both events got their jobs');
+        await q.close();
+      } finally {
+        await s.close();
+        await f.dispose();
+      }
+    });
+
     test('enqueue adds a target to events already stored, once', async () => {
       const f = await fixture();
       const s = await f.open();
