@@ -57,6 +57,26 @@ describe('PostgreSQL job queue', { skip: db.ok ? false : db.reason }, () => {
     }
   });
 
+  test('a worker that finishes after its lease ran out does not move the lane on under the worker that took it over', async () => {
+    const f = await fixture();
+    try {
+      await f.stores.events.ingest(planIngest([delivery([{ id: 'wamid.slow', from: '9100' }, { id: 'wamid.next', from: '9100' }])], [{ name: 'handler' }]));
+      const t0 = Date.now();
+      const [late] = await f.stores.jobs.claim(t0, 10, 1_000);
+      assert.equal(late?.event.messageId, 'wamid.slow');
+      const [again] = await f.stores.jobs.claim(t0 + 2_000, 10, 60_000);
+      assert.equal(again?.seq, late!.seq, 'the lease ran out: another worker takes the same job');
+      await f.stores.jobs.fail(late!, 'Error: late', t0 + 2_500, t0 + 2_500);
+      assert.deepEqual(await f.stores.jobs.claim(t0 + 3_000, 10, 60_000), [], 'a late failure does not make the job due again beside the second worker');
+      await f.stores.jobs.complete(late!);
+      assert.deepEqual(await f.stores.jobs.claim(t0 + 3_000, 10, 60_000), [], 'nor does a late completion start the next job beside it');
+      const [next] = await f.stores.jobs.claim(t0 + 63_000, 10, 60_000);
+      assert.equal(next?.event.messageId, 'wamid.next', 'once that lease ends, the lane goes on past the finished job');
+    } finally {
+      await f.dispose();
+    }
+  });
+
   test('a job queued behind a lane while its head is being completed keeps its lane', async () => {
     const f = await fixture();
     const writer = new pg.Client({ connectionString: f.url });

@@ -85,7 +85,7 @@ export class PostgresJobQueue implements JobQueue {
       const key = `${row.target}|${row.conversation}`;
       if (key !== lane) [lane, cut] = [key, false];
       else cut ||= Number(row.run_at) > now;
-      if (!cut) out.push({ seq: row.seq, target: row.target, conversation: row.conversation, attempts: row.attempts, event: row.json });
+      if (!cut) out.push({ seq: row.seq, target: row.target, conversation: row.conversation, attempts: row.attempts, event: row.json, leasedUntil: now + leaseMs });
     }
     return out;
   }
@@ -96,6 +96,13 @@ export class PostgresJobQueue implements JobQueue {
       await c.query(`SELECT 1 FROM ${this.pg.t('lanes')} WHERE conversation = $1 AND target = $2 FOR UPDATE`, [job.conversation, job.target]);
       await fn(c);
     });
+  }
+
+  /** Whether the job's lane is still under the lease it was claimed with (always, for a job that names none). */
+  private async stillLeased(c: Queryable, job: Job): Promise<boolean> {
+    if (job.leasedUntil === undefined) return true;
+    const r = await c.query(`SELECT 1 FROM ${this.pg.t('lanes')} WHERE conversation = $1 AND target = $2 AND run_at = $3`, [job.conversation, job.target, job.leasedUntil]);
+    return (r.rowCount ?? 0) > 0;
   }
 
   private async advanceLane(c: Queryable, conversation: string, target: string): Promise<void> {
@@ -136,7 +143,10 @@ export class PostgresJobQueue implements JobQueue {
    * lane is removed while a job is being queued in it. A job already gone
    * (its lease ran out and another worker finished it) leaves its lane to
    * that worker. A held lane moves on but keeps its lease: its runner
-   * records a failure next.
+   * records a failure next. A lane moves on only while it is still under
+   * the lease its jobs were claimed with: a worker that finishes after its
+   * lease ran out, and another took the lane, leaves the lane to that one
+   * (whose claim skips the finished job).
    */
   private async completeAll(done: readonly { job: Job; hold: boolean }[]): Promise<void> {
     const lanes = this.pg.t('lanes');
@@ -154,19 +164,22 @@ export class PostgresJobQueue implements JobQueue {
            DELETE FROM ${table} j USING unnest($1::bigint[], $2::text[], $3::bool[]) AS u(seq, target, hold)
            WHERE j.seq = u.seq AND j.target = u.target AND j.state = 0 RETURNING j.seq, j.target, j.conversation, u.hold),
          lane AS (
-           SELECT conversation, target, array_agg(seq) AS seqs, bool_or(hold) AS hold FROM done GROUP BY conversation, target),
+           SELECT d.conversation, d.target, array_agg(d.seq) AS seqs, bool_or(d.hold) AS hold, max(u.lease) AS lease
+           FROM done d JOIN unnest($1::bigint[], $2::text[], $4::bigint[]) AS u(seq, target, lease) ON u.seq = d.seq AND u.target = d.target
+           GROUP BY d.conversation, d.target),
          next AS (
            SELECT d.conversation, d.target, n.seq, CASE WHEN d.hold THEN greatest(n.run_at, l.run_at) ELSE n.run_at END AS run_at
            FROM lane d LEFT JOIN ${lanes} l USING (conversation, target)
            LEFT JOIN LATERAL (
              SELECT j.seq, j.run_at FROM ${table} j WHERE j.conversation = d.conversation AND j.target = d.target AND j.state = 0
                AND NOT (j.seq = ANY(d.seqs))
-             ORDER BY j.seq LIMIT 1) n ON true),
+             ORDER BY j.seq LIMIT 1) n ON true
+           WHERE d.lease IS NULL OR l.run_at = d.lease),
          emptied AS (
            DELETE FROM ${lanes} l USING next WHERE next.seq IS NULL AND l.conversation = next.conversation AND l.target = next.target)
          INSERT INTO ${lanes} (conversation, target, head_seq, run_at) SELECT conversation, target, seq, run_at FROM next WHERE seq IS NOT NULL
          ON CONFLICT (conversation, target) DO UPDATE SET head_seq = excluded.head_seq, run_at = excluded.run_at`,
-        [jobs.map((j) => j.seq), jobs.map((j) => j.target), done.map((d) => d.hold)],
+        [jobs.map((j) => j.seq), jobs.map((j) => j.target), done.map((d) => d.hold), jobs.map((j) => j.leasedUntil ?? null)],
       );
     });
   }
@@ -177,10 +190,10 @@ export class PostgresJobQueue implements JobQueue {
     await this.onLane(job, async (c) => {
       if (retryAt === null) {
         const r = await c.query(`UPDATE ${jobs} SET attempts = attempts + 1, state = 2, last_error = $1, updated_at = $2 WHERE seq = $3 AND target = $4 AND state = 0`, [message, now, job.seq, job.target]);
-        if (r.rowCount) await this.advanceLane(c, job.conversation, job.target);
+        if (r.rowCount && (await this.stillLeased(c, job))) await this.advanceLane(c, job.conversation, job.target);
       } else {
         const r = await c.query(`UPDATE ${jobs} SET attempts = attempts + 1, run_at = $1, last_error = $2, updated_at = $3 WHERE seq = $4 AND target = $5 AND state = 0`, [retryAt, message, now, job.seq, job.target]);
-        if (r.rowCount) {
+        if (r.rowCount && (await this.stillLeased(c, job))) {
           await c.query(
             `INSERT INTO ${this.pg.t('lanes')} (conversation, target, head_seq, run_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (conversation, target) DO UPDATE SET head_seq = excluded.head_seq, run_at = excluded.run_at`,
