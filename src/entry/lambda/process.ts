@@ -3,6 +3,7 @@ import { ingestQueued, runReadyJobs } from '../../pipeline/queue-batch.js';
 import type { StoredDelivery } from '../../ports/delivery-log.js';
 import type { ProcessContainer } from './container.js';
 import { logLine } from './log.js';
+import { containerGetter } from './restartable.js';
 
 export interface SqsRecordLike {
   readonly messageId: string;
@@ -40,7 +41,7 @@ const RESERVE_MS = 2_000;
  * @example export const handler = createSqsHandler(restartable(() => startProcessContainer(process.env)));
  */
 export function createSqsHandler(container: Promise<ProcessContainer> | (() => Promise<ProcessContainer>)): SqsHandler {
-  const ready = typeof container === 'function' ? container : (container.catch(() => undefined), () => container);
+  const ready = containerGetter(container);
   return async (event, context) => {
     const records = Array.isArray(event?.Records) ? event.Records : [];
     let c: ProcessContainer;

@@ -3,6 +3,7 @@ import { handleWebhook } from '../../edge/handle-webhook.js';
 import type { ReceiveContainer } from './container.js';
 import { fromLambdaEvent, toLambdaResult, type LambdaHttpRequest, type LambdaHttpResult } from './http-event.js';
 import { logLine } from './log.js';
+import { containerGetter } from './restartable.js';
 
 export type ReceiveHandler = (event: unknown) => Promise<LambdaHttpResult>;
 
@@ -14,7 +15,7 @@ export type ReceiveHandler = (event: unknown) => Promise<LambdaHttpResult>;
  */
 export function createReceiveHandler(container: Promise<ReceiveContainer> | (() => Promise<ReceiveContainer>)): ReceiveHandler {
   // A container that failed to start answers every request with its error rather than crashing the runtime.
-  const ready = typeof container === 'function' ? container : (container.catch(() => undefined), () => container);
+  const ready = containerGetter(container);
   return async (event) => {
     let http: LambdaHttpRequest;
     try {

@@ -21,3 +21,11 @@ export function restartable<C>(start: () => Promise<C>, minGapMs = 1_000, now: (
     }
   };
 }
+
+/** A container given as a promise (started once) or as a getter (`restartable`), as a getter. */
+export function containerGetter<C>(container: Promise<C> | (() => Promise<C>)): () => Promise<C> {
+  if (typeof container === 'function') return container;
+  // A failed start is answered by each request, never left unhandled for the runtime to crash on.
+  container.catch(() => undefined);
+  return () => container;
+}
