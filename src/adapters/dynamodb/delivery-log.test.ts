@@ -50,6 +50,28 @@ test('a number taken by a writer that never wrote stops the reader for the grace
   await store.close();
 });
 
+test('a long run of missing numbers (deliveries the TTL deleted) is passed after one grace period, not one per number, and its markers expire', async () => {
+  const { ddb, table, engine } = await fresh();
+  const store = await engine.openDeliveryStore();
+  await store.append(delivery('before'));
+  // 250 numbers taken and never written, as if their deliveries had expired.
+  await ddb.update(table, SEQ_KEY, updateOf({}, { add: { v: 250 } }));
+  await store.append(delivery('after'));
+  const log = new DynamoDeliveryLog(ddb, table, { gapGraceMs: 150, retentionDays: 7 });
+  const first = await log.read(START, 10);
+  assert.deepEqual(texts(first.deliveries), ['before']);
+  await new Promise((r) => setTimeout(r, 200));
+  const started = Date.now();
+  const second = await log.read(first.next, 10);
+  assert.deepEqual(texts(second.deliveries), ['after'], 'the whole run passed in one read');
+  assert.ok(Date.now() - started < 10_000);
+  assert.equal(second.next, '252');
+  const gap = await ddb.get(table, logKey(100));
+  assert.equal(gap?.k?.S, 'gap');
+  assert.ok(num(gap, 'expiresAt')! > Date.now() / 1000 + 6 * 86_400, 'a marker expires as a delivery would');
+  await store.close();
+});
+
 test('each raw delivery and its digest carry expiresAt, the TTL attribute, at receipt plus the retention; a re-delivery keeps no second body', async () => {
   const { ddb, table, engine } = await fresh(7);
   const store = await engine.openDeliveryStore();

@@ -6,10 +6,14 @@ import { COUNTERS_KEY, LOG, logKey, storedOf } from './delivery-items.js';
 export interface DynamoLogOptions {
   /** How long a missing sequence number is waited for before it is marked a gap and passed. */
   readonly gapGraceMs: number;
+  /** Days a gap marker is kept, as raw deliveries are (0: for ever). */
+  readonly retentionDays?: number;
 }
 
 const seqOf = (c: Checkpoint): number => (c === '' ? 0 : Number(c));
 const PAGE = 100;
+/** Gap markers written at once when a run of numbers is passed. */
+const GAP_BATCH = 100;
 
 /**
  * The delivery log on DynamoDB: log items in sequence order, read with
@@ -19,7 +23,10 @@ const PAGE = 100;
  * it has been missing for the grace period marks it a gap (a conditional
  * put, which loses to a writer that got there first; a writer that loses
  * takes a new number). So a checkpoint never passes a delivery that can
- * still be written below it.
+ * still be written below it. Every number below the first one present was
+ * missing when that one was first seen, so a whole run (deliveries the
+ * table's TTL deleted, a replay from the start) passes after one grace
+ * period, not one per number.
  */
 export class DynamoDeliveryLog implements DeliveryLog {
   private readonly missingSince = new Map<number, number>();
@@ -35,8 +42,13 @@ export class DynamoDeliveryLog implements DeliveryLog {
       if (items.length === 0) break;
       for (const item of items) {
         const seq = num(item, 'sk')!;
-        if (seq !== at + 1 && !(await this.passGap(at + 1))) break scan;
-        if (seq !== at + 1) continue scan;
+        if (seq !== at + 1) {
+          const passed = await this.passGaps(at + 1, Math.min(seq, upTo + 1));
+          if (passed === null) break scan;
+          // Passed, or found written meanwhile (then read on the next round).
+          at += passed;
+          continue scan;
+        }
         if (seq > upTo) break scan;
         at = seq;
         if (str(item, 'k') === 'd' && matches(item, filter)) deliveries.push(storedOf(item, filter.withHeaders === true));
@@ -52,14 +64,23 @@ export class DynamoDeliveryLog implements DeliveryLog {
     }, limit);
   }
 
-  /** Whether a missing number may be passed: true once it is marked a gap, or found written meanwhile. */
-  private async passGap(seq: number): Promise<boolean> {
-    const first = this.missingSince.get(seq) ?? Date.now();
-    this.missingSince.set(seq, first);
-    if (Date.now() - first < this.opts.gapGraceMs) return false;
-    await this.ddb.put(this.table, { ...logKey(seq), k: S('gap') }, true);
-    this.missingSince.delete(seq);
-    return true;
+  /**
+   * How many of the missing numbers from `from` up to (not including) `present` may be passed: null within the
+   * grace period; after it, those marked a gap, up to the first one a writer got to first (that one is read next).
+   */
+  private async passGaps(from: number, present: number): Promise<number | null> {
+    const first = this.missingSince.get(from) ?? Date.now();
+    this.missingSince.set(from, first);
+    if (Date.now() - first < this.opts.gapGraceMs) return null;
+    this.missingSince.delete(from);
+    const count = Math.max(0, Math.min(present - from, GAP_BATCH));
+    const days = this.opts.retentionDays ?? 0;
+    const expiresAt: Item = days > 0 ? { expiresAt: N(Math.floor(Date.now() / 1000) + days * 86_400) } : {};
+    const marked = await Promise.all(Array.from({ length: count }, (_, i) => this.ddb.put(this.table, { ...logKey(from + i), k: S('gap'), ...expiresAt }, true)));
+    const passed = marked.indexOf(false) === -1 ? count : marked.indexOf(false);
+    // The rest of the run was missing as long: it passes on the next round without waiting again.
+    if (passed === count && from + count < present) this.missingSince.set(from + count, first);
+    return passed;
   }
 
   async latest(limit: number): Promise<StoredDelivery[]> {

@@ -31,7 +31,7 @@ export function dynamodbEngine(o: DynamoEngineOptions): Engine {
   return {
     name: 'dynamodb',
     openDeliveryStore: async (hooks = {}) => new GroupCommit(new DynamoDeliveryWriter(await Ddb.open(), t.deliveries, o.deliveryRetentionDays), hooks.onCommit),
-    openDeliveryLog: async () => new DynamoDeliveryLog(await Ddb.open(), t.deliveries, { gapGraceMs: o.gapGraceMs ?? 15_000 }),
+    openDeliveryLog: async () => new DynamoDeliveryLog(await Ddb.open(), t.deliveries, { gapGraceMs: o.gapGraceMs ?? 15_000, retentionDays: o.deliveryRetentionDays }),
     async openPipelineStores(): Promise<PipelineStores> {
       const ddb = await Ddb.open();
       const jobs = new DynamoJobQueue(ddb, t);
