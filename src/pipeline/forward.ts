@@ -58,7 +58,7 @@ function serialise(event: WahookEvent): string {
  * A 4xx other than 408 and 429 says the same event will be refused again,
  * so it fails with a non-retryable error and the job is dead-lettered at once.
  */
-export async function forwardEvent(url: string, secret: string, event: WahookEvent, timeoutMs: number, nowSec: number): Promise<void> {
+export async function forwardEvent(url: string, secret: string, event: WahookEvent, timeoutMs: number, nowSec: number, stop?: AbortSignal): Promise<void> {
   const body = serialise(event);
   let res: Response;
   let answer: Uint8Array;
@@ -68,7 +68,7 @@ export async function forwardEvent(url: string, secret: string, event: WahookEve
       headers: { 'content-type': 'application/json', 'user-agent': 'wahook', ...standardWebhookHeaders(secret, webhookIdFor(event.key), nowSec, body) },
       body,
       redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: stop === undefined ? AbortSignal.timeout(timeoutMs) : AbortSignal.any([AbortSignal.timeout(timeoutMs), stop]),
     });
     answer = await readBounded(res, MAX_RESPONSE_BYTES).catch(() => new Uint8Array(0));
   } catch (e) {

@@ -8,6 +8,11 @@ export interface HandlerContext {
   readonly key: string;
   /** 1 on the first call, 2 on the first retry, … */
   readonly attempt: number;
+  /**
+   * Aborts when the handler's time (`worker.handlerTimeoutMs`) is up: the attempt has then failed and will be
+   * retried, so pass it to `fetch` and the like to stop work nobody waits for any more.
+   */
+  readonly signal: AbortSignal;
 }
 
 export type EventHandler = (event: WahookEvent, ctx: HandlerContext) => unknown | Promise<unknown>;

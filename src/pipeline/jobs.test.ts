@@ -272,3 +272,22 @@ test('a failure message keeps its code or name, and what no store can keep (NUL,
   assert.equal(failureMessage('plain'), 'plain');
   assert.equal(failureMessage({ toString() { throw new Error('no'); } }), '[object Object]');
 });
+
+test('a job past its time limit fails, and the signal its target was given aborts, so the work can stop', async () => {
+  const failures: string[] = [];
+  let aborted: unknown;
+  let claims = 0;
+  const queue: JobQueue = {
+    async claim() { return claims++ === 0 ? [job(1, 'c')] : []; },
+    async complete() {},
+    async fail(_j, message) { failures.push(message); },
+    ...idleParts,
+  };
+  const runner = new JobRunner(queue, {
+    handler: (_j, signal) => new Promise((resolve) => signal.addEventListener('abort', () => { aborted = signal.reason; resolve(); })),
+  }, { ...options, timeoutMs: 50 });
+  await runner.tick();
+  await runner.idle();
+  assert.deepEqual(failures, ['Error: timed out after 50 ms']);
+  assert.match(String(aborted), /timed out after 50 ms/);
+});

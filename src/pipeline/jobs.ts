@@ -2,7 +2,8 @@ import { backoffMs } from '../core/backoff.js';
 import { toStorableText } from '../core/storable-text.js';
 import type { ClaimScope, Job, JobQueue } from '../ports/job-queue.js';
 
-export type JobTarget = (job: Job) => Promise<void>;
+/** Runs one job; `signal` aborts when the job's time is up, so the work can stop rather than run on unseen. */
+export type JobTarget = (job: Job, signal: AbortSignal) => Promise<void>;
 
 export interface JobRunnerOptions {
   readonly concurrency: number;
@@ -34,11 +35,18 @@ export interface JobRunnerOptions {
   readonly lanesPerSlot?: number;
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number | undefined): Promise<T> {
+/** Runs `work` with a signal that aborts, and a result that rejects, once `ms` have passed. */
+function withTimeout<T>(work: (signal: AbortSignal) => Promise<T>, ms: number | undefined): Promise<T> {
+  const controller = new AbortController();
+  const p = Promise.resolve().then(() => work(controller.signal));
   if (ms === undefined) return p;
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    timer = setTimeout(() => {
+      const e = new Error(`timed out after ${ms} ms`);
+      controller.abort(e);
+      reject(e);
+    }, ms);
   });
   return Promise.race([p, limit]).finally(() => clearTimeout(timer));
 }
@@ -246,7 +254,7 @@ export class JobRunner {
     const now = this.opts.now ?? Date.now;
     try {
       if (target === undefined) throw new Error(`no target "${job.target}" is configured`);
-      await withTimeout(Promise.resolve().then(() => target(job)), this.opts.timeoutMs);
+      await withTimeout((signal) => target(job, signal), this.opts.timeoutMs);
       return null;
     } catch (e) {
       const message = failureMessage(e);

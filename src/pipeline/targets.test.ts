@@ -14,7 +14,7 @@ test('a forwarding POST is given up at the job\'s own limit when forwardTimeoutM
     const { run } = await buildTargets(config);
     const event = { key: 'k', kind: 'message', type: 'text', tenant: 'default', provider: 'cloud_api', timestamp: 1, deliveryId: '1' } as WahookEvent;
     const started = Date.now();
-    await assert.rejects(run.forward!({ seq: 1, target: 'forward', conversation: 'c', attempts: 0, event }));
+    await assert.rejects(run.forward!({ seq: 1, target: 'forward', conversation: 'c', attempts: 0, event }, new AbortController().signal));
     assert.ok(Date.now() - started < 5_000, `gave up after ${Date.now() - started} ms`);
   } finally {
     silent.closeAllConnections();

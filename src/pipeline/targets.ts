@@ -23,16 +23,16 @@ export async function buildTargets(config: Config): Promise<Targets> {
   const run: Record<string, JobTarget> = {};
   if (config.handlers !== undefined) {
     const handlers = await loadHandlers(config.handlers);
-    run.handler = async (job) => {
+    run.handler = async (job, signal) => {
       const fn = handlerFor(handlers, job.event);
-      if (fn) await fn(job.event, { key: job.event.key, attempt: job.attempts + 1 });
+      if (fn) await fn(job.event, { key: job.event.key, attempt: job.attempts + 1, signal });
     };
   }
   if (config.forwardUrl !== undefined && config.forwardSecret !== undefined) {
     const { forwardUrl, forwardSecret } = config;
     // Never longer than the job's own limit: a POST the runner gave up on would still arrive, maybe after the next event's.
     const timeoutMs = Math.min(config.forwardTimeoutMs, config.worker.handlerTimeoutMs);
-    run.forward = (job) => forwardEvent(forwardUrl, forwardSecret, job.event, timeoutMs, Math.floor(Date.now() / 1000));
+    run.forward = (job, signal) => forwardEvent(forwardUrl, forwardSecret, job.event, timeoutMs, Math.floor(Date.now() / 1000), signal);
   }
   return { specs: targetSpecs(config), run };
 }
