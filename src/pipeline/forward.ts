@@ -68,7 +68,8 @@ export async function forwardEvent(url: string, secret: string, event: WahookEve
       headers: { 'content-type': 'application/json', 'user-agent': 'wahook', ...standardWebhookHeaders(secret, webhookIdFor(event.key), nowSec, body) },
       body,
       redirect: 'manual',
-      signal: stop === undefined ? AbortSignal.timeout(timeoutMs) : AbortSignal.any([AbortSignal.timeout(timeoutMs), stop]),
+      // AbortSignal.any came in Node 20.3; before it, the timeout alone bounds the POST.
+      signal: stop === undefined || typeof AbortSignal.any !== 'function' ? AbortSignal.timeout(timeoutMs) : AbortSignal.any([AbortSignal.timeout(timeoutMs), stop]),
     });
     answer = await readBounded(res, MAX_RESPONSE_BYTES).catch(() => new Uint8Array(0));
   } catch (e) {
