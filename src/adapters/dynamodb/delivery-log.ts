@@ -77,7 +77,8 @@ export class DynamoDeliveryLog implements DeliveryLog {
     const days = this.opts.retentionDays ?? 0;
     const expiresAt: Item = days > 0 ? { expiresAt: N(Math.floor(Date.now() / 1000) + days * 86_400) } : {};
     const marked = await Promise.all(Array.from({ length: count }, (_, i) => this.ddb.put(this.table, { ...logKey(from + i), k: S('gap'), ...expiresAt }, true)));
-    const passed = marked.indexOf(false) === -1 ? count : marked.indexOf(false);
+    const refused = marked.indexOf(false);
+    const passed = refused === -1 ? count : refused;
     // The rest of the run was missing as long: it passes on the next round without waiting again.
     if (passed === count && from + count < present) this.missingSince.set(from + count, first);
     return passed;

@@ -90,19 +90,16 @@ export class PostgresJobQueue implements JobQueue {
     return out;
   }
 
-  /** The lane's row is locked first, so finishing a head and queueing behind it never interleave. */
-  private async onLane(job: Job, fn: (c: pg.PoolClient) => Promise<void>): Promise<void> {
+  /**
+   * The lane's row is locked first, so finishing a head and queueing behind it never interleave. `leased`: the
+   * lane is still under the lease the job was claimed with (always, for a job that names none).
+   */
+  private async onLane(job: Job, fn: (c: pg.PoolClient, leased: boolean) => Promise<void>): Promise<void> {
     await this.pg.tx(async (c) => {
-      await c.query(`SELECT 1 FROM ${this.pg.t('lanes')} WHERE conversation = $1 AND target = $2 FOR UPDATE`, [job.conversation, job.target]);
-      await fn(c);
+      const lane = await c.query(`SELECT run_at FROM ${this.pg.t('lanes')} WHERE conversation = $1 AND target = $2 FOR UPDATE`, [job.conversation, job.target]);
+      const runAt = (lane.rows[0] as { run_at: number } | undefined)?.run_at;
+      await fn(c, job.leasedUntil === undefined || (runAt !== undefined && Number(runAt) === job.leasedUntil));
     });
-  }
-
-  /** Whether the job's lane is still under the lease it was claimed with (always, for a job that names none). */
-  private async stillLeased(c: Queryable, job: Job): Promise<boolean> {
-    if (job.leasedUntil === undefined) return true;
-    const r = await c.query(`SELECT 1 FROM ${this.pg.t('lanes')} WHERE conversation = $1 AND target = $2 AND run_at = $3`, [job.conversation, job.target, job.leasedUntil]);
-    return (r.rowCount ?? 0) > 0;
   }
 
   private async advanceLane(c: Queryable, conversation: string, target: string): Promise<void> {
@@ -187,13 +184,13 @@ export class PostgresJobQueue implements JobQueue {
   async fail(job: Job, error: string, retryAt: number | null, now: number): Promise<void> {
     const message = error.slice(0, 4000);
     const jobs = this.pg.t('jobs');
-    await this.onLane(job, async (c) => {
+    await this.onLane(job, async (c, leased) => {
       if (retryAt === null) {
         const r = await c.query(`UPDATE ${jobs} SET attempts = attempts + 1, state = 2, last_error = $1, updated_at = $2 WHERE seq = $3 AND target = $4 AND state = 0`, [message, now, job.seq, job.target]);
-        if (r.rowCount && (await this.stillLeased(c, job))) await this.advanceLane(c, job.conversation, job.target);
+        if (r.rowCount && leased) await this.advanceLane(c, job.conversation, job.target);
       } else {
         const r = await c.query(`UPDATE ${jobs} SET attempts = attempts + 1, run_at = $1, last_error = $2, updated_at = $3 WHERE seq = $4 AND target = $5 AND state = 0`, [retryAt, message, now, job.seq, job.target]);
-        if (r.rowCount && (await this.stillLeased(c, job))) {
+        if (r.rowCount && leased) {
           await c.query(
             `INSERT INTO ${this.pg.t('lanes')} (conversation, target, head_seq, run_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (conversation, target) DO UPDATE SET head_seq = excluded.head_seq, run_at = excluded.run_at`,

@@ -109,6 +109,9 @@ class AnswerReader {
   }
 }
 
+/** How long a connection made ahead of its first request may take; that request then connects itself. */
+const PRECONNECT_TIMEOUT_MS = 10_000;
+
 /**
  * HTTP/1.1 requests over keep-alive connections, one request at a time on
  * each, for the AWS JSON APIs wahook calls without the SDK. Written on
@@ -117,9 +120,6 @@ class AnswerReader {
  * known length, and an answer with a length, chunks, or the connection's
  * end. Idle connections do not hold a process open.
  */
-/** How long a connection made ahead of its first request may take; that request then connects itself. */
-const PRECONNECT_TIMEOUT_MS = 10_000;
-
 export class HttpClient {
   private readonly idle = new Map<string, Socket[]>();
   private readonly open = new Set<Socket>();
