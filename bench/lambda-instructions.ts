@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'wahook-bench-lambda-instructions-'));
   try {
     const { dirs, env } = await prepareLambdaBundles(work, sqs.endpoint, sqs.createQueue('bench'), RUNNER);
-    const names: Handler[] = ['bare', 'floor', 'wahook'];
+    const names: Handler[] = ['bare', 'floor', 'wahook', 'uncached'];
     const counts: Record<string, number[]> = {};
     for (let i = 0; i < runs; i++) {
       for (const name of names) (counts[name] ??= []).push(await count(dirs[name], env[name], join(work, `${name}.${i}.out`)));

@@ -16,10 +16,11 @@ import { eventFor } from '../test/helpers/lambda-events.js';
 
 const SECRET = 'bench-app-secret';
 
-export type Handler = 'wahook' | 'bare' | 'express' | 'floor';
+/** `wahook` is the receiving function as built for a plain node here, code cache included; `uncached` is the same function as shipped without one. */
+export type Handler = 'wahook' | 'uncached' | 'bare' | 'express' | 'floor';
 
 /** The comparison handlers' sources, in bench/servers; Express's CommonJS packages call require(), the others nothing. */
-const SOURCES: Record<Exclude<Handler, 'wahook'>, { file: string; require: boolean }> = {
+const SOURCES: Record<Exclude<Handler, 'wahook' | 'uncached'>, { file: string; require: boolean }> = {
   bare: { file: 'lambda-bare.ts', require: false },
   express: { file: 'lambda-express.ts', require: true },
   floor: { file: 'lambda-floor.ts', require: false },
@@ -55,9 +56,12 @@ export interface LambdaBundles {
  * and the events, for a queue of the SQS double at `endpoint`.
  */
 export async function prepareLambdaBundles(work: string, endpoint: string, queue: string, runner: string): Promise<LambdaBundles> {
-  const built = await buildLambda({ outDir: join(work, 'zips') });
-  const dirs = { wahook: unpack(built[0]!.zipPath), bare: join(work, 'bare'), express: join(work, 'express'), floor: join(work, 'floor') };
-  for (const [name, source] of Object.entries(SOURCES) as [Exclude<Handler, 'wahook'>, { file: string; require: boolean }][]) {
+  // The code cache is made for the process that loads it: here a plain node, which the runners start.
+  const built = await buildLambda({ outDir: join(work, 'zips'), codeCache: { kind: 'here' } });
+  if (built[0]!.codeCacheBytes === 0) throw new Error(`the receiving function got no code cache: ${built[0]!.codeCacheNote}`);
+  const uncached = await buildLambda({ outDir: join(work, 'zips-uncached'), codeCache: { kind: 'off' } });
+  const dirs = { wahook: unpack(built[0]!.zipPath), uncached: unpack(uncached[0]!.zipPath), bare: join(work, 'bare'), express: join(work, 'express'), floor: join(work, 'floor') };
+  for (const [name, source] of Object.entries(SOURCES) as [Exclude<Handler, 'wahook' | 'uncached'>, { file: string; require: boolean }][]) {
     mkdirSync(dirs[name]);
     await bundleHandler(source, dirs[name]);
   }
@@ -72,7 +76,7 @@ export async function prepareLambdaBundles(work: string, endpoint: string, queue
   const plain = { ...aws, APP_SECRET: SECRET, QUEUE_URL: queue.replace('sqs://', 'http://') };
   return {
     dirs,
-    env: { wahook: { ...aws, WAHOOK_APP_SECRET: SECRET, WAHOOK_QUEUE_URL: queue }, bare: aws, express: plain, floor: plain },
+    env: { wahook: { ...aws, WAHOOK_APP_SECRET: SECRET, WAHOOK_QUEUE_URL: queue }, uncached: { ...aws, WAHOOK_APP_SECRET: SECRET, WAHOOK_QUEUE_URL: queue }, bare: aws, express: plain, floor: plain },
     built,
   };
 }

@@ -10,7 +10,7 @@ const positive = (v: unknown): v is number => typeof v === 'number' && v > 0 && 
  * bare median in files from before the split was recorded.
  */
 function coldStartOf(raw: unknown, where: string): BenchedColdStart | undefined {
-  const c = (typeof raw === 'number' ? { median: raw } : raw) as { median?: unknown; initMs?: unknown; firstInvokeMs?: unknown; runs?: unknown } | undefined;
+  const c = (typeof raw === 'number' ? { median: raw } : raw) as { median?: unknown; initMs?: unknown; firstInvokeMs?: unknown; runs?: unknown; codeCache?: unknown } | undefined;
   if (c === undefined || c === null || !positive(c.median)) return undefined;
   const split = positive(c.initMs) && positive(c.firstInvokeMs) ? { initMs: c.initMs, firstInvokeMs: c.firstInvokeMs } : {};
   const parts = 'initMs' in split ? `: loading the bundle ${split.initMs} ms, the first event ${split.firstInvokeMs} ms` : '';
@@ -18,7 +18,7 @@ function coldStartOf(raw: unknown, where: string): BenchedColdStart | undefined 
   return {
     ms: c.median,
     ...split,
-    note: `wahook's receiveHandler cold start, median${runs} from start to first answer${parts} (${where}); a node process started by hand, not Lambda's runtime, whose own INIT comes on top: --init-ms sets yours from CloudWatch's Init Duration`,
+    note: `wahook's receiveHandler cold start${c.codeCache === false ? ' without a code cache' : ''}, median${runs} from start to first answer${parts} (${where}); a node process started by hand, not Lambda's runtime, whose own INIT comes on top: --init-ms sets yours from CloudWatch's Init Duration`,
   };
 }
 

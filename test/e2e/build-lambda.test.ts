@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { buildLambda, type BuiltFunction } from '../../src/entry/cli/build-lambda.js';
+import { buildLambda, buildLambdaCommand, LAMBDA_RUNTIME, type BuiltFunction } from '../../src/entry/cli/build-lambda.js';
+import { parseArgs } from '../../src/entry/cli/args.js';
+import { lambdaNodeFlags } from '../../src/entry/cli/code-cache.js';
 import { openDeliveryDecoder } from '../../src/compose.js';
 import { loadConfig } from '../../src/config/load.js';
 import { startSqs } from '../helpers/aws-local.js';
 import { SECRET, tempDir } from '../helpers/gateway.js';
 import { eventFor, sqsEventFor } from '../helpers/lambda-events.js';
-import { invokeUnpacked, unpack } from '../helpers/lambda-zip.js';
+import { invokeUnpacked, runUnpacked, unpack } from '../helpers/lambda-zip.js';
 import { cloudTextBody, signedHeaders } from '../helpers/payloads.js';
 import { projectRoot } from '../helpers/fixtures.js';
 import type { SqsDouble } from '../helpers/sqs-double.js';
@@ -82,4 +84,80 @@ test('the processing zip refuses a SQLite store in a Lambda: every record goes b
   const r = (await invokeUnpacked(dir, sqsEventFor('lambda/sqs-fifo.json', [{ id: 'r1', body: '{}' }]), env)) as { batchItemFailures: unknown[] };
   assert.deepEqual(r.batchItemFailures, [{ itemIdentifier: 'r1' }]);
   rmSync(dir, { recursive: true, force: true });
+});
+
+const receiveEnv = (queue: string): Record<string, string> => ({
+  WAHOOK_APP_SECRET: SECRET, WAHOOK_QUEUE_URL: sqs.createQueue(queue), AWS_LAMBDA_FUNCTION_NAME: 'receive', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+});
+const event = (text: string): unknown => {
+  const body = cloudTextBody(text);
+  return eventFor('function-url', { method: 'POST', path: '/webhook', query: '', headers: signedHeaders(body, SECRET), rawBody: body });
+};
+const notUsed = (logged: string[]): string[] => logged.filter((l) => l.includes('code cache not used'));
+
+test('a build here ships the receiving function with its code cache: a fresh node takes it and answers 200, and one with other V8 flags or no cache compiles, the first saying so', async () => {
+  const dir = tempDir('wahook-build-cached-');
+  try {
+    const [receive] = await buildLambda({ outDir: dir, codeCache: { kind: 'here' } });
+    assert.ok(receive!.codeCacheBytes > 0, String(receive!.codeCacheNote));
+    for (const f of ['index.mjs', 'main.js', 'main.cache']) assert.ok(receive!.files.includes(f), f);
+    assert.ok(receive!.zipBytes <= 1024 * 1024, `${receive!.zipBytes} bytes`);
+    const unpacked = unpack(receive!.zipPath);
+    const env = receiveEnv('bundle-cached');
+    const taken = await runUnpacked(unpacked, event('cached'), env);
+    assert.equal((taken.result as { statusCode: number }).statusCode, 200);
+    assert.deepEqual(notUsed(taken.logged), []);
+    const otherFlags = await runUnpacked(unpacked, event('other flags'), env, { nodeArgs: ['--expose-gc'] });
+    assert.equal((otherFlags.result as { statusCode: number }).statusCode, 200);
+    assert.equal(notUsed(otherFlags.logged).length, 1, otherFlags.logged.join('\n'));
+    assert.equal(JSON.parse(notUsed(otherFlags.logged)[0]!).level, 'warn');
+    unlinkSync(`${unpacked}/main.cache`);
+    const none = await runUnpacked(unpacked, event('no cache'), env);
+    assert.equal((none.result as { statusCode: number }).statusCode, 200);
+    assert.deepEqual(notUsed(none.logged), []);
+    assert.deepEqual(sqs.messages('bundle-cached').map((m) => JSON.parse(Buffer.from(JSON.parse(m.body).body, 'base64').toString()).entry[0].changes[0].value.messages[0].text.body), ['cached', 'other flags', 'no cache']);
+    rmSync(unpacked, { recursive: true, force: true });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('by default the code cache is made for the Lambda runtime, and only by a node that matches it; elsewhere the zip has none and the build says why', () => {
+  const [receive] = built;
+  const matches = process.versions.node.split('.')[0] === LAMBDA_RUNTIME.name.replace(/\D/g, '') && process.arch === LAMBDA_RUNTIME.arch;
+  if (matches) {
+    assert.ok(receive!.codeCacheBytes > 0);
+  } else {
+    assert.equal(receive!.codeCacheBytes, 0);
+    assert.ok(!receive!.files.includes('main.cache') && !receive!.files.includes('main.js'));
+    assert.match(String(receive!.codeCacheNote), new RegExp(`${LAMBDA_RUNTIME.name} on ${LAMBDA_RUNTIME.arch} takes no cache from Node ${process.versions.node}`));
+  }
+});
+
+test('build-lambda refuses a code cache target, memory size, runtime or architecture it does not know, before building', async () => {
+  for (const argv of [['--code-cache', 'sometimes'], ['--memory', '64'], ['--runtime', 'python3.12'], ['--arch', 'mips']]) {
+    await assert.rejects(buildLambdaCommand(parseArgs(['build-lambda', '--out', `${out}/never`, ...argv]), () => {}), { code: 'WAHOOK_ERR_CLI_USAGE' }, argv.join(' '));
+  }
+});
+
+test('a cache made for a Lambda runtime is primed under the V8 flags its bootstrap sets for the memory size: a node started with them takes it, a plain one does not', async () => {
+  const dir = tempDir('wahook-build-for-lambda-');
+  try {
+    // This machine stands in for the runtime it runs: its own Node major and architecture.
+    const runtime = `nodejs${process.versions.node.split('.')[0]}.x`;
+    const arch = process.arch === 'arm64' ? 'arm64' : 'x86_64';
+    const [receive] = await buildLambda({ outDir: dir, codeCache: { kind: 'lambda', memoryMb: 256, runtime, arch } });
+    assert.ok(receive!.codeCacheBytes > 0, String(receive!.codeCacheNote));
+    const unpacked = unpack(receive!.zipPath);
+    const env = receiveEnv('bundle-lambda-flags');
+    const asLambda = await runUnpacked(unpacked, event('as lambda'), env, { nodeArgs: lambdaNodeFlags(256) });
+    assert.equal((asLambda.result as { statusCode: number }).statusCode, 200);
+    assert.deepEqual(notUsed(asLambda.logged), []);
+    const plain = await runUnpacked(unpacked, event('plain'), env);
+    assert.equal((plain.result as { statusCode: number }).statusCode, 200);
+    assert.equal(notUsed(plain.logged).length, 1);
+    rmSync(unpacked, { recursive: true, force: true });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

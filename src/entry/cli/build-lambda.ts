@@ -3,7 +3,9 @@ import { builtinModules, createRequire } from 'node:module';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GatewayError } from '../../core/errors.js';
-import { stringFlag, type ParsedArgs } from './args.js';
+import { intFlag, stringFlag, type ParsedArgs } from './args.js';
+import { lambdaNodeFlags, MAIN_CACHE, MAIN_SCRIPT, toCachedScript } from './code-cache.js';
+import { primeCodeCache } from './prime-code-cache.js';
 import { zip, type ZipEntry } from './zip.js';
 
 const require = createRequire(import.meta.url);
@@ -120,8 +122,11 @@ export interface BuiltFunction {
   readonly zipBytes: number;
   /** Every file of the bundle: `index.mjs` and the chunks it may import later. */
   readonly bundleBytes: number;
-  /** What a cold start loads: `index.mjs` alone. */
+  /** What a cold start loads: `index.mjs` alone, or with a code cache the loader, `main.js` and `main.cache`. */
   readonly entryBytes: number;
+  /** The V8 code cache's size, 0 when the zip has none; `codeCacheNote` says why. */
+  readonly codeCacheBytes: number;
+  readonly codeCacheNote?: string;
   /** The files in the zip, by name. */
   readonly files: readonly string[];
   /** The npm packages bundled in, by name. */
@@ -228,19 +233,72 @@ async function foldEntryChunks(esbuild: EsbuildModule, outName: string, outputs:
   return out;
 }
 
+/** The runtime the SAM template deploys; a code cache is only primed by a node that can stand in for it. */
+export const LAMBDA_RUNTIME = { name: 'nodejs24.x', arch: 'arm64' } as const;
+
+/**
+ * Whom the receiving function's code cache is made for: the Lambda runtime
+ * (its Node version and architecture, and the V8 flags its bootstrap sets
+ * for `memoryMb`), a plain `node` on this machine (what the benchmarks
+ * start), or no one.
+ */
+export type CodeCacheTarget =
+  | { readonly kind: 'lambda'; readonly memoryMb: number; readonly runtime: string; readonly arch: string }
+  | { readonly kind: 'here' }
+  | { readonly kind: 'off' };
+
+const ARCH: Record<string, string> = { arm64: 'arm64', x86_64: 'x64' };
+
+/** The flags to prime under, or why this machine cannot make a cache the target would take. */
+function primingFlags(t: CodeCacheTarget): { flags: string[] } | { skipped: string } {
+  if (t.kind === 'off') return { skipped: 'off (--code-cache off)' };
+  if (t.kind === 'here') return { flags: [] };
+  const major = /^nodejs(\d+)\.x$/.exec(t.runtime)?.[1];
+  const here = `Node ${process.versions.node} on ${process.arch}`;
+  if (major !== process.versions.node.split('.')[0] || ARCH[t.arch] !== process.arch) {
+    return { skipped: `not made: ${t.runtime} on ${t.arch} takes no cache from ${here}; build with the runtime's Node (sam build --use-container) to get one` };
+  }
+  return { flags: lambdaNodeFlags(t.memoryMb) };
+}
+
+/**
+ * The receiving function's entry as a script with its code cache beside
+ * it (see code-cache.ts); the files unchanged, with a note, when no cache
+ * can be made.
+ */
+async function withCodeCache(files: ZipEntry[], target: CodeCacheTarget): Promise<{ files: ZipEntry[]; bytes: number; note?: string }> {
+  const how = primingFlags(target);
+  if ('skipped' in how) return { files, bytes: 0, note: how.skipped };
+  const script = toCachedScript(Buffer.from(files.find((f) => f.name === 'index.mjs')!.data).toString('utf8'));
+  if (script === null) return { files, bytes: 0, note: 'not made: the entry is not of the shape the loader expects' };
+  const scripted = [...files.filter((f) => f.name !== 'index.mjs'), { name: 'index.mjs', data: Buffer.from(script.loader) }, { name: MAIN_SCRIPT, data: Buffer.from(script.main) }];
+  try {
+    const cache = await primeCodeCache(new Map(scripted.map((f) => [f.name, f.data])), how.flags);
+    return { files: [...scripted, { name: MAIN_CACHE, data: cache }], bytes: cache.length };
+  } catch (e) {
+    return { files, bytes: 0, note: `not made: ${(e as Error).message}` };
+  }
+}
+
+const LOADED_AT_COLD_START = new Set(['index.mjs', MAIN_SCRIPT, MAIN_CACHE]);
+
 /**
  * Writes one deployable zip per function: `index.mjs` (handler `index.handler`)
- * and its chunks, plus the user's handlers module in the processing function's zip.
+ * and its chunks, plus the user's handlers module in the processing function's zip,
+ * and the receiving function's code cache for `codeCache` (the Lambda runtime by default).
  * @example await buildLambda({ outDir: 'dist/lambda' }) // [{ name: 'receive', zipBytes: … }, …]
  */
-export async function buildLambda(o: { outDir: string; handlers?: string }): Promise<BuiltFunction[]> {
+export async function buildLambda(o: { outDir: string; handlers?: string; codeCache?: CodeCacheTarget }): Promise<BuiltFunction[]> {
   const esbuild = await loadEsbuild();
   mkdirSync(o.outDir, { recursive: true });
   const here = fileURLToPath(new URL('.', import.meta.url));
+  const target = o.codeCache ?? { kind: 'lambda', memoryMb: 512, runtime: LAMBDA_RUNTIME.name, arch: LAMBDA_RUNTIME.arch };
   const built: BuiltFunction[] = [];
   for (const f of FUNCTIONS) {
     const b = await bundle(esbuild, join(here, f.entry));
-    const entries: ZipEntry[] = [...b.files];
+    // Only the receiving function answers a caller who waits; the processing function's cold start delays a queue.
+    const cached = f.name === 'receive' ? await withCodeCache(b.files, target) : { files: b.files, bytes: 0 };
+    const entries: ZipEntry[] = [...cached.files];
     if (f.name === 'process' && o.handlers !== undefined) entries.push(...(await bundle(esbuild, resolve(o.handlers), 'handlers')).files);
     const archive = zip(entries);
     if (archive.length > DIRECT_UPLOAD_LIMIT) throw new GatewayError('WAHOOK_ERR_CLI_USAGE', `wahook-${f.name}.zip is over Lambda's 50 MB direct upload limit`);
@@ -248,7 +306,8 @@ export async function buildLambda(o: { outDir: string; handlers?: string }): Pro
     writeFileSync(zipPath, archive);
     const size = (files: readonly ZipEntry[]): number => files.reduce((n, e) => n + e.data.byteLength, 0);
     built.push({
-      name: f.name, zipPath, zipBytes: archive.length, bundleBytes: size(b.files), entryBytes: size(b.files.filter((e) => e.name === 'index.mjs')),
+      name: f.name, zipPath, zipBytes: archive.length, bundleBytes: size(cached.files), entryBytes: size(cached.files.filter((e) => LOADED_AT_COLD_START.has(e.name))),
+      codeCacheBytes: cached.bytes, ...(cached.note !== undefined ? { codeCacheNote: cached.note } : {}),
       files: entries.map((e) => e.name), packages: b.packages, entryPackages: b.entryPackages,
     });
   }
@@ -257,15 +316,30 @@ export async function buildLambda(o: { outDir: string; handlers?: string }): Pro
 
 const kib = (n: number): string => `${(n / 1024).toFixed(1)} KiB`;
 
-/** `wahook build-lambda [--out dir] [--handlers F]`: the zips and their sizes. */
+function codeCacheTarget(flags: ParsedArgs['flags']): CodeCacheTarget {
+  const kind = stringFlag(flags, 'code-cache') ?? 'lambda';
+  if (kind === 'off' || kind === 'here') return { kind };
+  if (kind !== 'lambda') throw new GatewayError('WAHOOK_ERR_CLI_USAGE', `--code-cache expects lambda, here or off, not "${kind}"`);
+  const memoryMb = intFlag(flags, 'memory', 512);
+  if (memoryMb < 128 || memoryMb > 10_240) throw new GatewayError('WAHOOK_ERR_CLI_USAGE', '--memory expects the function\'s memory size in MB, 128 to 10240');
+  const runtime = stringFlag(flags, 'runtime') ?? LAMBDA_RUNTIME.name;
+  if (!/^nodejs\d+\.x$/.test(runtime)) throw new GatewayError('WAHOOK_ERR_CLI_USAGE', `--runtime expects a Lambda Node.js runtime such as ${LAMBDA_RUNTIME.name}, not "${runtime}"`);
+  const arch = stringFlag(flags, 'arch') ?? LAMBDA_RUNTIME.arch;
+  if (!(arch in ARCH)) throw new GatewayError('WAHOOK_ERR_CLI_USAGE', `--arch expects arm64 or x86_64, not "${arch}"`);
+  return { kind, memoryMb, runtime, arch };
+}
+
+/** `wahook build-lambda [--out dir] [--handlers F] [--code-cache lambda|here|off] [--memory MB] [--runtime R] [--arch A]`: the zips and their sizes. */
 export async function buildLambdaCommand(args: ParsedArgs, out: (s: string) => void): Promise<number> {
   const outDir = stringFlag(args.flags, 'out') ?? join('dist', 'lambda');
   const handlers = stringFlag(args.flags, 'handlers');
-  const built = await buildLambda({ outDir, ...(handlers !== undefined ? { handlers } : {}) });
+  const built = await buildLambda({ outDir, codeCache: codeCacheTarget(args.flags), ...(handlers !== undefined ? { handlers } : {}) });
   for (const b of built) {
     const about = FUNCTIONS.find((f) => f.name === b.name)!.about;
     out(`${b.zipPath}  ${kib(b.zipBytes)} zipped (${kib(b.entryBytes)} loaded at cold start, ${kib(b.bundleBytes)} in all)  ${about}\n`);
   }
+  const receive = built[0]!;
+  out(receive.codeCacheBytes > 0 ? `Code cache: ${kib(receive.codeCacheBytes)} in the receiving zip (main.cache)\n` : `Code cache: ${receive.codeCacheNote}\n`);
   if (handlers !== undefined) out('The processing zip holds your handlers as handlers.mjs: set WAHOOK_HANDLERS=./handlers.mjs on the function.\n');
   return 0;
 }

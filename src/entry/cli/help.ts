@@ -135,7 +135,7 @@ ${CONFIG_FLAGS}`,
 Prints the effective config, secrets redacted. Precedence: flags, then the
 environment, then the --config file, then defaults.
 ${CONFIG_FLAGS}`,
-  'build-lambda': () => `Usage: wahook build-lambda [--out D] [--handlers M]
+  'build-lambda': () => `Usage: wahook build-lambda [--out D] [--handlers M] [--code-cache T] [--memory MB]
 
 Bundles the two AWS Lambda functions with esbuild (minified, tree-shaken,
 only what they import: no dev dependencies, no better-sqlite3) and writes
@@ -143,8 +143,21 @@ one zip per function, handler index.handler, then prints their sizes:
 wahook-receive.zip (receiveHandler) and wahook-process.zip (sqsHandler).
 deploy/lambda/template.yaml deploys them (see the README).
 
-  --out D         output directory (default dist/lambda)
-  --handlers M    bundle this handlers module into the processing zip
+The receiving zip also carries V8's code cache of its code, made by running
+it once here, so that a cold start loads compiled code instead of compiling.
+V8 takes it only from the same Node version and architecture, run with the
+same V8 flags: build on the runtime's Node (nodejs24.x on arm64 by default)
+to get one; elsewhere none is made and the build says why.
+
+  --out D          output directory (default dist/lambda)
+  --handlers M     bundle this handlers module into the processing zip
+  --code-cache T   lambda (default): for the Lambda runtime, under the V8 flags
+                   its bootstrap sets for --memory; here: for a plain node on
+                   this machine (benchmarks); off: none
+  --memory MB      the receiving function's memory size (default 512, as in
+                   the SAM template); the runtime's V8 flags depend on it
+  --runtime R      the runtime to make the cache for (default nodejs24.x)
+  --arch A         its architecture, arm64 or x86_64 (default arm64)
 `,
   bench: () => `Usage: wahook bench --url <webhook url> [--rate N --duration S [--ramp] | --burst N] [flags]
 

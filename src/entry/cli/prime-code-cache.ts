@@ -1,0 +1,124 @@
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { signCloudApi } from '../../core/signature.js';
+import { cloudTextMessage } from '../../loadgen/payloads.js';
+import { MAIN_CACHE, PRIMED_SCRIPT_EXPORT } from './code-cache.js';
+
+/**
+ * Runs a receiving function once, in a node process started with the
+ * flags its runtime uses, through the deliveries a receiving function
+ * sees (each HTTP front door, a signed delivery, the handshake), against a
+ * loopback endpoint that answers SQS's SendMessage as SQS does; then
+ * writes V8's cache of the code that ran.
+ */
+
+const VERIFY_TOKEN = 'prime-verify-token';
+
+/** A loopback endpoint answering SendMessage(Batch) with a message id and the body's MD5, which the SQS client checks. */
+function startQueueEndpoint(): Promise<Server> {
+  const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
+  const server = createServer((req, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (d: Buffer) => parts.push(d));
+    req.on('end', () => {
+      const input = JSON.parse(Buffer.concat(parts).toString('utf8') || '{}') as { MessageBody?: string; Entries?: { Id: string; MessageBody: string }[] };
+      const op = String(req.headers['x-amz-target'] ?? '').split('.').pop();
+      const out = op === 'SendMessageBatch'
+        ? { Successful: (input.Entries ?? []).map((e) => ({ Id: e.Id, MessageId: randomUUID(), MD5OfMessageBody: md5(e.MessageBody) })), Failed: [] }
+        : { MessageId: randomUUID(), MD5OfMessageBody: md5(input.MessageBody ?? '') };
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify(out));
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+interface PrimeEvent { readonly event: unknown; readonly status: number }
+
+/** One delivery through each front door (HTTP API and function URL, REST API, ALB, base64 and not) and the handshake. */
+function primeEvents(secret: string): PrimeEvent[] {
+  const nowSec = Math.floor(Date.now() / 1000);
+  const delivery = (i: number) => {
+    const body = cloudTextMessage({ id: `wamid.prime.${i}`, nowSec, text: `prime ${i}` });
+    return { body, signature: signCloudApi(body, secret) };
+  };
+  const v2 = (domain: string, method: string, query: string, headers: Record<string, string>, body: string | null) => ({
+    version: '2.0', routeKey: '$default', rawPath: '/webhook', rawQueryString: query, headers,
+    requestContext: { domainName: domain, http: { method, path: '/webhook', protocol: 'HTTP/1.1', sourceIp: '203.0.113.7' }, timeEpoch: Date.now() },
+    body, isBase64Encoded: false,
+  });
+  const [a, b, c, d] = [0, 1, 2, 3].map(delivery) as [ReturnType<typeof delivery>, ReturnType<typeof delivery>, ReturnType<typeof delivery>, ReturnType<typeof delivery>];
+  return [
+    { status: 200, event: v2('abc.lambda-url.us-east-1.on.aws', 'GET', `hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=42`, {}, null) },
+    { status: 200, event: v2('abc.lambda-url.us-east-1.on.aws', 'POST', '', { 'content-type': 'application/json', 'x-hub-signature-256': a.signature }, a.body.toString('utf8')) },
+    { status: 200, event: v2('abc.execute-api.us-east-1.amazonaws.com', 'POST', '', { 'content-type': 'application/json', 'x-hub-signature-256': b.signature }, b.body.toString('utf8')) },
+    {
+      status: 200,
+      event: {
+        resource: '/{proxy+}', path: '/webhook', httpMethod: 'POST', headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': c.signature },
+        multiValueHeaders: { 'Content-Type': ['application/json'], 'X-Hub-Signature-256': [c.signature] }, queryStringParameters: null, multiValueQueryStringParameters: null,
+        requestContext: { stage: 'prod', identity: { sourceIp: '203.0.113.7' } }, body: c.body.toString('base64'), isBase64Encoded: true,
+      },
+    },
+    {
+      status: 200,
+      event: {
+        requestContext: { elb: { targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/wahook/0123456789abcdef' } }, httpMethod: 'POST', path: '/webhook',
+        queryStringParameters: {}, headers: { 'content-type': 'application/json', 'x-hub-signature-256': d.signature }, body: d.body.toString('utf8'), isBase64Encoded: false,
+      },
+    },
+  ];
+}
+
+const RUNNER = `import { readFileSync, writeFileSync } from 'node:fs';
+const events = JSON.parse(readFileSync('./prime-events.json', 'utf8'));
+const m = await import('./index.mjs');
+for (const e of events) {
+  const r = await m.handler(e.event, { getRemainingTimeInMillis: () => 30000 });
+  if (r.statusCode !== e.status) { process.stderr.write('answered ' + JSON.stringify(r) + ' where ' + e.status + ' was due\\n'); process.exit(2); }
+}
+writeFileSync('./${MAIN_CACHE}', m.${PRIMED_SCRIPT_EXPORT}.createCachedData());
+process.exit(0);
+`;
+
+/**
+ * The code cache of a receiving function whose files (`index.mjs` the
+ * loader, `main.js` and its chunks) are given, primed in a node process
+ * started with `nodeFlags`. Throws with the process's own words when the
+ * run fails.
+ */
+export async function primeCodeCache(files: ReadonlyMap<string, Uint8Array>, nodeFlags: readonly string[], timeoutMs = 60_000): Promise<Buffer> {
+  const dir = mkdtempSync(join(tmpdir(), 'wahook-prime-'));
+  const queue = await startQueueEndpoint();
+  try {
+    for (const [name, data] of files) writeFileSync(join(dir, name), data);
+    const secret = randomBytes(16).toString('hex');
+    writeFileSync(join(dir, 'prime-events.json'), JSON.stringify(primeEvents(secret)));
+    writeFileSync(join(dir, 'prime.mjs'), RUNNER);
+    const endpoint = `http://127.0.0.1:${(queue.address() as AddressInfo).port}`;
+    const env = {
+      PATH: process.env.PATH ?? '', AWS_LAMBDA_FUNCTION_NAME: 'wahook-prime', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'prime', AWS_SECRET_ACCESS_KEY: 'prime',
+      AWS_ENDPOINT_URL_SQS: endpoint, WAHOOK_QUEUE_URL: `sqs://127.0.0.1:${(queue.address() as AddressInfo).port}/000000000000/prime`, WAHOOK_APP_SECRET: secret, WAHOOK_VERIFY_TOKEN: VERIFY_TOKEN,
+    };
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, [...nodeFlags, 'prime.mjs'], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      child.on('error', reject);
+      child.on('exit', (code, signal) => {
+        clearTimeout(timer);
+        if (code === 0) resolve();
+        else reject(new Error(`the priming run ended with ${code ?? signal}: ${err.trim().split('\n').slice(-3).join(' ')}`));
+      });
+    });
+    return readFileSync(join(dir, MAIN_CACHE));
+  } finally {
+    queue.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
