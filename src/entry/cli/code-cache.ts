@@ -57,17 +57,19 @@ export function toCachedScript(module: string): CachedScript | null {
 
 /**
  * The loader: Node's modules from process.getBuiltinModule (their ESM
- * facades would load more than it uses), the script compiled with the
- * cache when there is one, and the entry's exports re-exported by name.
+ * facades would load more than it uses), the two files read together, the
+ * script compiled with the cache when there is one, and the entry's
+ * exports re-exported by name.
  */
 function loaderSource(exported: readonly string[]): string {
   return [
     '// Loads main.js with the V8 code cache made for it at build time (main.cache); see `wahook build-lambda`.',
     "const builtin=(id)=>process.getBuiltinModule?process.getBuiltinModule(id):import(id);",
-    "const{readFileSync}=await builtin('node:fs');const{Script}=await builtin('node:vm');",
+    // fs/promises: the module loader has already run its readFile, which readFileSync's first call would compile.
+    "const{readFile}=await builtin('node:fs/promises');const{Script}=await builtin('node:vm');",
     "const dir=import.meta.dirname??decodeURIComponent(new URL('.',import.meta.url).pathname);",
-    `let cachedData;try{cachedData=readFileSync(dir+'/${MAIN_CACHE}')}catch{}`,
-    `const script=new Script(readFileSync(dir+'/${MAIN_SCRIPT}','utf8'),{filename:dir+'/${MAIN_SCRIPT}',cachedData});`,
+    `const[cachedData,source]=await Promise.all([readFile(dir+'/${MAIN_CACHE}').catch(()=>undefined),readFile(dir+'/${MAIN_SCRIPT}','utf8')]);`,
+    `const script=new Script(source,{filename:dir+'/${MAIN_SCRIPT}',cachedData});`,
     "if(cachedData!==undefined&&script.cachedDataRejected)process.stdout.write(JSON.stringify({level:'warn',msg:'code cache not used: it was built by another Node version or with other V8 flags, so this cold start compiles the code',node:process.version,arch:process.arch})+'\\n');",
     'const m=await script.runInThisContext()((id)=>import(id),import.meta.url);',
     `export const ${exported.map((e) => `${e}=m.${e}`).join(',')};`,
