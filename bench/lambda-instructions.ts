@@ -10,7 +10,9 @@
  *
  * Needs valgrind (`apt-get install -y valgrind`). Prints the median of
  * `--runs` counts per handler, in millions, and each one's ratio to the bare
- * handler; writes nothing.
+ * handler; writes nothing. `--lambda-memory 512` starts every node with the
+ * V8 flags Lambda's Node.js bootstrap sets for that memory size, and makes
+ * wahook's code cache under them, as `build-lambda` does for the runtime.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,11 +20,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startSqsDouble } from '../test/helpers/sqs-double.js';
+import { lambdaNodeFlags } from '../src/entry/cli/code-cache.js';
 import { prepareLambdaBundles, type Handler } from './lambda-setup.js';
 import { arg, hasFlag, median, printTable } from './lib.js';
 
 const run = promisify(execFile);
 const runs = arg('runs', 3);
+const lambdaMemory = arg('lambda-memory', 0);
+const nodeFlags = lambdaMemory > 0 ? lambdaNodeFlags(lambdaMemory) : [];
 
 // Ends the process at its first answer: what comes after (exit, teardown) is the same for every handler and no part of a cold start.
 const RUNNER = `import { readFileSync } from 'node:fs';
@@ -40,7 +45,7 @@ process.kill(process.pid, 'SIGKILL');
  */
 async function count(dir: string, env: Record<string, string>, out: string): Promise<number> {
   await new Promise<void>((resolve, reject) => {
-    const child = spawn('valgrind', ['--tool=callgrind', '--smc-check=all-non-file', `--callgrind-out-file=${out}`, process.execPath, 'runner.mjs'], { cwd: dir, env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'ignore' });
+    const child = spawn('valgrind', ['--tool=callgrind', '--smc-check=all-non-file', `--callgrind-out-file=${out}`, process.execPath, ...nodeFlags, 'runner.mjs'], { cwd: dir, env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'ignore' });
     child.on('error', reject);
     // The runner ends itself with SIGKILL at its first answer; any other end is a failed run.
     child.on('exit', (code, signal) => (signal === 'SIGKILL' || code === 137 ? resolve() : reject(new Error(`${dir}: exit ${code ?? signal}`))));
@@ -60,7 +65,7 @@ async function main(): Promise<void> {
   const sqs = await startSqsDouble({ maxMessageBytes: 262_144 });
   const work = mkdtempSync(join(tmpdir(), 'wahook-bench-lambda-instructions-'));
   try {
-    const { dirs, env } = await prepareLambdaBundles(work, sqs.endpoint, sqs.createQueue('bench'), RUNNER);
+    const { dirs, env } = await prepareLambdaBundles(work, sqs.endpoint, sqs.createQueue('bench'), RUNNER, lambdaMemory > 0 ? lambdaMemory : undefined);
     const names: Handler[] = ['bare', 'floor', 'wahook', 'uncached'];
     const counts: Record<string, number[]> = {};
     for (let i = 0; i < runs; i++) {
@@ -70,7 +75,7 @@ async function main(): Promise<void> {
     const bare = median(counts.bare!);
     const rows = names.map((name) => ({ handler: name, 'instructions (M)': Math.round(median(counts[name]!) / 1e5) / 10, 'x bare': Math.round((median(counts[name]!) / bare) * 1000) / 1000, runs: counts[name]!.map((c) => (c / 1e6).toFixed(1)).join(' ') }));
     if (hasFlag('json')) process.stdout.write(`${JSON.stringify(rows)}\n`);
-    printTable('cold start to the first answer, in instructions (median)', rows);
+    printTable(`cold start to the first answer, in instructions (median)${lambdaMemory > 0 ? `, node started as Lambda starts it for ${lambdaMemory} MB: ${nodeFlags.join(' ')}` : ''}`, rows);
   } finally {
     await sqs.close();
     rmSync(work, { recursive: true, force: true });

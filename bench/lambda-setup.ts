@@ -53,11 +53,14 @@ export interface LambdaBundles {
 
 /**
  * Builds every handler in `work`, each beside `runner.mjs` (the given text)
- * and the events, for a queue of the SQS double at `endpoint`.
+ * and the events, for a queue of the SQS double at `endpoint`. The code
+ * cache is made for the node that will load it: a plain one by default, or
+ * one started with the V8 flags Lambda's bootstrap sets for `lambdaMemoryMb`.
  */
-export async function prepareLambdaBundles(work: string, endpoint: string, queue: string, runner: string): Promise<LambdaBundles> {
-  // The code cache is made for the process that loads it: here a plain node, which the runners start.
-  const built = await buildLambda({ outDir: join(work, 'zips'), codeCache: { kind: 'here' } });
+export async function prepareLambdaBundles(work: string, endpoint: string, queue: string, runner: string, lambdaMemoryMb?: number): Promise<LambdaBundles> {
+  // This machine's own Node stands in for the runtime.
+  const asLambda = { kind: 'lambda', memoryMb: lambdaMemoryMb ?? 0, runtime: `nodejs${process.versions.node.split('.')[0]}.x`, arch: process.arch === 'arm64' ? 'arm64' : 'x86_64' } as const;
+  const built = await buildLambda({ outDir: join(work, 'zips'), codeCache: lambdaMemoryMb === undefined ? { kind: 'here' } : asLambda });
   if (built[0]!.codeCacheBytes === 0) throw new Error(`the receiving function got no code cache: ${built[0]!.codeCacheNote}`);
   const uncached = await buildLambda({ outDir: join(work, 'zips-uncached'), codeCache: { kind: 'off' } });
   const dirs = { wahook: unpack(built[0]!.zipPath), uncached: unpack(uncached[0]!.zipPath), bare: join(work, 'bare'), express: join(work, 'express'), floor: join(work, 'floor') };

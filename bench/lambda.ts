@@ -69,7 +69,9 @@ function run(dir: string, invocations: number, env: Record<string, string>): Pro
     child.on('exit', (code) => {
       clearTimeout(timer);
       const line = out.split('\n').find((l) => l.startsWith('RESULT '));
-      if (code === 0 && line) resolve(JSON.parse(line.slice(7)));
+      // A refused code cache would time the compile the cache exists to skip, under the cached build's name.
+      if (out.includes('code cache not used')) reject(new Error(`${dir}: V8 refused the code cache`));
+      else if (code === 0 && line) resolve(JSON.parse(line.slice(7)));
       else reject(new Error(`${dir}: exit ${code}\n${err}`));
     });
   });
