@@ -235,6 +235,8 @@ async function foldEntryChunks(esbuild: EsbuildModule, outName: string, outputs:
 
 /** The runtime the SAM template deploys; a code cache is only primed by a node that can stand in for it. */
 export const LAMBDA_RUNTIME = { name: 'nodejs24.x', arch: 'arm64' } as const;
+/** The receiving function's MemorySize in the SAM template: the V8 flags its runtime starts node with depend on it. */
+const TEMPLATE_MEMORY_MB = 512;
 
 /**
  * Whom the receiving function's code cache is made for: the Lambda runtime
@@ -256,7 +258,7 @@ function primingFlags(t: CodeCacheTarget): { flags: string[] } | { skipped: stri
   const major = /^nodejs(\d+)\.x$/.exec(t.runtime)?.[1];
   const here = `Node ${process.versions.node} on ${process.arch}`;
   if (major !== process.versions.node.split('.')[0] || ARCH[t.arch] !== process.arch) {
-    return { skipped: `not made: ${t.runtime} on ${t.arch} takes no cache from ${here}; build with the runtime's Node (sam build --use-container) to get one` };
+    return { skipped: `not made: ${t.runtime} on ${t.arch} takes no cache from ${here}; build on Node ${major ?? '?'} on ${t.arch} to get one` };
   }
   return { flags: lambdaNodeFlags(t.memoryMb) };
 }
@@ -292,7 +294,7 @@ export async function buildLambda(o: { outDir: string; handlers?: string; codeCa
   const esbuild = await loadEsbuild();
   mkdirSync(o.outDir, { recursive: true });
   const here = fileURLToPath(new URL('.', import.meta.url));
-  const target = o.codeCache ?? { kind: 'lambda', memoryMb: 512, runtime: LAMBDA_RUNTIME.name, arch: LAMBDA_RUNTIME.arch };
+  const target = o.codeCache ?? { kind: 'lambda', memoryMb: TEMPLATE_MEMORY_MB, runtime: LAMBDA_RUNTIME.name, arch: LAMBDA_RUNTIME.arch };
   const built: BuiltFunction[] = [];
   for (const f of FUNCTIONS) {
     const b = await bundle(esbuild, join(here, f.entry));
@@ -320,7 +322,7 @@ function codeCacheTarget(flags: ParsedArgs['flags']): CodeCacheTarget {
   const kind = stringFlag(flags, 'code-cache') ?? 'lambda';
   if (kind === 'off' || kind === 'here') return { kind };
   if (kind !== 'lambda') throw new GatewayError('WAHOOK_ERR_CLI_USAGE', `--code-cache expects lambda, here or off, not "${kind}"`);
-  const memoryMb = intFlag(flags, 'memory', 512);
+  const memoryMb = intFlag(flags, 'memory', TEMPLATE_MEMORY_MB);
   if (memoryMb < 128 || memoryMb > 10_240) throw new GatewayError('WAHOOK_ERR_CLI_USAGE', '--memory expects the function\'s memory size in MB, 128 to 10240');
   const runtime = stringFlag(flags, 'runtime') ?? LAMBDA_RUNTIME.name;
   if (!/^nodejs\d+\.x$/.test(runtime)) throw new GatewayError('WAHOOK_ERR_CLI_USAGE', `--runtime expects a Lambda Node.js runtime such as ${LAMBDA_RUNTIME.name}, not "${runtime}"`);
