@@ -13,6 +13,8 @@
  *
  * V8 takes a cache only from its own version, run with the same V8 flags,
  * and otherwise compiles as it would have; the loader then logs one line.
+ * It checks the source only by its length: `main.js` and `main.cache` are
+ * made together and shipped together, never one without the other.
  */
 
 export const MAIN_SCRIPT = 'main.js';
