@@ -77,9 +77,10 @@ export async function prepareLambdaBundles(work: string, endpoint: string, queue
   }
   const aws = { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_ENDPOINT_URL_SQS: endpoint, AWS_LAMBDA_FUNCTION_NAME: 'bench' };
   const plain = { ...aws, APP_SECRET: SECRET, QUEUE_URL: queue.replace('sqs://', 'http://') };
+  const wahook = { ...aws, WAHOOK_APP_SECRET: SECRET, WAHOOK_QUEUE_URL: queue };
   return {
     dirs,
-    env: { wahook: { ...aws, WAHOOK_APP_SECRET: SECRET, WAHOOK_QUEUE_URL: queue }, uncached: { ...aws, WAHOOK_APP_SECRET: SECRET, WAHOOK_QUEUE_URL: queue }, bare: aws, express: plain, floor: plain },
+    env: { wahook, uncached: wahook, bare: aws, express: plain, floor: plain },
     built,
   };
 }
