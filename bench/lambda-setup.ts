@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { buildLambda, type BuiltFunction } from '../src/entry/cli/build-lambda.js';
+import { buildLambda, lambdaTargetForThisNode, type BuiltFunction } from '../src/entry/cli/build-lambda.js';
 import { signCloudApi } from '../src/core/signature.js';
 import { cloudTextMessage } from '../src/loadgen/payloads.js';
 import { packageRoot } from '../src/planner/shipped-prices.js';
@@ -58,9 +58,7 @@ export interface LambdaBundles {
  * one started with the V8 flags Lambda's bootstrap sets for `lambdaMemoryMb`.
  */
 export async function prepareLambdaBundles(work: string, endpoint: string, queue: string, runner: string, lambdaMemoryMb?: number): Promise<LambdaBundles> {
-  // This machine's own Node stands in for the runtime.
-  const asLambda = { kind: 'lambda', memoryMb: lambdaMemoryMb ?? 0, runtime: `nodejs${process.versions.node.split('.')[0]}.x`, arch: process.arch === 'arm64' ? 'arm64' : 'x86_64' } as const;
-  const built = await buildLambda({ outDir: join(work, 'zips'), codeCache: lambdaMemoryMb === undefined ? { kind: 'here' } : asLambda });
+  const built = await buildLambda({ outDir: join(work, 'zips'), codeCache: lambdaMemoryMb === undefined ? { kind: 'here' } : lambdaTargetForThisNode(lambdaMemoryMb) });
   if (built[0]!.codeCacheBytes === 0) throw new Error(`the receiving function got no code cache: ${built[0]!.codeCacheNote}`);
   const uncached = await buildLambda({ outDir: join(work, 'zips-uncached'), codeCache: { kind: 'off' } });
   const dirs = { wahook: unpack(built[0]!.zipPath), uncached: unpack(uncached[0]!.zipPath), bare: join(work, 'bare'), express: join(work, 'express'), floor: join(work, 'floor') };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { buildLambda, buildLambdaCommand, LAMBDA_RUNTIME, type BuiltFunction } from '../../src/entry/cli/build-lambda.js';
+import { buildLambda, buildLambdaCommand, LAMBDA_RUNTIME, lambdaTargetForThisNode, type BuiltFunction } from '../../src/entry/cli/build-lambda.js';
 import { parseArgs } from '../../src/entry/cli/args.js';
 import { lambdaNodeFlags } from '../../src/entry/cli/code-cache.js';
 import { openDeliveryDecoder } from '../../src/compose.js';
@@ -144,9 +144,7 @@ test('a cache made for a Lambda runtime is primed under the V8 flags its bootstr
   const dir = tempDir('wahook-build-for-lambda-');
   try {
     // This machine stands in for the runtime it runs: its own Node major and architecture.
-    const runtime = `nodejs${process.versions.node.split('.')[0]}.x`;
-    const arch = process.arch === 'arm64' ? 'arm64' : 'x86_64';
-    const [receive] = await buildLambda({ outDir: dir, codeCache: { kind: 'lambda', memoryMb: 256, runtime, arch } });
+    const [receive] = await buildLambda({ outDir: dir, codeCache: lambdaTargetForThisNode(256) });
     assert.ok(receive!.codeCacheBytes > 0, String(receive!.codeCacheNote));
     const unpacked = unpack(receive!.zipPath);
     const env = receiveEnv('bundle-lambda-flags');

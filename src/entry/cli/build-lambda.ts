@@ -282,6 +282,12 @@ async function withCodeCache(files: ZipEntry[], target: CodeCacheTarget): Promis
   }
 }
 
+/** This machine's own Node standing in for a Lambda runtime of the same major version and architecture, with `memoryMb`. */
+export function lambdaTargetForThisNode(memoryMb: number): CodeCacheTarget {
+  const arch = Object.keys(ARCH).find((a) => ARCH[a] === process.arch) ?? process.arch;
+  return { kind: 'lambda', memoryMb, runtime: `nodejs${process.versions.node.split('.')[0]}.x`, arch };
+}
+
 const LOADED_AT_COLD_START = new Set(['index.mjs', MAIN_SCRIPT, MAIN_CACHE]);
 
 /**
