@@ -106,7 +106,7 @@ function invalid(key: string, why: string): GatewayError {
   return new GatewayError('WAHOOK_ERR_CONFIG_INVALID', `Invalid config key "${key}": ${why}`);
 }
 
-function coerce(spec: KeySpec, raw: unknown, origin: string): unknown {
+export function coerce(spec: KeySpec, raw: unknown, origin: string): unknown {
   const where = `${spec.key}${origin}`;
   switch (spec.type) {
     case 'string':
@@ -159,8 +159,12 @@ function resolveValues(src: ConfigSources): Record<string, unknown> {
     else if (env !== undefined && env !== '') { raw = env; origin = ` (env ${spec.env})`; }
     else if (fileValues[spec.key] !== undefined) { raw = fileValues[spec.key]; origin = ' (config file)'; }
     else if (src.dev?.[spec.key] !== undefined) raw = src.dev[spec.key];
-    else raw = spec.default;
-    values[spec.key] = raw === undefined ? undefined : coerce(spec, raw, origin);
+    else {
+      // A default is valid by construction (a test coerces each one), so only given values are checked.
+      values[spec.key] = spec.default;
+      continue;
+    }
+    values[spec.key] = coerce(spec, raw, origin);
   }
   return values;
 }

@@ -39,7 +39,9 @@ export function httpUrl(v: string, key: string): string {
     throw invalid(key, 'expected an http(s) URL');
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw invalid(key, 'expected an http(s) URL');
-  return v.replace(/\/+$/, '');
+  let end = v.length;
+  while (end > 0 && v[end - 1] === '/') end--;
+  return v.slice(0, end);
 }
 
 /**

@@ -29,3 +29,10 @@ test('nesting is counted outside strings only, and an envelope at the deepest al
   const pastLimit = inEnvelope('['.repeat(996) + ']'.repeat(996));
   assert.equal(codeOf(() => checkEnvelope('cloud_api', pastLimit)), 'WAHOOK_ERR_PAYLOAD_NOT_ENVELOPE');
 });
+
+test('a body too short to nest past the limit as valid JSON is not scanned: one that tries is refused as not JSON', () => {
+  // 1,001 opening brackets and nothing else: deeper than the limit, but no JSON text, which is what JSON.parse says.
+  assert.equal(codeOf(() => checkEnvelope('cloud_api', Buffer.from('['.repeat(1001)))), 'WAHOOK_ERR_PAYLOAD_NOT_JSON');
+  // The same depth closed needs more than twice the limit in bytes, and is scanned.
+  assert.equal(codeOf(() => checkEnvelope('cloud_api', Buffer.from('['.repeat(1001) + ']'.repeat(1001)))), 'WAHOOK_ERR_PAYLOAD_NOT_ENVELOPE');
+});

@@ -76,6 +76,9 @@ const BACKSLASH = 0x5c;
 
 /** Whether JSON text nests arrays and objects deeper than `max`; brackets inside strings do not count. */
 export function nestsDeeperThan(b: Uint8Array, max: number): boolean {
+  // Each level of valid JSON takes an opening and a closing bracket, so a body of up to 2 * max bytes is either
+  // shallow enough or not JSON at all, which JSON.parse then says; most deliveries are that small.
+  if (b.length <= 2 * max) return false;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < b.length; i++) {

@@ -119,6 +119,17 @@ describe('HttpClient, the keep-alive HTTP/1.1 client the SQS adapter calls throu
     client.close();
   });
 
+  test('an answer head that never ends is refused once it passes 64 KiB, like a reset socket, and the next request gets a new connection', async () => {
+    const client = new HttpClient();
+    raw.answer = (s) => void inPieces(s, `HTTP/1.1 200 OK\r\n${'x-filler: 0123456789abcdef\r\n'.repeat(3000)}`, [40_000]);
+    await assert.rejects(client.post(raw.url, { 'content-length': '0' }, ''), (e: Error & { code?: string }) => e.code === 'ECONNRESET' && /head longer than 65536 bytes/.test(e.message));
+    raw.answer = (s) => s.write(lengthAnswer('{}'));
+    const count = raw.connections.length;
+    assert.equal((await client.post(raw.url, { 'content-length': '0' }, '')).status, 200);
+    assert.equal(raw.connections.length, count + 1);
+    client.close();
+  });
+
   test('a connection that closes before the answer is an error coded like a reset socket; an idle one the server closed is replaced', async () => {
     const client = new HttpClient();
     raw.answer = (s) => s.end('HTTP/1.1 200 OK\r\ncontent-len');

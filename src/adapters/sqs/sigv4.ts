@@ -42,7 +42,15 @@ function canonicalQuery(url: URL): string {
 
 /** Each path segment encoded once more over its URL form, as every service but S3 expects. */
 function canonicalPath(url: URL): string {
+  // The JSON protocol posts to `/`, which encodes to itself.
+  if (url.pathname === '/') return '/';
   return url.pathname.split('/').map((s) => encode(decodeURIComponent(s))).join('/') || '/';
+}
+
+/** `20260102T030405Z` from an instant: ISO 8601's basic format, to the second. */
+function amzDateOf(now: Date): string {
+  const iso = now.toISOString();
+  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
 }
 
 /**
@@ -52,7 +60,7 @@ function canonicalPath(url: URL): string {
  * @example signRequest({ method: 'POST', url: new URL('https://sqs.eu-west-1.amazonaws.com/'), headers: { 'content-type': 'application/x-amz-json-1.0' }, body: '{}', region: 'eu-west-1', service: 'sqs', credentials, now: new Date() })
  */
 export function signRequest(i: SignInput): Record<string, string> {
-  const amzDate = i.now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const amzDate = amzDateOf(i.now);
   const day = amzDate.slice(0, 8);
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(i.headers)) headers[k.toLowerCase()] = v;
