@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { buildLambda, buildLambdaCommand, LAMBDA_RUNTIME, lambdaTargetForThisNode, type BuiltFunction } from '../../src/entry/cli/build-lambda.js';
@@ -95,6 +96,12 @@ const event = (text: string): unknown => {
 };
 const notUsed = (logged: string[]): string[] => logged.filter((l) => l.includes('code cache not used'));
 
+/** Prints the stack at each read of an event's property by the receiving function: the frames of its own code. */
+const STACK_PROBE = `const { handler } = await import('./index.mjs');
+const event = new Proxy({}, { get: () => { process.stdout.write(new Error().stack + '\\n'); return undefined; } });
+await handler(event);
+process.exit(0);`;
+
 test('a build here ships the receiving function with its code cache: a fresh node takes it and answers 200, and one with other V8 flags or no cache compiles, the first saying so', async () => {
   const dir = tempDir('wahook-build-cached-');
   try {
@@ -111,6 +118,10 @@ test('a build here ships the receiving function with its code cache: a fresh nod
     assert.equal((otherFlags.result as { statusCode: number }).statusCode, 200);
     assert.equal(notUsed(otherFlags.logged).length, 1, otherFlags.logged.join('\n'));
     assert.equal(JSON.parse(notUsed(otherFlags.logged)[0]!).level, 'warn');
+    // The stacks of main.js's own frames, taken where it reads an event: they name main.js as loaded, never the directory the cache was made in.
+    const frames = execFileSync(process.execPath, ['--input-type=module', '-e', STACK_PROBE], { cwd: unpacked, env: { PATH: process.env.PATH ?? '', ...env } }).toString().split('\n').filter((l) => l.includes('main.js'));
+    assert.ok(frames.length > 0, 'a frame in main.js');
+    for (const frame of frames) assert.match(frame, /[ (]main\.js:\d+:\d+\)?$/);
     unlinkSync(`${unpacked}/main.cache`);
     const none = await runUnpacked(unpacked, event('no cache'), env);
     assert.equal((none.result as { statusCode: number }).statusCode, 200);

@@ -71,7 +71,9 @@ function loaderSource(exported: readonly string[]): string {
     "const{readFile}=await builtin('node:fs/promises');const{Script}=await builtin('node:vm');",
     "const dir=import.meta.dirname??decodeURIComponent(new URL('.',import.meta.url).pathname);",
     `const[cachedData,source]=await Promise.all([readFile(dir+'/${MAIN_CACHE}').catch(()=>undefined),readFile(dir+'/${MAIN_SCRIPT}','utf8')]);`,
-    `const script=new Script(source,{filename:dir+'/${MAIN_SCRIPT}',cachedData});`,
+    // One name wherever the function runs: V8 (Node 20's at least) keeps the name a script had when its cache was
+    // made, so a name with the build's own directory in it would show in every stack trace of a deployed function.
+    `const script=new Script(source,{filename:'${MAIN_SCRIPT}',cachedData});`,
     "if(cachedData!==undefined&&script.cachedDataRejected)process.stdout.write(JSON.stringify({level:'warn',msg:'code cache not used: it was built by another Node version or with other V8 flags, so this cold start compiles the code',node:process.version,arch:process.arch})+'\\n');",
     'const m=await script.runInThisContext()((id)=>import(id),import.meta.url);',
     `export const ${exported.map((e) => `${e}=m.${e}`).join(',')};`,
