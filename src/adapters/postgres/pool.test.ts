@@ -49,3 +49,23 @@ test('the pool outlives connections the server cuts, idle or inside a transactio
     await pg1.release();
   }
 });
+
+test('a database that takes connections and never answers fails a query after the connect timeout, rather than holding it for ever', async () => {
+  const { createServer } = await import('node:net');
+  const held: import('node:net').Socket[] = [];
+  const silent = createServer((s) => void held.push(s));
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+  const { port } = silent.address() as { port: number };
+  const pgSilent = createPg({ url: `postgres://wahook@127.0.0.1:${port}/none`, schema: 'wahook', poolMax: 2, connectTimeoutMs: 300 }).acquire();
+  try {
+    const started = Date.now();
+    await assert.rejects(pgSilent.pool.query('SELECT 1'), /timeout/i);
+    assert.ok(Date.now() - started < 5_000, `failed after ${Date.now() - started} ms`);
+    // The pool is not left full of dead waits: the next query times out on its own, too.
+    await assert.rejects(pgSilent.tx(async (c) => c.query('SELECT 1')), /timeout/i);
+  } finally {
+    await pgSilent.release();
+    for (const s of held) s.destroy();
+    silent.close();
+  }
+});

@@ -9,9 +9,12 @@ export interface PgOptions {
   readonly poolMax: number;
   /** How the connections name themselves to the server (pg_stat_activity). */
   readonly applicationName?: string;
+  /** Longest wait for a connection, new or from the pool, before a query fails; 10 s unless given. */
+  readonly connectTimeoutMs?: number;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+const CONNECT_TIMEOUT_MS = 10_000;
 
 // bigint columns hold ids and epoch milliseconds, all far below 2^53: read them as numbers.
 const types = {
@@ -44,7 +47,12 @@ export function createPg(o: PgOptions): { acquire(): Pg } {
   return {
     acquire(): Pg {
       if (pool === null) {
-        pool = new pg.Pool({ connectionString: o.url, max: o.poolMax, types, idleTimeoutMillis: 30_000, application_name: o.applicationName ?? 'wahook' });
+        // A connection is waited for a bounded time: a database that takes connections and never answers them
+        // would otherwise hold every caller (and a process's start) for ever.
+        pool = new pg.Pool({
+          connectionString: o.url, max: o.poolMax, types, idleTimeoutMillis: 30_000, application_name: o.applicationName ?? 'wahook',
+          connectionTimeoutMillis: o.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+        });
         // An idle connection that the server drops (a restart, a PgBouncer recycle) must not crash the process.
         pool.on('error', () => undefined);
       }

@@ -4,6 +4,7 @@ import { assertServable, type Config } from '../../config/load.js';
 import { createEngine } from '../../compose.js';
 import { createGatewayServer, type ExtraHandler, type GatewayServer } from '../server.js';
 import { dataDirWarning } from '../bootstrap.js';
+import { armStopWatchdog, STOP_GRACE_MS } from '../shutdown-watchdog.js';
 import type { Telemetry } from '../../ports/telemetry.js';
 
 export interface ServeHooks {
@@ -90,9 +91,12 @@ async function serveUntilStopped(config: Config, logger: Logger, err: (s: string
   logger.info({ host: config.host, port, https: config.tlsCert !== undefined, dataDir: config.dataDir, tenants: Object.keys(config.tenants) }, 'wahook listening');
   announceDev(config, port, err);
   logger.info({ signal: await stopSignal }, 'draining');
+  // Requests drain for up to shutdownTimeoutMs, then the worker's jobs for as long again.
+  const disarm = armStopWatchdog(2 * config.shutdownTimeoutMs + STOP_GRACE_MS, logger);
   await gateway.shutdown();
   await extra?.stop();
   await hooks.stop?.();
+  disarm();
   logger.info('stopped');
   logger.flush();
   return 0;
