@@ -4,7 +4,7 @@ import { assertServable, type Config } from '../../config/load.js';
 import { createEngine } from '../../compose.js';
 import { createGatewayServer, type ExtraHandler, type GatewayServer } from '../server.js';
 import { dataDirWarning } from '../bootstrap.js';
-import { armStopWatchdog, STOP_GRACE_MS } from '../shutdown-watchdog.js';
+import { armStopWatchdog, STOP_GRACE_MS } from '../stop-watchdog.js';
 import type { Telemetry } from '../../ports/telemetry.js';
 
 export interface ServeHooks {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config/load.js';
 import { runWorker } from '../run-worker.js';
-import { armStopWatchdog, STOP_GRACE_MS } from '../shutdown-watchdog.js';
+import { armStopWatchdog, STOP_GRACE_MS } from '../stop-watchdog.js';
 
 /** `wahook worker`: the pipeline alone, e.g. beside `wahook serve --no-worker`. */
 export async function workerCommand(config: Config, logger: Logger): Promise<number> {
