@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createServer, type Socket } from 'node:net';
 import { test } from 'node:test';
 import pg from 'pg';
 import { postgres, testSchema } from '../../../test/helpers/services.js';
@@ -51,8 +52,7 @@ test('the pool outlives connections the server cuts, idle or inside a transactio
 });
 
 test('a database that takes connections and never answers fails a query after the connect timeout, rather than holding it for ever', async () => {
-  const { createServer } = await import('node:net');
-  const held: import('node:net').Socket[] = [];
+  const held: Socket[] = [];
   const silent = createServer((s) => void held.push(s));
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
   const { port } = silent.address() as { port: number };
