@@ -75,8 +75,10 @@ test('the template holds what the deployment promises', { skip: lint ? false : '
   assert.deepEqual(functionEnv(queued, 'ProcessFunction').WAHOOK_QUEUE_URL, { Ref: 'DeliveryQueue' });
   assert.deepEqual([env.WAHOOK_WEBHOOK_ALLOW_CIDRS, env.WAHOOK_TRUSTED_PROXIES], [{ Ref: 'WebhookAllowCidrs' }, { Ref: 'TrustedProxies' }]);
   assert.deepEqual([t.Parameters.WebhookAllowCidrs.Default, t.Parameters.TrustedProxies.Default], ['', ''], 'no allowlist unless one is given');
-  assert.deepEqual(env.WAHOOK_APP_SECRET['Fn::If'][1], { 'Fn::Sub': 'ssm:${AppSecretName}' }, 'secrets are references read at cold start, never values');
-  assert.deepEqual(env.WAHOOK_APP_SECRET['Fn::If'][2], { 'Fn::Sub': 'secretsmanager:${AppSecretName}' });
+  const secret = r.ReceiveFunction.Properties.Environment.Variables.WAHOOK_APP_SECRET;
+  assert.deepEqual(secret['Fn::If'][1], { 'Fn::Sub': 'ssm:${AppSecretName}' }, 'secrets are references read at cold start, never values');
+  assert.deepEqual(secret['Fn::If'][2], { 'Fn::Sub': 'secretsmanager:${AppSecretName}' });
+  assert.equal(env.NODE_OPTIONS, undefined, 'no node option a cold start pays for: the zips ship no source maps');
 
   const receive = r.ReceiveFunction.Properties;
   assert.equal(receive.FunctionUrlConfig.AuthType, 'NONE', 'Meta calls the function URL unauthenticated; the signature is the check');
@@ -154,5 +156,37 @@ test('ReceiveInto picks SQS (the default) or DynamoDB: each mode makes only its 
 
   for (const [mode, r] of [['sqs', sqs], ['dynamodb', ddb]] as const) {
     for (const name of referenced({ r: r.Resources, o: r.Outputs, g: r.Globals })) assert.ok(name in r.Resources || implicit.has(name), `${mode}: ${name} is named but not made`);
+  }
+});
+
+/** The IAM statements a function's policies hold (SAM's policy templates name no secret store, so only statements can grant one). */
+const statementsOf = (t: Obj, name: string): Obj[] => (t.Resources[name].Properties.Policies as Obj[]).flatMap((p) => p.Statement ?? []);
+
+/** The resource ARN pattern that lets a function read the secret a reference names, as the secret store's read action. */
+function grantFor(ref: string): { action: string; resource: string } {
+  const [store, name] = [ref.slice(0, ref.indexOf(':')), ref.slice(ref.indexOf(':') + 1)];
+  if (store === 'ssm') return { action: 'ssm:GetParameter', resource: `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${name}` };
+  assert.equal(store, 'secretsmanager', `a secret reference is ssm: or secretsmanager:, not ${ref}`);
+  return { action: 'secretsmanager:GetSecretValue', resource: `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${name}-*` };
+}
+
+test('every function may read each secret its environment references, and only the receiving function holds any', { skip: lint ? false : 'cfn-lint (its YAML decoder) is not installed here' }, () => {
+  const t = template();
+  for (const ReceiveInto of ['sqs', 'dynamodb']) {
+    for (const SecretStore of ['ssm', 'secretsmanager']) {
+      const r = resolved(t, { ReceiveInto, SecretStore });
+      const functions = Object.keys(r.Resources).filter((n) => r.Resources[n].Type === 'AWS::Serverless::Function');
+      const held: string[] = [];
+      for (const name of functions) {
+        const refs = Object.values(functionEnv(r, name)).map((v: any) => v?.['Fn::Sub']).filter((v): v is string => typeof v === 'string' && /^(ssm|secretsmanager):/.test(v));
+        for (const ref of refs) {
+          held.push(name);
+          const { action, resource } = grantFor(ref);
+          const granted = statementsOf(r, name).some((st) => st.Effect === 'Allow' && [st.Action].flat().includes(action) && [st.Resource].flat().some((x: any) => x?.['Fn::Sub'] === resource));
+          assert.ok(granted, `${ReceiveInto}/${SecretStore}: ${name} reads ${ref} at start but may not (${action} on ${resource})`);
+        }
+      }
+      assert.deepEqual([...new Set(held)], ['ReceiveFunction'], `${ReceiveInto}/${SecretStore}: only the receiving function holds the app secret and verify token`);
+    }
   }
 });

@@ -2,8 +2,10 @@
  * @module wahook/lambda — the receiving and processing functions for AWS
  * Lambda. Each handler makes its container (config, secrets, SDK clients)
  * on first use and keeps it, or makes it again on a later use if it failed
- * to start; the bundles `wahook build-lambda` writes make it at load
- * instead, during the function's INIT.
+ * to start. Importing this module starts nothing, so one function does not
+ * start the other's container; `wahook/lambda/receive` and
+ * `wahook/lambda/process` (and the bundles `wahook build-lambda` writes)
+ * start theirs at load instead, during the function's INIT.
  */
 import { startProcessContainer, startReceiveContainer, type ProcessContainer, type ReceiveContainer } from './container.js';
 import { createSqsHandler, type SqsHandler } from './process.js';
