@@ -28,6 +28,8 @@ function resolved(t: Obj, params: Record<string, string>): Obj {
   const evaluate = (c: any): boolean => {
     if (c['Fn::Equals'] !== undefined) return value(c['Fn::Equals'][0]) === value(c['Fn::Equals'][1]);
     if (c['Fn::Not'] !== undefined) return !evaluate(c['Fn::Not'][0]);
+    if (c['Fn::And'] !== undefined) return (c['Fn::And'] as any[]).every(evaluate);
+    if (typeof c.Condition === 'string') return evaluate(t.Conditions[c.Condition]);
     throw new Error(`condition ${JSON.stringify(c)} is not one this resolver knows`);
   };
   for (const [name, c] of Object.entries(t.Conditions as Obj)) conditions[name] = evaluate(c);
@@ -57,6 +59,9 @@ function referenced(x: any, out = new Set<string>()): Set<string> {
   }
   return out;
 }
+
+/** What a template may name without making it: pseudo parameters, its parameters, and what SAM makes from a function's own properties. */
+const implicitNames = (t: Obj): Set<string> => new Set(['AWS::Region', 'AWS::AccountId', 'AWS::Partition', 'AWS::URLSuffix', 'AWS::NoValue', 'ServerlessHttpApi', 'ReceiveFunctionUrl', ...Object.keys(t.Parameters)]);
 
 /** The template as JSON, read by cfn-lint's own YAML decoder (it knows the short tags: !Ref, !Sub, !If …). */
 function template(): Obj {
@@ -127,7 +132,7 @@ test('ReceiveInto picks SQS (the default) or DynamoDB: each mode makes only its 
   const t = template();
   assert.equal(t.Parameters.ReceiveInto.Default, 'sqs');
   assert.deepEqual(t.Parameters.ReceiveInto.AllowedValues, ['sqs', 'dynamodb']);
-  const implicit = new Set(['AWS::Region', 'AWS::AccountId', 'AWS::Partition', 'AWS::URLSuffix', 'AWS::NoValue', 'ServerlessHttpApi', 'ReceiveFunctionUrl', ...Object.keys(t.Parameters)]);
+  const implicit = implicitNames(t);
   const receivePolicies = (r: Obj): string => JSON.stringify(r.Resources.ReceiveFunction.Properties.Policies);
 
   const sqs = resolved(t, { ReceiveInto: 'sqs' });
@@ -189,4 +194,20 @@ test('every function may read each secret its environment references, and only t
       assert.deepEqual([...new Set(held)], ['ReceiveFunction'], `${ReceiveInto}/${SecretStore}: only the receiving function holds the app secret and verify token`);
     }
   }
+});
+
+test('ProcessOn=servers keeps the queue, its dead-letter queue and the bucket for a worker on a server, and makes no processing function', { skip: lint ? false : 'cfn-lint (its YAML decoder) is not installed here' }, () => {
+  const t = template();
+  assert.equal(t.Parameters.ProcessOn.Default, 'lambda');
+  const implicit = implicitNames(t);
+  const hybrid = resolved(t, { ReceiveInto: 'sqs', ProcessOn: 'servers' });
+  for (const name of ['ProcessFunction', 'ProcessDurationAlarm']) assert.equal(name in hybrid.Resources, false, `no ${name} when servers process`);
+  for (const name of ['DeliveryQueue', 'DeadLetterQueue', 'LargeDeliveryBucket', 'DeadLetterAlarm', 'ReceiveFunction']) assert.ok(name in hybrid.Resources, `${name} for the hybrid`);
+  assert.deepEqual(hybrid.Resources.DeliveryQueue.Properties.RedrivePolicy.deadLetterTargetArn, { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] }, 'a worker\'s failures end in the dead-letter queue too');
+  assert.deepEqual(functionEnv(hybrid, 'ReceiveFunction').WAHOOK_QUEUE_URL, { Ref: 'DeliveryQueue' });
+  for (const name of ['QueueUrl', 'LargeDeliveryBucketName']) assert.ok(name in hybrid.Outputs, `the worker's ${name} is an output`);
+  for (const name of referenced({ r: hybrid.Resources, o: hybrid.Outputs, g: hybrid.Globals })) assert.ok(name in hybrid.Resources || implicit.has(name), `${name} is named but not made`);
+  // Without a queue there is nothing for ProcessOn to choose.
+  const table = resolved(t, { ReceiveInto: 'dynamodb', ProcessOn: 'lambda' });
+  assert.equal('ProcessFunction' in table.Resources, false);
 });
