@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
 import { test } from 'node:test';
 import pg from 'pg';
@@ -67,5 +68,22 @@ test('a database that takes connections and never answers fails a query after th
     await pgSilent.release();
     for (const s of held) s.destroy();
     silent.close();
+  }
+});
+
+const ssMissing = spawnSync('ss', ['-V'], { stdio: 'ignore' }).status !== 0;
+
+test('pooled connections probe their peer with TCP keepalive, so one whose peer vanished without a reset ends', { skip: !db.ok ? db.reason : ssMissing ? 'ss (iproute2) is not installed here' : false }, async () => {
+  if (!db.ok) return;
+  const pgKa = createPg({ url: db.value, schema: testSchema('wahook_keepalive'), poolMax: 1 }).acquire();
+  try {
+    await pgKa.tx(async (c) => {
+      const port = (c as unknown as { connection: { stream: Socket } }).connection.stream.localPort;
+      // The kernel's view of this connection: a keepalive timer when SO_KEEPALIVE is set.
+      const ss = spawnSync('ss', ['-tnoH', `sport = :${port}`], { encoding: 'utf8' });
+      assert.match(ss.stdout, /ESTAB.*timer:\(keepalive,/, ss.stdout);
+    });
+  } finally {
+    await pgKa.release();
   }
 });

@@ -15,6 +15,8 @@ export interface PgOptions {
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const CONNECT_TIMEOUT_MS = 10_000;
+/** Idle time after which the kernel starts probing a connection: a peer that vanished without a reset is found. */
+const KEEPALIVE_DELAY_MS = 10_000;
 
 // bigint columns hold ids and epoch milliseconds, all far below 2^53: read them as numbers.
 const types = {
@@ -48,10 +50,12 @@ export function createPg(o: PgOptions): { acquire(): Pg } {
     acquire(): Pg {
       if (pool === null) {
         // A connection is waited for a bounded time: a database that takes connections and never answers them
-        // would otherwise hold every caller (and a process's start) for ever.
+        // would otherwise hold every caller (and a process's start) for ever. TCP keepalive ends a connection whose
+        // peer is gone without a reset (a host that died, a NAT or firewall that dropped the flow), where a query
+        // would otherwise wait for an answer that cannot come.
         pool = new pg.Pool({
           connectionString: o.url, max: o.poolMax, types, idleTimeoutMillis: 30_000, application_name: o.applicationName ?? 'wahook',
-          connectionTimeoutMillis: o.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+          connectionTimeoutMillis: o.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, keepAlive: true, keepAliveInitialDelayMillis: KEEPALIVE_DELAY_MS,
         });
         // An idle connection that the server drops (a restart, a PgBouncer recycle) must not crash the process.
         pool.on('error', () => undefined);
