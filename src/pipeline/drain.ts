@@ -2,6 +2,7 @@ import type { JobTargetSpec } from '../core/job-routing.js';
 import { START, type DeliveryLog } from '../ports/delivery-log.js';
 import type { EventStore, IngestResult } from '../ports/event-store.js';
 import { planIngest } from './ingest-plan.js';
+import { ingestQueued } from './queue-batch.js';
 
 export { normalizeDelivery } from './ingest-plan.js';
 
@@ -63,10 +64,18 @@ async function drainLeased(log: DeliveryLog, store: EventStore, batchSize: numbe
   try {
     r = await store.ingest(planIngest(page.deliveries, targets));
   } catch (e) {
-    // Not held while the store is down: another read (or this one, later) takes the page again.
-    await log.release?.(page).catch(() => undefined);
-    throw e;
+    // One delivery the store refuses (too large for it, say) must not hold back, and with every redelivery count
+    // toward the dead-letter queue, the rest of its page: each is tried alone, and only the failed are given back.
+    const one = await ingestQueued(page.deliveries, store, targets, { giveUpAfter: GIVE_UP_AFTER, groupOf: (d) => d.group });
+    const stored = page.deliveries.filter((d) => !one.failed.has(d.id));
+    await log.release?.({ ...page, deliveries: page.deliveries.filter((d) => one.failed.has(d.id)) }).catch(() => undefined);
+    if (stored.length === 0) throw e;
+    await log.ack!({ ...page, deliveries: stored });
+    return { deliveries: stored.length, inserted: one.inserted, duplicates: one.duplicates, applied: true, byKind: {} };
   }
   await log.ack!(page);
   return { ...r, deliveries: page.deliveries.length };
 }
+
+/** Deliveries in a row that may fail alone before the rest of a page is given back untried (the store is down). */
+const GIVE_UP_AFTER = 3;

@@ -16,30 +16,53 @@ export interface QueueBatchResult {
  * There is no checkpoint: a queue redelivers what was not acknowledged, and
  * a delivery ingested twice changes nothing the second time, since every
  * event is keyed. The whole batch is one commit; if that fails, each
- * delivery is tried alone, so one bad delivery fails only itself.
+ * delivery is tried alone, in order, so one bad delivery fails only itself
+ * (and, with `groupOf`, the later deliveries of its group).
  *
  * @example const { failed } = await ingestQueued(deliveries, events, targets.specs);
  */
-export async function ingestQueued(deliveries: readonly StoredDelivery[], store: EventStore, targets: readonly JobTargetSpec[]): Promise<QueueBatchResult> {
+export async function ingestQueued(deliveries: readonly StoredDelivery[], store: EventStore, targets: readonly JobTargetSpec[], opts: IngestQueuedOptions = {}): Promise<QueueBatchResult> {
   if (deliveries.length === 0) return { failed: new Set(), inserted: 0, duplicates: 0 };
   try {
     const r = await store.ingest(planIngest(deliveries, targets));
     return { failed: new Set(), inserted: r.inserted, duplicates: r.duplicates };
   } catch {
     const failed = new Set<string>();
+    const heldGroups = new Set<string>();
+    const giveUpAfter = opts.giveUpAfter ?? Number.POSITIVE_INFINITY;
     let inserted = 0;
     let duplicates = 0;
+    let inARow = 0;
     for (const d of deliveries) {
+      const group = opts.groupOf?.(d);
+      // A group's later deliveries wait for its failed one, so they are never stored ahead of it.
+      if (inARow >= giveUpAfter || (group !== undefined && heldGroups.has(group))) {
+        failed.add(d.id);
+        continue;
+      }
       try {
         const r = await store.ingest(planIngest([d], targets));
         inserted += r.inserted;
         duplicates += r.duplicates;
+        inARow = 0;
       } catch {
         failed.add(d.id);
+        if (group !== undefined) heldGroups.add(group);
+        inARow++;
       }
     }
     return { failed, inserted, duplicates };
   }
+}
+
+export interface IngestQueuedOptions {
+  /**
+   * After this many deliveries in a row fail alone, the rest are not tried: the store is failing, not one
+   * delivery, and trying each of a large page against it would hold the caller for nothing.
+   */
+  readonly giveUpAfter?: number;
+  /** The ordering group of a delivery (a FIFO queue's message group): once one fails, the group's later ones fail unstored. */
+  readonly groupOf?: (d: StoredDelivery) => string | undefined;
 }
 
 /**

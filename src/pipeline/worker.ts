@@ -13,6 +13,14 @@ import { MEDIA_TARGET } from './media/spec.js';
 import { startRetention } from './retention.js';
 import { buildTargets } from './targets.js';
 
+/** The longest wait between drain steps that keep failing. */
+const MAX_FAILURE_BACKOFF_MS = 5_000;
+
+/** The wait after the `failures`-th failed drain step in a row: the poll interval doubled per failure, capped. */
+export function failureBackoffMs(pollMs: number, failures: number): number {
+  return Math.max(pollMs, Math.min(MAX_FAILURE_BACKOFF_MS, pollMs * 2 ** Math.min(failures, 16)));
+}
+
 export interface WorkerHooks {
   readonly onDrain?: (deliveries: number, inserted: number, duplicates: number, ms: number, byKind: Record<string, number>) => void;
   readonly onJob?: (job: Job, ok: boolean, ms: number, error?: string) => void;
@@ -114,7 +122,9 @@ export async function startWorker(config: Config, stores: WorkerStores, logger: 
         logger.error({ err: e }, 'worker step failed; retrying');
         hooks.onStepFailed?.(++drainFailures, e);
       }
-      await (drained > 0 ? rest(hooks.pace, started) : drainAlarm.wait(config.worker.pollMs));
+      // A failing store is not retried in a tight loop: each failure in a row doubles the wait, up to a few seconds.
+      const wait = drainFailures > 0 ? failureBackoffMs(config.worker.pollMs, drainFailures) : config.worker.pollMs;
+      await (drained > 0 ? rest(hooks.pace, started) : drainAlarm.wait(wait));
     }
   };
   const jobLoop = async (): Promise<void> => {

@@ -31,6 +31,11 @@ export interface StoredDelivery {
   readonly bytes: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Buffer;
+  /**
+   * The ordering group a FIFO queue keeps it in (its message group), when the log has one: a delivery is never
+   * stored ahead of an earlier one of its group that failed.
+   */
+  readonly group?: string;
 }
 
 /** Called once per delivery: with an error (nothing durable: answer 503), or with `null` and the result once durable. */
@@ -114,8 +119,9 @@ export interface DeliveryLog {
   ack?(page: LogPage): Promise<void>;
   /**
    * Gives a page back unacknowledged (its ingest failed): the log stops
-   * holding it and lets another read take it at once, rather than keeping
-   * its lease alive. A log without it lets the lease run out instead.
+   * holding it, and it comes back after the log's retry delay (SQS: one
+   * visibility timeout), not at once, since each time it comes back counts
+   * toward the dead-letter queue. A log without it lets the lease run out.
    */
   release?(page: LogPage): Promise<void>;
   close(): Promise<void>;

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { createEngine } from '../../src/compose.js';
 import { loadConfig } from '../../src/config/load.js';
 import { startProcessContainer, startReceiveContainer } from '../../src/entry/lambda/container.js';
-import { createSqsHandler, type SqsEventLike, type SqsHandler } from '../../src/entry/lambda/process.js';
+import { createSqsHandler, jobReserve, type SqsEventLike, type SqsHandler } from '../../src/entry/lambda/process.js';
 import { createReceiveHandler, type ReceiveHandler } from '../../src/entry/lambda/receive.js';
 import { startS3, startSqs, type LocalS3 } from '../helpers/aws-local.js';
 import { loadFixture } from '../helpers/fixtures.js';
@@ -100,17 +100,21 @@ describe('sqsHandler: the server\'s pipeline for each SQS record', () => {
     assert.ok((await query((q) => q.events({}))).some((e) => e.messageId === 'wamid.ok'), 'the good records of the batch were processed');
   });
 
-  test('FIFO: a failed record fails the later records of its message group only', async () => {
-    const good = (await query((q) => q.events({}))).length;
-    const body = sqs.messages(QUEUE).at(-1)!.body;
+  test('FIFO: a failed record fails the later records of its message group only, which are not stored ahead of it', async () => {
+    await post(envelope({ messages: [text('wamid.fifo-after', '441', 401, 'after the failed one')] }));
+    const after = sqs.messages(QUEUE).at(-1)!.body;
+    await post(envelope({ messages: [text('wamid.fifo-other', '442', 402, 'another group')] }));
+    const other = sqs.messages(QUEUE).at(-1)!.body;
     const event = sqsEventFor('lambda/sqs-fifo.json', [
       { id: 'g1-bad', body: 'Test message.', groupId: 'g1' },
-      { id: 'g1-after', body, groupId: 'g1' },
-      { id: 'g2-ok', body, groupId: 'g2' },
+      { id: 'g1-after', body: after, groupId: 'g1' },
+      { id: 'g2-ok', body: other, groupId: 'g2' },
     ]);
     const r = await process_(event);
     assert.deepEqual(r.batchItemFailures.map((f) => f.itemIdentifier), ['g1-bad', 'g1-after']);
-    assert.equal((await query((q) => q.events({}))).length, good, 'a redelivered body adds nothing');
+    const ids = (await query((q) => q.events({}))).map((e) => e.messageId);
+    assert.ok(ids.includes('wamid.fifo-other'), 'the other group went on');
+    assert.ok(!ids.includes('wamid.fifo-after'), 'the failed group\'s later record waits for it, unstored');
   });
 
   test('a 3 MB delivery is read back from S3 and processed', async () => {
@@ -122,6 +126,22 @@ describe('sqsHandler: the server\'s pipeline for each SQS record', () => {
     const e = (await query((q) => q.events({ newestFirst: true, limit: 1 })))[0]!;
     assert.equal(e.messageId, 'wamid.big');
     assert.equal((e.text as string).length, 3 * 1024 * 1024);
+  });
+
+  test('media downloads, which only serve and wahook worker run, are not queued as jobs that would fail every attempt', async () => {
+    const c = await startProcessContainer({ ...env, WAHOOK_ACCESS_TOKEN: 'graph-token' });
+    try {
+      assert.equal(c.config.media.enabled, true, 'an access token turns media on');
+      assert.deepEqual(c.targets.specs.map((t) => t.name), ['handler']);
+    } finally {
+      await c.stores.close();
+    }
+  });
+
+  test('a job starts only while its whole timeout fits before the function\'s; one that cannot fit keeps the bare reserve', () => {
+    assert.equal(jobReserve(29_000, 20_000), 22_000);
+    assert.equal(jobReserve(10_000, 60_000), 2_000);
+    assert.equal(jobReserve(Number.POSITIVE_INFINITY, 60_000), 62_000);
   });
 
   test('a container that cannot start returns every record as failed', async () => {

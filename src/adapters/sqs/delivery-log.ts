@@ -14,6 +14,7 @@ interface ReceivedMessage {
   readonly MessageId: string;
   readonly ReceiptHandle: string;
   readonly Body?: string;
+  readonly Attributes?: { readonly MessageGroupId?: string };
 }
 
 interface BatchFailures {
@@ -54,11 +55,23 @@ export class SqsDeliveryLog implements DeliveryLog {
     // The first receive long-polls; while full pages come back, more are taken without waiting.
     for (let wait = this.opts.waitSeconds; deliveries.length < limit; wait = 0) {
       const max = Math.min(10, limit - deliveries.length);
-      const r = await this.sqs.call<{ Messages?: ReceivedMessage[] }>('ReceiveMessage', { QueueUrl: this.queueUrl, MaxNumberOfMessages: max, WaitTimeSeconds: wait, VisibilityTimeout: this.opts.visibilitySeconds });
+      let r: { Messages?: ReceivedMessage[] };
+      try {
+        r = await this.sqs.call<{ Messages?: ReceivedMessage[] }>('ReceiveMessage', {
+          QueueUrl: this.queueUrl, MaxNumberOfMessages: max, WaitTimeSeconds: wait, VisibilityTimeout: this.opts.visibilitySeconds, MessageSystemAttributeNames: ['MessageGroupId'],
+        });
+      } catch (e) {
+        // What is already held is answered, to be acknowledged or given back: thrown away here, it would stay
+        // hidden, its leases renewed, with no page left to end them.
+        if (deliveries.length > 0) break;
+        throw e;
+      }
       const messages = r.Messages ?? [];
       for (const m of messages) {
         try {
-          const d = await this.decoder.decode({ id: m.MessageId, body: m.Body ?? '' });
+          const decoded = await this.decoder.decode({ id: m.MessageId, body: m.Body ?? '' });
+          const group = m.Attributes?.MessageGroupId;
+          const d = group === undefined ? decoded : { ...decoded, group };
           deliveries.push(withHeaders ? d : { ...d, headers: {} });
           this.held.set(m.MessageId, m.ReceiptHandle);
           // Renewed from the first one held: a long read (bodies fetched from S3) must not outlast its leases.
@@ -81,9 +94,13 @@ export class SqsDeliveryLog implements DeliveryLog {
     }));
   }
 
-  /** Its visibility set to 0: the next receive gets it. If that call fails, it comes back when its timeout ends. */
+  /**
+   * No longer renewed, and hidden for one more visibility timeout: it comes back then, as SQS retries any
+   * message, rather than at once, when the store that refused it is likely still refusing and every receive
+   * counts toward the dead-letter queue.
+   */
   async release(page: LogPage): Promise<void> {
-    const entries = this.letGo(page).map((e) => ({ ...e, VisibilityTimeout: 0 }));
+    const entries = this.letGo(page).map((e) => ({ ...e, VisibilityTimeout: this.opts.visibilitySeconds }));
     await Promise.all(chunks(entries, 10).map((call) => this.sqs.call('ChangeMessageVisibilityBatch', { QueueUrl: this.queueUrl, Entries: call }).catch(() => undefined)));
   }
 

@@ -62,6 +62,17 @@ export interface ProcessContainer {
   readonly runner: JobRunner;
 }
 
+/**
+ * The targets this function can run. Media downloads run in `serve` and `wahook worker` only: a media job queued
+ * here would fail every attempt and end dead-lettered, so none is queued, and the start says so once.
+ */
+function runnableTargets(all: Targets): Targets {
+  const left = all.specs.filter((s) => all.run[s.name] === undefined).map((s) => s.name);
+  if (left.length === 0) return all;
+  logLine('warn', 'job targets the processing function does not run are left out; run wahook worker on a server for them', { targets: left });
+  return { ...all, specs: all.specs.filter((s) => all.run[s.name] !== undefined) };
+}
+
 /** @example const container = await startProcessContainer(process.env); */
 export async function startProcessContainer(env: Env): Promise<ProcessContainer> {
   const config = await configFrom(env);
@@ -71,7 +82,7 @@ export async function startProcessContainer(env: Env): Promise<ProcessContainer>
     throw invalid('engine', 'a Lambda keeps no disk between containers; events need a shared store: set WAHOOK_DYNAMODB_TABLE_PREFIX');
   }
   const stores = await createEngine(config).openPipelineStores();
-  const targets = await buildTargets(config);
+  const targets = runnableTargets(await buildTargets(config));
   const runner = new JobRunner(stores.jobs, targets.run, {
     ...runnerLimits(config),
     onQueueError: (e) => logLine('error', 'job state not saved; it will run again', { error: String(e) }),

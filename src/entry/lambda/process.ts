@@ -55,35 +55,57 @@ export function createSqsHandler(container: Promise<ProcessContainer> | (() => P
     const failed = new Set<string>();
     const decoded: StoredDelivery[] = [];
     const settled = await Promise.allSettled(records.map((r) => c.decoder.decode({ id: String(r?.messageId), body: typeof r?.body === 'string' ? r.body : '' })));
+    // FIFO: a group's records after one that failed are not stored ahead of it; they fail with it, in order.
+    const held = new Set<string>();
     settled.forEach((s, i) => {
       const id = String(records[i]?.messageId);
-      if (s.status === 'fulfilled') decoded.push(s.value);
+      const group = fifoGroupOf(records[i]);
+      if (group !== undefined && held.has(group)) failed.add(id);
+      else if (s.status === 'fulfilled') decoded.push(group === undefined ? s.value : { ...s.value, group });
       else {
         failed.add(id);
+        if (group !== undefined) held.add(group);
         logLine('error', 'record not processed', { messageId: id, code: asGatewayError(s.reason).code });
       }
     });
-    const r = await ingestQueued(decoded, c.stores.events, c.targets.specs);
+    const r = await ingestQueued(decoded, c.stores.events, c.targets.specs, { groupOf: (d) => d.group });
     for (const id of r.failed) {
       failed.add(id);
       logLine('error', 'record not processed', { messageId: id, code: 'WAHOOK_ERR_STORE_UNAVAILABLE' });
     }
-    holdFifoGroups(records, failed);
     if (c.targets.specs.length > 0) {
       const timeLeft = (): number => context?.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY;
-      await runReadyJobs(c.runner, timeLeft, RESERVE_MS);
+      try {
+        await runReadyJobs(c.runner, timeLeft, jobReserve(timeLeft(), c.config.worker.handlerTimeoutMs));
+      } catch (e) {
+        // The batch's events are stored; a job that could not be claimed (the store throttled) runs on a later
+        // invocation, and must not send the stored records back to the queue.
+        logLine('warn', 'jobs not run now; they run later', { error: String(e) });
+      }
     }
     return { batchItemFailures: records.filter((x) => failed.has(String(x?.messageId))).map((x) => ({ itemIdentifier: String(x.messageId) })) };
   };
 }
 
-/** FIFO: once a record of a group fails, the group's later records fail with it. */
-function holdFifoGroups(records: readonly SqsRecordLike[], failed: Set<string>): void {
-  const stopped = new Set<string>();
-  for (const r of records) {
-    if (!String(r?.eventSourceARN ?? '').endsWith('.fifo')) continue;
-    const group = r.attributes?.MessageGroupId ?? '';
-    if (stopped.has(group)) failed.add(String(r.messageId));
-    else if (failed.has(String(r.messageId))) stopped.add(group);
+let warnedShortTimeout = false;
+
+/**
+ * Time kept back when starting jobs: a job is started only while its whole timeout fits before the function's,
+ * since one frozen mid-run (the invocation answered) runs again elsewhere once its lease ends, and its side
+ * effects may land twice or out of order. A function whose timeout cannot fit one job keeps the old reserve alone,
+ * and says so once.
+ */
+export function jobReserve(timeLeftMs: number, jobTimeoutMs: number): number {
+  const whole = RESERVE_MS + jobTimeoutMs;
+  if (timeLeftMs > whole) return whole;
+  if (!warnedShortTimeout && Number.isFinite(timeLeftMs)) {
+    warnedShortTimeout = true;
+    logLine('warn', 'a job may outlast this invocation: set WAHOOK_HANDLER_TIMEOUT_MS below the function timeout less 2 s', { handlerTimeoutMs: jobTimeoutMs, timeLeftMs });
   }
+  return RESERVE_MS;
+}
+
+/** A record's message group when it comes from a FIFO queue, whose order within a group must hold. */
+function fifoGroupOf(r: SqsRecordLike | undefined): string | undefined {
+  return String(r?.eventSourceARN ?? '').endsWith('.fifo') ? r?.attributes?.MessageGroupId ?? '' : undefined;
 }
