@@ -143,13 +143,16 @@ export class HttpClient {
    */
   async post(url: URL, headers: Readonly<Record<string, string>>, body: string, timeoutMs = 30_000, whileSent?: () => void): Promise<HttpAnswer> {
     const origin = `${url.protocol}//${url.host}`;
+    const startedAt = Date.now();
     const socket = this.idle.get(origin)?.pop() ?? (await this.takeEarly(origin)) ?? (await this.connect(url, timeoutMs));
     socket.ref();
     const head = [`POST ${url.pathname}${url.search} HTTP/1.1`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
+    // One limit for connecting and answering together.
+    const answerMs = Math.max(1, timeoutMs - (Date.now() - startedAt));
     return new Promise((resolve, reject) => {
       socket.write(head + body);
       const reader = new AnswerReader();
-      const timer = setTimeout(() => done(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
+      const timer = setTimeout(() => done(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), answerMs);
       const done = (e: Error | null, r?: { answer: HttpAnswer; reusable: boolean }): void => {
         clearTimeout(timer);
         socket.off('data', onData).off('end', onEnd).off('error', onError).off('close', onEnd);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer as createTcpServer, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { startSqsDouble, type SqsDouble } from '../../../test/helpers/sqs-double.js';
@@ -126,6 +127,23 @@ describe('SqsApi settings and checks', () => {
     assert.equal(bare.endpointFor('https://sqs.ap-south-1.amazonaws.com/123456789012/q').href, 'https://sqs.ap-south-1.amazonaws.com/');
     assert.equal(bare.regionFor('https://sqs.ap-south-1.amazonaws.com/123456789012/q'), 'ap-south-1');
     assert.equal(new SqsApi({ env: { AWS_REGION: 'eu-north-1' } }).regionFor('https://sqs.ap-south-1.amazonaws.com/123456789012/q'), 'eu-north-1');
+  });
+
+  test('every attempt of a call ends within its budget: an endpoint that takes connections and never answers fails the call in time, not after three full timeouts', async () => {
+    const held: Socket[] = [];
+    const mute = createTcpServer((sock) => void held.push(sock));
+    await new Promise<void>((r) => mute.listen(0, '127.0.0.1', r));
+    try {
+      const api = new SqsApi({ env: env(`http://127.0.0.1:${(mute.address() as { port: number }).port}`), budgetMs: 700 });
+      const started = Date.now();
+      await assert.rejects(api.call('SendMessage', { QueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/q', MessageBody: 'x' }), (e: Error & { code?: string }) => e.code === 'ETIMEDOUT');
+      const took = Date.now() - started;
+      assert.ok(took >= 650 && took < 2_000, `the call ended after ${took} ms`);
+      await api.close();
+    } finally {
+      for (const sock of held) sock.destroy();
+      mute.close();
+    }
   });
 
   test('a stored body whose MD5 is not the one sent is an error, as in the SDK', async () => {

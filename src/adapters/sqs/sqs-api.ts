@@ -17,6 +17,8 @@ export interface SqsApiOptions {
   readonly credentials?: CredentialSource;
   /** Attempts per call, the first included; the SDK's standard mode makes 3. */
   readonly maxAttempts?: number;
+  /** All attempts of a call end within this (a long poll's wait added); 8 s unless given. */
+  readonly budgetMs?: number;
 }
 
 const THROTTLING = new Set(['ThrottlingException', 'RequestThrottled', 'RequestThrottledException', 'TooManyRequestsException', 'KmsThrottled']);
@@ -24,6 +26,11 @@ const md5 = (s: string): string => createHash('md5').update(s, 'utf8').digest('h
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 // Well inside a receiving function's timeout, so a silent connection is retried on a fresh one first.
 const REQUEST_TIMEOUT_MS = 5_000;
+// Below the template's 10 s receiving function: a call that cannot succeed answers 503 itself, logged, rather than
+// being cut off by the function's timeout.
+const CALL_BUDGET_MS = 8_000;
+/** An attempt with less time than this left is not started. */
+const MIN_ATTEMPT_MS = 50;
 
 /**
  * SQS over its JSON protocol, in the few lines wahook needs instead of
@@ -39,12 +46,14 @@ export class SqsApi {
   private readonly env: Env;
   private readonly credentials: CredentialSource;
   private readonly maxAttempts: number;
+  private readonly budgetMs: number;
   private readonly http = new HttpClient();
 
   constructor(o: SqsApiOptions = {}) {
     this.env = o.env ?? process.env;
     this.credentials = o.credentials ?? credentialSource(this.env);
     this.maxAttempts = o.maxAttempts ?? 3;
+    this.budgetMs = o.budgetMs ?? CALL_BUDGET_MS;
   }
 
   /** Where calls about this queue go: a configured endpoint wins, as in the SDK. */
@@ -70,18 +79,21 @@ export class SqsApi {
   async call<T>(op: string, input: { QueueUrl: string } & Record<string, unknown>): Promise<T> {
     const body = JSON.stringify(input);
     // A long poll legitimately waits up to its WaitTimeSeconds before answering.
-    const timeoutMs = Number(input.WaitTimeSeconds ?? 0) * 1000 + REQUEST_TIMEOUT_MS;
+    const waitMs = Number(input.WaitTimeSeconds ?? 0) * 1000;
+    const deadline = Date.now() + waitMs + this.budgetMs;
     for (let attempt = 1; ; attempt++) {
       try {
         let expected: ReadonlyMap<string, string> | undefined;
+        const timeoutMs = Math.min(waitMs + REQUEST_TIMEOUT_MS, deadline - Date.now());
         // The digests of what was sent are computed while the request travels, not after the answer.
         const out = await this.once<T>(op, input.QueueUrl, body, timeoutMs, () => (expected ??= sentDigests(op, input)));
         checkDigests(op, out, expected ?? sentDigests(op, input));
         return out;
       } catch (e) {
-        if (attempt >= this.maxAttempts || !retryable(e)) throw e;
-        // Full jitter on a doubling base, as the SDK's standard retry strategy does.
-        await sleep(Math.random() * 100 * 2 ** attempt);
+        // Full jitter on a doubling base, as the SDK's standard retry strategy does; no attempt past the budget.
+        const backoff = Math.random() * 100 * 2 ** attempt;
+        if (attempt >= this.maxAttempts || !retryable(e) || deadline - Date.now() - backoff < MIN_ATTEMPT_MS) throw e;
+        await sleep(backoff);
       }
     }
   }
