@@ -11,11 +11,11 @@ import { EdgeActivity } from '../pipeline/pacing.js';
  * Progress is posted to the main thread for metrics.
  */
 const config = workerData.config as Config;
-/** Failed steps in a row (one per poll interval) after which the thread starts over. */
+/** Failed steps in a row after which the thread starts over (the worker waits longer after each: see failureBackoffMs). */
 // A store that is down for a moment (a database or Redis restarting) is waited out with the same connections;
 // only steps that keep failing for this long restart the thread. A restart costs a queue consumer its identity,
 // and what it held then waits for another consumer's takeover.
-const RESTART_AFTER_FAILED_STEPS = 100;
+const RESTART_AFTER_FAILED_STEPS = 5;
 const RESTART_AFTER_FAILING_MS = 10_000;
 let failingSince = 0;
 const edge = workerData.edgeActivity ? new EdgeActivity(workerData.edgeActivity as Int32Array) : undefined;
