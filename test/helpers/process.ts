@@ -23,11 +23,20 @@ export interface Spawned {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-// Whatever a test leaves running (a failed wait, a timeout) dies with the test process.
+// Whatever a test leaves running (a failed wait, a timeout) dies with the test process, also when the test runner
+// ends a file that ran out of time with SIGTERM, which skips 'exit' handlers: a server left behind would hold a port
+// and a core for every test and benchmark after it.
 const children = new Set<ChildProcess>();
-process.on('exit', () => {
+const killChildren = (): void => {
   for (const c of children) c.kill('SIGKILL');
-});
+};
+process.on('exit', killChildren);
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    killChildren();
+    process.kill(process.pid, signal);
+  });
+}
 
 /** Runs the real CLI as a child process. */
 export function spawnWahook(args: string[], env: Record<string, string> = {}): Spawned {
