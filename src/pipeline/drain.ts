@@ -66,12 +66,12 @@ async function drainLeased(log: DeliveryLog, store: EventStore, batchSize: numbe
   } catch (e) {
     // One delivery the store refuses (too large for it, say) must not hold back, and with every redelivery count
     // toward the dead-letter queue, the rest of its page: each is tried alone, and only the failed are given back.
-    const one = await ingestQueued(page.deliveries, store, targets, { giveUpAfter: GIVE_UP_AFTER, groupOf: (d) => d.group });
+    const one = await ingestQueued(page.deliveries, store, targets, { giveUpAfter: GIVE_UP_AFTER });
     const stored = page.deliveries.filter((d) => !one.failed.has(d.id));
     await log.release?.({ ...page, deliveries: page.deliveries.filter((d) => one.failed.has(d.id)) }).catch(() => undefined);
     if (stored.length === 0) throw e;
     await log.ack!({ ...page, deliveries: stored });
-    return { deliveries: stored.length, inserted: one.inserted, duplicates: one.duplicates, applied: true, byKind: {} };
+    return { deliveries: stored.length, inserted: one.inserted, duplicates: one.duplicates, applied: true, byKind: one.byKind };
   }
   await log.ack!(page);
   return { ...r, deliveries: page.deliveries.length };

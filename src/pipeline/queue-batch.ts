@@ -9,6 +9,8 @@ export interface QueueBatchResult {
   readonly failed: ReadonlySet<string>;
   readonly inserted: number;
   readonly duplicates: number;
+  /** Events inserted, by kind, as `IngestResult.byKind`. */
+  readonly byKind: Record<string, number>;
 }
 
 /**
@@ -17,24 +19,25 @@ export interface QueueBatchResult {
  * a delivery ingested twice changes nothing the second time, since every
  * event is keyed. The whole batch is one commit; if that fails, each
  * delivery is tried alone, in order, so one bad delivery fails only itself
- * (and, with `groupOf`, the later deliveries of its group).
+ * (and the later deliveries of its FIFO group, `StoredDelivery.group`).
  *
  * @example const { failed } = await ingestQueued(deliveries, events, targets.specs);
  */
 export async function ingestQueued(deliveries: readonly StoredDelivery[], store: EventStore, targets: readonly JobTargetSpec[], opts: IngestQueuedOptions = {}): Promise<QueueBatchResult> {
-  if (deliveries.length === 0) return { failed: new Set(), inserted: 0, duplicates: 0 };
+  if (deliveries.length === 0) return { failed: new Set(), inserted: 0, duplicates: 0, byKind: {} };
   try {
     const r = await store.ingest(planIngest(deliveries, targets));
-    return { failed: new Set(), inserted: r.inserted, duplicates: r.duplicates };
+    return { failed: new Set(), inserted: r.inserted, duplicates: r.duplicates, byKind: r.byKind };
   } catch {
     const failed = new Set<string>();
     const heldGroups = new Set<string>();
     const giveUpAfter = opts.giveUpAfter ?? Number.POSITIVE_INFINITY;
+    const byKind: Record<string, number> = {};
     let inserted = 0;
     let duplicates = 0;
     let inARow = 0;
     for (const d of deliveries) {
-      const group = opts.groupOf?.(d);
+      const group = d.group;
       // A group's later deliveries wait for its failed one, so they are never stored ahead of it.
       if (inARow >= giveUpAfter || (group !== undefined && heldGroups.has(group))) {
         failed.add(d.id);
@@ -44,6 +47,7 @@ export async function ingestQueued(deliveries: readonly StoredDelivery[], store:
         const r = await store.ingest(planIngest([d], targets));
         inserted += r.inserted;
         duplicates += r.duplicates;
+        for (const [kind, n] of Object.entries(r.byKind)) byKind[kind] = (byKind[kind] ?? 0) + n;
         inARow = 0;
       } catch {
         failed.add(d.id);
@@ -51,7 +55,7 @@ export async function ingestQueued(deliveries: readonly StoredDelivery[], store:
         inARow++;
       }
     }
-    return { failed, inserted, duplicates };
+    return { failed, inserted, duplicates, byKind };
   }
 }
 
@@ -61,8 +65,6 @@ export interface IngestQueuedOptions {
    * delivery, and trying each of a large page against it would hold the caller for nothing.
    */
   readonly giveUpAfter?: number;
-  /** The ordering group of a delivery (a FIFO queue's message group): once one fails, the group's later ones fail unstored. */
-  readonly groupOf?: (d: StoredDelivery) => string | undefined;
 }
 
 /**

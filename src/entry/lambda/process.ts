@@ -68,7 +68,7 @@ export function createSqsHandler(container: Promise<ProcessContainer> | (() => P
         logLine('error', 'record not processed', { messageId: id, code: asGatewayError(s.reason).code });
       }
     });
-    const r = await ingestQueued(decoded, c.stores.events, c.targets.specs, { groupOf: (d) => d.group });
+    const r = await ingestQueued(decoded, c.stores.events, c.targets.specs);
     for (const id of r.failed) {
       failed.add(id);
       logLine('error', 'record not processed', { messageId: id, code: 'WAHOOK_ERR_STORE_UNAVAILABLE' });
