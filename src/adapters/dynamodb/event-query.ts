@@ -3,6 +3,7 @@ import type { WahookEvent } from '../../core/events.js';
 import { START } from '../../ports/delivery-log.js';
 import type { ContactView, EventFilter, EventQuery, EventStats, MessageView } from '../../ports/event-query.js';
 import { N, num, S, str, type Ddb } from './ddb.js';
+import { fromJsonAttr } from './json-attr.js';
 import { CHECKPOINT_KEY } from './event-store.js';
 import type { TableNames } from './tables.js';
 
@@ -32,7 +33,7 @@ export class DynamoEventQuery implements EventQuery {
 
   async events(f: EventFilter): Promise<WahookEvent[]> {
     const filter = filterOf([['kind', '=', f.kind === undefined ? undefined : S(f.kind)], ['type', '=', f.type === undefined ? undefined : S(f.type)], ['ts', '>=', f.since === undefined ? undefined : N(f.since)], ['tenant', '=', f.tenant === undefined ? undefined : S(f.tenant)]]);
-    return (await this.listed('E', f.newestFirst === true, f.limit ?? 1000, filter)).map((e) => JSON.parse(str(e, 'json')!) as WahookEvent);
+    return Promise.all((await this.listed('E', f.newestFirst === true, f.limit ?? 1000, filter)).map((e) => fromJsonAttr<WahookEvent>(e.json)));
   }
 
   async messages(limit: number): Promise<MessageView[]> {

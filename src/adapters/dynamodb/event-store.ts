@@ -4,6 +4,7 @@ import { routesFor } from '../../core/job-routing.js';
 import { START, type Checkpoint } from '../../ports/delivery-log.js';
 import type { EventStore, IngestRequest, IngestResult } from '../../ports/event-store.js';
 import { N, num, S, str, updateOf, type Ddb } from './ddb.js';
+import { jsonAttr } from './json-attr.js';
 import type { DynamoJobQueue } from './job-queue.js';
 import { applyContact, applyStatuses, messageKey } from './state.js';
 import type { TableNames } from './tables.js';
@@ -81,7 +82,7 @@ export class DynamoEventStore implements EventStore {
     const key = eventKey(e.tenant, e.key);
     const item = {
       ...key, gpk: S('E'), gsk: N(fresh), tenant: S(e.tenant), key: S(e.key), kind: S(e.kind), type: S(e.type),
-      ts: N(e.timestamp), deliveryId: S(String(e.deliveryId)), json: S(JSON.stringify(e)), open: N(1),
+      ts: N(e.timestamp), deliveryId: S(String(e.deliveryId)), json: await jsonAttr(e), open: N(1),
     };
     let seq = fresh;
     if (!(await this.ddb.put(this.t.events, item, true))) {

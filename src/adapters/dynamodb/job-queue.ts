@@ -3,6 +3,7 @@ import { laneOf, type JobTargetSpec } from '../../core/job-routing.js';
 import type { WahookEvent } from '../../core/events.js';
 import type { ClaimScope, DeadLetter, Job, JobCounts, JobQueue } from '../../ports/job-queue.js';
 import { N, num, pad, S, str, updateOf, type Ddb, type Item } from './ddb.js';
+import { fromJsonAttr, jsonAttr } from './json-attr.js';
 import type { TableNames } from './tables.js';
 
 const PENDING = 0;
@@ -13,9 +14,9 @@ const jobKey = (target: string, conversation: string, seq: number) => ({ pk: S(`
 /** The `ready` index orders lanes by due time, then by name. */
 const readyAt = (runAt: number, target: string, conversation: string): AttributeValue => S(`${pad(runAt)}#${target}|${conversation}`);
 
-function toJob(j: Item, leasedUntil?: number): Job {
+async function toJob(j: Item, leasedUntil?: number): Promise<Job> {
   return {
-    seq: num(j, 'seq')!, target: str(j, 'target')!, conversation: str(j, 'conversation')!, attempts: num(j, 'attempts')!, event: JSON.parse(str(j, 'event')!) as WahookEvent,
+    seq: num(j, 'seq')!, target: str(j, 'target')!, conversation: str(j, 'conversation')!, attempts: num(j, 'attempts')!, event: await fromJsonAttr<WahookEvent>(j.event),
     ...(leasedUntil === undefined ? {} : { leasedUntil }),
   };
 }
@@ -41,7 +42,7 @@ export class DynamoJobQueue implements JobQueue {
   async outbox(seq: number, target: string, conversation: string, event: WahookEvent, now: number): Promise<boolean> {
     const job = {
       ...jobKey(target, conversation, seq), seq: N(seq), target: S(target), conversation: S(conversation), attempts: N(0), state: N(PENDING),
-      runAt: N(now), updatedAt: N(now), tenant: S(event.tenant), key: S(event.key), event: S(JSON.stringify(event)),
+      runAt: N(now), updatedAt: N(now), tenant: S(event.tenant), key: S(event.key), event: await jsonAttr(event),
     };
     const fresh = await this.ddb.put(this.t.jobs, job, true);
     await this.ensureLane(target, conversation, seq, now);
@@ -58,7 +59,7 @@ export class DynamoJobQueue implements JobQueue {
     for (const { tenant, key } of events) {
       const e = await this.ddb.get(this.t.events, { pk: S(`E#${tenant}#${key}`), sk: S('E') });
       if (e === undefined) continue;
-      const event = JSON.parse(str(e, 'json')!) as WahookEvent;
+      const event = await fromJsonAttr<WahookEvent>(e.json);
       if (await this.outbox(num(e, 'gsk')!, target, laneOf(lane, event), event, now)) n++;
     }
     return n;
@@ -85,7 +86,7 @@ export class DynamoJobQueue implements JobQueue {
         if (won === false) continue;
         const head = num(lane, 'head')!;
         const job = await this.ddb.get(this.t.jobs, jobKey(target, conversation, head));
-        if (job !== undefined && num(job, 'state') === PENDING) jobs.push(toJob(job, now + leaseMs));
+        if (job !== undefined && num(job, 'state') === PENDING) jobs.push(await toJob(job, now + leaseMs));
         // Its head finished (or went to the dead letters) but the lane was not moved on, by a worker that died in
         // between: move it now, or the conversation's later jobs would wait on it for ever.
         else await this.advanceLane(target, conversation, head, now + leaseMs);
@@ -160,10 +161,10 @@ export class DynamoJobQueue implements JobQueue {
   }
 
   async deadLetters(limit: number): Promise<DeadLetter[]> {
-    return (await this.dead([], limit)).map((j) => ({
+    return Promise.all((await this.dead([], limit)).map(async (j) => ({
       seq: num(j, 'seq')!, target: str(j, 'target')!, key: str(j, 'key')!, attempts: num(j, 'attempts')!,
-      lastError: str(j, 'lastError') ?? '', updatedAt: num(j, 'updatedAt')!, event: JSON.parse(str(j, 'event')!) as WahookEvent,
-    }));
+      lastError: str(j, 'lastError') ?? '', updatedAt: num(j, 'updatedAt')!, event: await fromJsonAttr<WahookEvent>(j.event),
+    })));
   }
 
   /** Revived jobs rejoin their lane; the lane head becomes the oldest pending job again, so order holds. */

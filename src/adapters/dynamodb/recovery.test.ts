@@ -4,6 +4,7 @@ import { createDynamoTables, localDynamoEngines } from '../../../test/helpers/dy
 import { planIngest } from '../../pipeline/ingest-plan.js';
 import type { StoredDelivery } from '../../ports/delivery-log.js';
 import { Ddb } from './ddb.js';
+import { DynamoEventQuery } from './event-query.js';
 import { DynamoEventStore } from './event-store.js';
 import { DynamoJobQueue } from './job-queue.js';
 import { tableNames } from './tables.js';
@@ -12,8 +13,8 @@ import { tableNames } from './tables.js';
 localDynamoEngines('r');
 let n = 0;
 
-const message = (id: string, from: string): StoredDelivery => {
-  const body = Buffer.from(JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: 'w', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { phone_number_id: '1' }, messages: [{ from, id: `wamid.${id}`, timestamp: '5', type: 'text', text: { body: id } }] } }] }] }));
+const message = (id: string, from: string, text = id): StoredDelivery => {
+  const body = Buffer.from(JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: 'w', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { phone_number_id: '1' }, messages: [{ from, id: `wamid.${id}`, timestamp: '5', type: 'text', text: { body: text } }] } }] }] }));
   return { id, tenant: 'default', provider: 'cloud_api', receivedAt: 1, bytes: body.length, headers: {}, body };
 };
 
@@ -99,4 +100,16 @@ test('a worker that finishes after its lease ran out does not start the conversa
   await s.healthy.jobs.complete(again!);
   const [second] = await s.healthy.jobs.claim(t0 + 4_000, 10, 60_000);
   assert.ok(second?.event.key.includes('next'), 'B, still holding the lane, moves it on when it finishes');
+});
+
+test('an event larger than a DynamoDB item (400 KB) is stored, queried and handed to its job whole', async () => {
+  const s = await stores(await Ddb.open());
+  const text = Array.from({ length: 20_000 }, (_, i) => `line ${i} of a long history `).join('');
+  assert.ok(text.length > 400 * 1024);
+  const r = await s.events.ingest(planIngest([message('large1', '300', text)], [{ name: 'handler' }]));
+  assert.deepEqual([r.inserted, r.duplicates], [1, 0]);
+  const events = await new DynamoEventQuery(await Ddb.open(), s.t).events({});
+  assert.equal(events.find((e) => e.messageId === 'wamid.large1')?.text, text);
+  const [job] = await s.healthy.jobs.claim(Date.now(), 10, 60_000);
+  assert.equal(job?.event.text, text);
 });
