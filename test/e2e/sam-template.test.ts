@@ -97,6 +97,8 @@ test('the template holds what the deployment promises', { skip: lint ? false : '
   assert.deepEqual(source.Properties.FunctionResponseTypes, ['ReportBatchItemFailures']);
   assert.ok(source.Properties.BatchSize >= 1 && source.Properties.BatchSize <= 10);
   assert.deepEqual(process_.ReservedConcurrentExecutions, { Ref: 'ProcessConcurrency' });
+  assert.deepEqual(source.Properties.ScalingConfig.MaximumConcurrency, { Ref: 'QueueConcurrency' });
+  assert.ok(t.Parameters.QueueConcurrency.Default < t.Parameters.ProcessConcurrency.Default && t.Parameters.QueueConcurrency.MinValue < t.Parameters.ProcessConcurrency.MinValue, 'the scheduled run keeps a slot of the reserve: queue invocations are never throttled for want of one');
   assert.equal(process_.Events.DueJobs.Type, 'Schedule', 'due retries run without waiting for a delivery');
   assert.match(process_.Events.DueJobs.Properties.Schedule, /^rate\(\d+ minutes?\)$/);
   assert.ok(Number(process_.Environment.Variables.WAHOOK_HANDLER_TIMEOUT_MS) + 2_000 <= process_.Timeout * 1000, 'a handler times out before the function does');
