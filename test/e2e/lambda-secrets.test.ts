@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { resolveSecretRefs } from '../../src/entry/lambda/secrets.js';
+import { resolveSecretRefs } from '../../src/entry/secret-refs.js';
 import { startReceiveContainer } from '../../src/entry/lambda/container.js';
 import { AwsJsonError, startAwsJsonServer, type AwsJsonServer } from '../helpers/aws-json-server.js';
 import { startSqs, useLocalAwsEnv } from '../helpers/aws-local.js';
+import { runWahook } from '../helpers/process.js';
+import { signCloudApi } from '../../src/core/signature.js';
 import type { SqsDouble } from '../helpers/sqs-double.js';
 
 /**
@@ -59,4 +61,12 @@ test('a reference that cannot be read stops the container with a config error na
     return g.code === 'WAHOOK_ERR_CONFIG_INVALID' && g.message.includes('WAHOOK_APP_SECRET') && !g.message.includes('from-ssm');
   });
   await assert.rejects(resolveSecretRefs({ WAHOOK_VERIFY_TOKEN: 'secretsmanager:missing' }), (e) => (e as { code: string }).code === 'WAHOOK_ERR_CONFIG_INVALID');
+});
+
+test('a command on a server reads the same references: wahook sign signs with the app secret SSM holds', async () => {
+  const before = ssm.calls.get('GetParameter') ?? 0;
+  const r = await runWahook(['sign', '--body', '{"object":"whatsapp_business_account","entry":[]}'], { WAHOOK_APP_SECRET: 'ssm:/wahook/app-secret', AWS_ENDPOINT_URL_SSM: ssm.endpoint });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim(), `X-Hub-Signature-256: ${signCloudApi(Buffer.from('{"object":"whatsapp_business_account","entry":[]}'), 'from-ssm')}`);
+  assert.equal(ssm.calls.get('GetParameter'), before + 1);
 });

@@ -1,6 +1,7 @@
 import { GatewayError, isGatewayError } from '../../core/errors.js';
 import { redactConfig } from '../../config/load.js';
 import { bootstrapConfig } from '../bootstrap.js';
+import { resolveSecretRefs } from '../secret-refs.js';
 import { createLogger } from '../logger.js';
 import { parseArgs } from './args.js';
 import { deliveriesCommand } from './inspect.js';
@@ -71,7 +72,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const progress = { write: io.err, isTTY: io.errIsTTY === true };
     // The demo makes its own config and store; the user's must not even be read.
     if (command === 'demo') return await demoCommand(args, io.out, progress);
-    const config = bootstrapConfig(args.flags, io.env, { createDevSecrets: command === 'serve' });
+    const config = bootstrapConfig(args.flags, await resolveSecretRefs(io.env), { createDevSecrets: command === 'serve' });
     switch (command) {
       case 'serve': {
         if (isEdgeProcess()) {

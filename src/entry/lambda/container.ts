@@ -11,7 +11,7 @@ import type { PipelineStores } from '../../ports/engine.js';
 import type { DeliveryDecoder } from '../../ports/queued-delivery.js';
 import { bootstrapConfig } from '../bootstrap.js';
 import { logLine } from './log.js';
-import { resolveSecretRefs } from './secrets.js';
+import { resolveSecretRefs } from '../secret-refs.js';
 
 /**
  * What a Lambda container makes once, at cold start, and every invocation

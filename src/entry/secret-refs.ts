@@ -1,12 +1,13 @@
-import { GatewayError } from '../../core/errors.js';
-import { SCHEMA } from '../../config/schema.js';
+import { GatewayError } from '../core/errors.js';
+import { SCHEMA } from '../config/schema.js';
 
 /**
- * Secrets for a Lambda without putting them in its environment: a secret
- * variable whose value is `ssm:<parameter name>` or `secretsmanager:<secret
- * id>` is read from SSM Parameter Store (decrypted) or Secrets Manager once,
- * at cold start, and the container keeps it. Only the variables of secret
- * keys are looked at, so no other value is ever taken for a reference.
+ * Secrets without putting them in the environment: a secret variable whose
+ * value is `ssm:<parameter name>` or `secretsmanager:<secret id>` is read
+ * from SSM Parameter Store (decrypted) or Secrets Manager once, when the
+ * config is loaded (a Lambda's cold start, a command's start), and kept.
+ * Only the variables of secret keys are looked at, so no other value is
+ * ever taken for a reference.
  */
 export const SECRET_ENV_NAMES: readonly string[] = SCHEMA.filter((s) => s.secret === true && s.env !== undefined).map((s) => s.env!);
 
