@@ -37,8 +37,13 @@ export function sqsQueue(o: SqsQueueOptions): SqsQueue {
   let sqs: SqsApi | undefined;
   let s3: Promise<S3Client> | undefined;
   const sqsClient = (): SqsApi => (sqs ??= new SqsApi());
-  // Loaded on the first large delivery only: most containers never need it.
-  const s3Client = (): Promise<S3Client> => (s3 ??= import('@aws-sdk/client-s3').then((m) => new m.S3Client({})));
+  // Loaded on the first large delivery only: most containers never need it. Without a configured region (a server
+  // with no AWS_REGION), the bucket is taken to be in the queue's region, as SQS itself is called; a bucket elsewhere
+  // is followed by S3's own redirect.
+  const s3Client = (): Promise<S3Client> => (s3 ??= import('@aws-sdk/client-s3').then((m) => {
+    const configured = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+    return new m.S3Client({ followRegionRedirects: true, ...(configured ? {} : { region: sqsClient().regionFor(url) }) });
+  }));
   const decoder = (): DeliveryDecoder => new SqsDeliveryDecoder(s3Client);
   return {
     openDeliveryStore: async (hooks = {}) => {

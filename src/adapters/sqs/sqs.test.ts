@@ -93,6 +93,24 @@ describe('SQS as the delivery log', () => {
     await store.close();
   });
 
+  test('without AWS_REGION a large delivery still goes to S3 and comes back: the bucket is taken to be in the queue\'s region', async () => {
+    sqs.createQueue('no-region');
+    const saved = process.env.AWS_REGION;
+    delete process.env.AWS_REGION;
+    try {
+      const q = sqsQueue({ url: 'sqs://sqs.eu-west-1.amazonaws.com/123456789012/no-region', largeDeliveryBucket: BUCKET, waitSeconds: 1 });
+      const store = await q.openDeliveryStore();
+      const big = delivery('y'.repeat(300 * 1024));
+      await store.append(big);
+      const [m] = sqs.messages('no-region');
+      assert.ok(parseMessage(m!.body).s3 !== undefined, 'claim-checked');
+      assert.ok((await q.openDecoder().decode({ id: m!.id, body: m!.body })).body.equals(Buffer.from(big.body)));
+      await store.close();
+    } finally {
+      process.env.AWS_REGION = saved;
+    }
+  });
+
   test('without a bucket a delivery too large for a message is refused with 413, alone', async () => {
     const url = sqs.createQueue('nobucket');
     const store = await sqsQueue({ url, waitSeconds: 1 }).openDeliveryStore();
