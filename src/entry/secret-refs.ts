@@ -15,6 +15,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 const failed = (name: string, ref: string, cause: unknown): GatewayError =>
   new GatewayError('WAHOOK_ERR_CONFIG_INVALID', `Invalid config key "${name}": could not read ${ref} (${(cause as Error).name ?? 'error'})`, { cause });
+/** A secret read but not usable as it is; the message names keys, never values. */
+const unusable = (name: string, ref: string, why: string): GatewayError => new GatewayError('WAHOOK_ERR_CONFIG_INVALID', `Invalid config key "${name}": ${ref} ${why}`);
 
 async function fromSsm(name: string): Promise<string | undefined> {
   const { SSMClient, GetParameterCommand } = await import('@aws-sdk/client-ssm');
@@ -28,13 +30,41 @@ async function fromSecretsManager(id: string): Promise<string | undefined> {
   return r.SecretString;
 }
 
-type SecretRef = { readonly name: string; readonly ref: string; readonly kind: 'ssm' | 'secretsmanager'; readonly id: string };
+type SecretRef = { readonly name: string; readonly ref: string; readonly kind: 'ssm' | 'secretsmanager'; readonly id: string; readonly field?: string };
 
 function refOf(name: string, ref: string | undefined): SecretRef | null {
   if (ref === undefined) return null;
   if (ref.startsWith('ssm:')) return { name, ref, kind: 'ssm', id: ref.slice(4) };
-  if (ref.startsWith('secretsmanager:')) return { name, ref, kind: 'secretsmanager', id: ref.slice(15) };
-  return null;
+  if (!ref.startsWith('secretsmanager:')) return null;
+  // `secretsmanager:<id>#<key>`: one key of a secret kept as key/value pairs, the console's default form.
+  const [id, field] = ref.slice(15).split('#', 2) as [string, string | undefined];
+  return { name, ref, kind: 'secretsmanager', id, ...(field ? { field } : {}) };
+}
+
+/** A JSON object's text: what Secrets Manager holds for a key/value secret. */
+function keyValuePairs(value: string): Record<string, unknown> | null {
+  if (!value.startsWith('{')) return null;
+  try {
+    const o = JSON.parse(value) as unknown;
+    return typeof o === 'object' && o !== null && !Array.isArray(o) ? (o as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The secret's value, or the named key of a key/value secret. A key/value secret named without a key is refused:
+ * taken whole, its JSON text would become the secret, and every signature would fail.
+ */
+function valueOf(r: SecretRef, value: string): string {
+  const pairs = r.kind === 'secretsmanager' ? keyValuePairs(value) : null;
+  if (r.field === undefined) {
+    if (pairs !== null) throw unusable(r.name, r.ref, `holds key/value pairs; name the key: ${r.ref}#<key> (its keys: ${Object.keys(pairs).join(', ')})`);
+    return value;
+  }
+  const picked = pairs?.[r.field];
+  if (typeof picked !== 'string' || picked === '') throw unusable(r.name, r.ref, `has no text value under the key "${r.field}"`);
+  return picked;
 }
 
 /**
@@ -46,15 +76,15 @@ export async function resolveSecretRefs(env: Env): Promise<Env> {
   const refs = SECRET_ENV_NAMES.map((name) => refOf(name, env[name])).filter((r) => r !== null);
   if (refs.length === 0) return env;
   const out: Record<string, string | undefined> = { ...env };
-  await Promise.all(refs.map(async ({ name, ref, kind, id }) => {
+  await Promise.all(refs.map(async (r) => {
     let value: string | undefined;
     try {
-      value = kind === 'ssm' ? await fromSsm(id) : await fromSecretsManager(id);
+      value = r.kind === 'ssm' ? await fromSsm(r.id) : await fromSecretsManager(r.id);
     } catch (e) {
-      throw failed(name, ref, e);
+      throw failed(r.name, r.ref, e);
     }
-    if (value === undefined || value === '') throw failed(name, ref, new Error('empty value'));
-    out[name] = value;
+    if (value === undefined || value === '') throw failed(r.name, r.ref, new Error('empty value'));
+    out[r.name] = valueOf(r, value);
   }));
   return out;
 }

@@ -17,7 +17,7 @@ let ssm: AwsJsonServer;
 let secrets: AwsJsonServer;
 let sqs: SqsDouble;
 const PARAMS: Record<string, string> = { '/wahook/app-secret': 'from-ssm' };
-const SECRETS: Record<string, string> = { 'wahook/verify-token': 'from-secrets-manager' };
+const SECRETS: Record<string, string> = { 'wahook/verify-token': 'from-secrets-manager', 'wahook/pairs': '{"appSecret":"from-a-pair","verifyToken":"token-pair"}' };
 
 before(async () => {
   useLocalAwsEnv();
@@ -69,4 +69,14 @@ test('a command on a server reads the same references: wahook sign signs with th
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout.trim(), `X-Hub-Signature-256: ${signCloudApi(Buffer.from('{"object":"whatsapp_business_account","entry":[]}'), 'from-ssm')}`);
   assert.equal(ssm.calls.get('GetParameter'), before + 1);
+});
+
+test('a Secrets Manager secret of key/value pairs gives the key its reference names; named without a key it is refused, never taken whole', async () => {
+  const env = await resolveSecretRefs({ WAHOOK_APP_SECRET: 'secretsmanager:wahook/pairs#appSecret', WAHOOK_VERIFY_TOKEN: 'secretsmanager:wahook/pairs#verifyToken' });
+  assert.deepEqual([env.WAHOOK_APP_SECRET, env.WAHOOK_VERIFY_TOKEN], ['from-a-pair', 'token-pair']);
+  await assert.rejects(resolveSecretRefs({ WAHOOK_APP_SECRET: 'secretsmanager:wahook/pairs' }), (e) => {
+    const g = e as { code: string; message: string };
+    return g.code === 'WAHOOK_ERR_CONFIG_INVALID' && g.message.includes('#<key>') && g.message.includes('appSecret, verifyToken') && !g.message.includes('from-a-pair');
+  });
+  await assert.rejects(resolveSecretRefs({ WAHOOK_APP_SECRET: 'secretsmanager:wahook/pairs#nope' }), (e) => (e as { message: string }).message.includes('"nope"'));
 });
