@@ -167,6 +167,11 @@ describe('HttpClient, the keep-alive HTTP/1.1 client the SQS adapter calls throu
       assert.ok(Date.now() - started < 5_000, 'not left waiting');
       client.preconnect(url, 300);
       await assert.rejects(client.post(url, { 'content-length': '0' }, '', 300), (e: Error & { code?: string }) => e.code === 'ETIMEDOUT', 'the stalled preconnect is dropped and the request times out on its own');
+      // A preconnect with its own, longer limit is waited for only as long as the request's.
+      client.preconnect(url, 10_000);
+      const at = Date.now();
+      await assert.rejects(client.post(url, { 'content-length': '0' }, '', 300), (e: Error & { code?: string }) => e.code === 'ETIMEDOUT');
+      assert.ok(Date.now() - at < 1_500, `the request ended after ${Date.now() - at} ms, not at the preconnect's limit`);
       client.close();
     } finally {
       mute.close();

@@ -130,8 +130,8 @@ const PRECONNECT_TIMEOUT_MS = 10_000;
 export class HttpClient {
   private readonly idle = new Map<string, Socket[]>();
   private readonly open = new Set<Socket>();
-  /** Connections being made ahead of a first request, by origin. */
-  private readonly early = new Map<string, Promise<Socket | null>>();
+  /** Connections being made ahead of a first request, by origin; `done` once made or failed. */
+  private readonly early = new Map<string, { readonly socket: Promise<Socket | null>; done: boolean }>();
 
   /**
    * `timeoutMs` bounds the whole exchange: a keep-alive connection that a
@@ -144,11 +144,12 @@ export class HttpClient {
   async post(url: URL, headers: Readonly<Record<string, string>>, body: string, timeoutMs = 30_000, whileSent?: () => void): Promise<HttpAnswer> {
     const origin = `${url.protocol}//${url.host}`;
     const startedAt = Date.now();
-    const socket = this.idle.get(origin)?.pop() ?? (await this.takeEarly(origin)) ?? (await this.connect(url, timeoutMs));
+    const left = (): number => Math.max(1, timeoutMs - (Date.now() - startedAt));
+    const socket = this.idle.get(origin)?.pop() ?? (await this.takeEarly(origin, timeoutMs)) ?? (await this.connect(url, left()));
     socket.ref();
     const head = [`POST ${url.pathname}${url.search} HTTP/1.1`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
     // One limit for connecting and answering together.
-    const answerMs = Math.max(1, timeoutMs - (Date.now() - startedAt));
+    const answerMs = left();
     return new Promise((resolve, reject) => {
       socket.write(head + body);
       const reader = new AnswerReader();
@@ -192,17 +193,33 @@ export class HttpClient {
   preconnect(url: URL, timeoutMs = PRECONNECT_TIMEOUT_MS): void {
     const origin = `${url.protocol}//${url.host}`;
     if ((this.idle.get(origin)?.length ?? 0) > 0 || this.early.has(origin)) return;
-    this.early.set(origin, this.connect(url, timeoutMs).then((socket) => {
-      socket.unref();
-      return socket;
-    }, () => null));
+    const entry = {
+      done: false,
+      socket: this.connect(url, timeoutMs).then((socket) => {
+        socket.unref();
+        entry.done = true;
+        return socket;
+      }, () => {
+        entry.done = true;
+        return null;
+      }),
+    };
+    this.early.set(origin, entry);
   }
 
-  private async takeEarly(origin: string): Promise<Socket | null> {
+  /**
+   * The connection made ahead, waited for at most `waitMs` (a request's own limit, not the preconnect's): one still
+   * being made after that is dropped, and the request connects itself with what time it has left.
+   */
+  private async takeEarly(origin: string, waitMs: number): Promise<Socket | null> {
     const early = this.early.get(origin);
     if (early === undefined) return null;
     this.early.delete(origin);
-    const socket = await early;
+    const socket = early.done ? await early.socket : await within(early.socket, waitMs);
+    if (socket === undefined) {
+      void early.socket.then((late) => late?.destroy());
+      return null;
+    }
     return socket === null || socket.destroyed ? null : socket;
   }
 
@@ -262,5 +279,16 @@ export class HttpClient {
     this.open.clear();
     this.idle.clear();
     this.early.clear();
+  }
+}
+
+/** What `p` settles to within `ms`, or undefined after. */
+async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
