@@ -1,4 +1,5 @@
 import type { JobTargetSpec } from '../core/job-routing.js';
+import { settledWithin } from '../core/settled-within.js';
 import type { StoredDelivery } from '../ports/delivery-log.js';
 import type { EventStore } from '../ports/event-store.js';
 import { planIngest } from './ingest-plan.js';
@@ -82,18 +83,7 @@ export async function runReadyJobs(runner: JobRunner, timeLeftMs: () => number, 
     const n = await runner.tick();
     if (n === 0) break;
     started += n;
-    if (!(await settlesWithin(runner.idle(), timeLeftMs() - reserveMs))) break;
+    if ((await settledWithin(runner.idle().then(() => true), timeLeftMs() - reserveMs)) === undefined) break;
   }
   return started;
-}
-
-async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  if (!Number.isFinite(ms)) return p.then(() => true);
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, ms))));
-  try {
-    return await Promise.race([p.then(() => true as const), late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

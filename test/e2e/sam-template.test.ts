@@ -48,6 +48,9 @@ function resolved(t: Obj, params: Record<string, string>): Obj {
 /** A function's variables as SAM gives them: Globals, then the function's own. */
 const functionEnv = (t: Obj, name: string): Obj => ({ ...t.Globals.Function.Environment.Variables, ...t.Resources[name].Properties.Environment?.Variables });
 
+/** The IAM statements a function's policies hold (SAM's policy templates, such as SQSSendMessagePolicy, are not among them). */
+const statementsOf = (t: Obj, name: string): Obj[] => (t.Resources[name].Properties.Policies as Obj[]).flatMap((p) => p.Statement ?? []);
+
 /** Every resource a Ref, GetAtt or Sub names, so that a resource left out by a condition is named by nothing that stays. */
 function referenced(x: any, out = new Set<string>()): Set<string> {
   if (Array.isArray(x)) for (const v of x) referenced(v, out);
@@ -153,7 +156,7 @@ test('ReceiveInto picks SQS (the default) or DynamoDB: each mode makes only its 
   const table = ddb.Resources.DeliveriesTable.Properties;
   assert.deepEqual(table.TableName, { 'Fn::Sub': '${TablePrefix}deliveries' }, 'the name the engine derives from the prefix');
   assert.deepEqual(table.TimeToLiveSpecification, { AttributeName: 'expiresAt', Enabled: true });
-  const statements = ddb.Resources.ReceiveFunction.Properties.Policies.flatMap((p: Obj) => p.Statement ?? []) as Obj[];
+  const statements = statementsOf(ddb, 'ReceiveFunction');
   const write = statements.find((s) => JSON.stringify(s.Action).includes('dynamodb:'));
   assert.deepEqual(write?.Resource, { 'Fn::GetAtt': ['DeliveriesTable', 'Arn'] });
   assert.deepEqual([...write!.Action].sort(), ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
@@ -166,8 +169,6 @@ test('ReceiveInto picks SQS (the default) or DynamoDB: each mode makes only its 
   }
 });
 
-/** The IAM statements a function's policies hold (SAM's policy templates name no secret store, so only statements can grant one). */
-const statementsOf = (t: Obj, name: string): Obj[] => (t.Resources[name].Properties.Policies as Obj[]).flatMap((p) => p.Statement ?? []);
 
 /** The resource ARN pattern that lets a function read the secret a reference names, as the secret store's read action. */
 function grantFor(ref: string): { action: string; resource: string } {

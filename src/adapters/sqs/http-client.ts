@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { settledWithin } from '../../core/settled-within.js';
 
 export interface HttpAnswer {
   readonly status: number;
@@ -215,7 +216,7 @@ export class HttpClient {
     const early = this.early.get(origin);
     if (early === undefined) return null;
     this.early.delete(origin);
-    const socket = early.done ? await early.socket : await within(early.socket, waitMs);
+    const socket = early.done ? await early.socket : await settledWithin(early.socket, waitMs);
     if (socket === undefined) {
       void early.socket.then((late) => late?.destroy());
       return null;
@@ -279,16 +280,5 @@ export class HttpClient {
     this.open.clear();
     this.idle.clear();
     this.early.clear();
-  }
-}
-
-/** What `p` settles to within `ms`, or undefined after. */
-async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  try {
-    return await Promise.race([p, late]);
-  } finally {
-    clearTimeout(timer);
   }
 }
